@@ -1,0 +1,216 @@
+package dev.meridian.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An immutable endpoint set laid out for the pick path: endpoints are numbered by an {@code int}
+ * host id, and every per-host attribute sits in a primitive array indexed by it. Localities are
+ * interned to small ints at build time.
+ *
+ * <p>Each endpoint carries its final Envoy priority (after any locality rule has been applied) and
+ * the weight of its locality within that priority (Envoy's {@code LocalityLbEndpoints
+ * .load_balancing_weight}), or 0 when no locality weight was given.
+ *
+ * <p>Immutable and thread-safe: built once on the cold path, then only read. The accessors return
+ * the stored values without copying or allocating; the arrays themselves are never exposed.
+ */
+public final class EndpointTable {
+
+    private static final EndpointTable EMPTY = new Builder().build();
+
+    private final Endpoint[] endpoints;
+    private final int[] localityIds;
+    private final int[] weights;
+    private final int[] priorities;
+    private final int[] localityWeights;
+    private final byte[] health;
+    private final Locality[] localities;
+    private final int priorityCount;
+    private final Map<String, Integer> idByAddress;
+
+    private EndpointTable(Builder b) {
+        int n = b.endpoints.size();
+        endpoints = b.endpoints.toArray(new Endpoint[0]);
+        localityIds = new int[n];
+        weights = new int[n];
+        priorities = new int[n];
+        localityWeights = new int[n];
+        health = new byte[n];
+        Map<Locality, Integer> interned = new HashMap<>();
+        List<Locality> localityList = new ArrayList<>();
+        Map<String, Integer> ids = new HashMap<>(n * 2);
+        Map<Long, Integer> groupWeight = new HashMap<>();
+        int maxPriority = -1;
+        for (int i = 0; i < n; i++) {
+            Endpoint e = endpoints[i];
+            Integer previous = ids.putIfAbsent(e.address(), i);
+            if (previous != null) {
+                throw new IllegalArgumentException("endpoints[" + i + "].address: duplicate '" + e.address()
+                        + "' (also endpoints[" + previous + "])");
+            }
+            Integer lid = interned.get(e.locality());
+            if (lid == null) {
+                lid = localityList.size();
+                interned.put(e.locality(), lid);
+                localityList.add(e.locality());
+            }
+            localityIds[i] = lid;
+            weights[i] = e.weight();
+            priorities[i] = b.priorities.get(i);
+            localityWeights[i] = b.localityWeights.get(i);
+            health[i] = (byte) e.health().ordinal();
+            maxPriority = Math.max(maxPriority, priorities[i]);
+            long group = ((long) priorities[i] << 32) | lid;
+            Integer w = groupWeight.putIfAbsent(group, localityWeights[i]);
+            if (w != null && w != localityWeights[i]) {
+                throw new IllegalArgumentException("endpoints[" + i + "].localityWeight: " + localityWeights[i]
+                        + " differs from " + w + " given for locality '" + e.locality() + "' at priority "
+                        + priorities[i]);
+            }
+        }
+        localities = localityList.toArray(new Locality[0]);
+        priorityCount = maxPriority + 1;
+        idByAddress = Collections.unmodifiableMap(ids);
+    }
+
+    /** The table with no endpoints. */
+    public static EndpointTable empty() {
+        return EMPTY;
+    }
+
+    /** A table of the given endpoints, each at its explicit priority (0 when it has none), no locality weights. */
+    public static EndpointTable of(List<Endpoint> endpoints) {
+        Builder b = builder();
+        for (Endpoint e : endpoints) {
+            b.add(e);
+        }
+        return b.build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Number of endpoints; host ids run from 0 to {@code size() - 1}. */
+    public int size() {
+        return endpoints.length;
+    }
+
+    /** The endpoint with this host id. */
+    public Endpoint endpoint(int hostId) {
+        return endpoints[hostId];
+    }
+
+    /** The interned locality id of a host. */
+    public int localityId(int hostId) {
+        return localityIds[hostId];
+    }
+
+    /** The host's load-balancing weight. */
+    public int weight(int hostId) {
+        return weights[hostId];
+    }
+
+    /** The host's final Envoy priority. */
+    public int priority(int hostId) {
+        return priorities[hostId];
+    }
+
+    /** The weight of the host's locality within its priority, or 0 when none was given. */
+    public int localityWeight(int hostId) {
+        return localityWeights[hostId];
+    }
+
+    /** The host's reported health. */
+    public HealthStatus health(int hostId) {
+        return HealthStatus.ofOrdinal(health[hostId]);
+    }
+
+    /** Number of distinct localities. */
+    public int localityCount() {
+        return localities.length;
+    }
+
+    /** The locality with this interned id. */
+    public Locality locality(int localityId) {
+        return localities[localityId];
+    }
+
+    /** One more than the highest priority in use; 0 for an empty table. */
+    public int priorityCount() {
+        return priorityCount;
+    }
+
+    /** The host id for a {@code host:port} address, or -1. Cold path: looks up a hash map. */
+    public int indexOf(String address) {
+        Integer id = idByAddress.get(address);
+        return id == null ? -1 : id;
+    }
+
+    /** The endpoints in host-id order, as an unmodifiable list. Cold path. */
+    public List<Endpoint> endpoints() {
+        return Collections.unmodifiableList(Arrays.asList(endpoints));
+    }
+
+    /** A copy of this table with one host's reported health changed. Cold path. */
+    public EndpointTable withHealth(int hostId, HealthStatus status) {
+        Builder b = builder();
+        for (int i = 0; i < endpoints.length; i++) {
+            b.add(i == hostId ? endpoints[i].withHealth(status) : endpoints[i], priorities[i], localityWeights[i]);
+        }
+        return b.build();
+    }
+
+    /** Collects endpoints for a table. Not thread-safe. */
+    public static final class Builder {
+        private final List<Endpoint> endpoints = new ArrayList<>();
+        private final List<Integer> priorities = new ArrayList<>();
+        private final List<Integer> localityWeights = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** Adds an endpoint at its explicit priority (0 when it has none), with no locality weight. */
+        public Builder add(Endpoint endpoint) {
+            return add(endpoint, Math.max(0, endpoint.priority()), 0);
+        }
+
+        /**
+         * Adds an endpoint at a final priority with the weight of its locality in that priority.
+         *
+         * @throws IllegalArgumentException if the priority or the locality weight is out of range
+         */
+        public Builder add(Endpoint endpoint, int priority, int localityWeight) {
+            if (endpoint == null) {
+                throw new IllegalArgumentException("endpoints[" + endpoints.size() + "]: must not be null");
+            }
+            if (priority < 0 || priority > Endpoint.MAX_PRIORITY) {
+                throw new IllegalArgumentException("endpoints[" + endpoints.size() + "].priority: must be 0.."
+                        + Endpoint.MAX_PRIORITY + ", got " + priority);
+            }
+            if (localityWeight < 0) {
+                throw new IllegalArgumentException("endpoints[" + endpoints.size()
+                        + "].localityWeight: must be >= 0, got " + localityWeight);
+            }
+            endpoints.add(endpoint);
+            priorities.add(priority);
+            localityWeights.add(localityWeight);
+            return this;
+        }
+
+        /**
+         * Builds the table.
+         *
+         * @throws IllegalArgumentException on a duplicate address, or on two different locality
+         *     weights for one locality in one priority
+         */
+        public EndpointTable build() {
+            return new EndpointTable(this);
+        }
+    }
+}
