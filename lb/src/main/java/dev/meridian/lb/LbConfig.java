@@ -1,0 +1,318 @@
+package dev.meridian.lb;
+
+import java.util.Objects;
+
+/**
+ * A validated load-balancer configuration with Envoy's defaults: round robin, overprovisioning
+ * factor 140, panic threshold 50%, no locality weighting, no zone-aware routing, least request over
+ * 2 choices with active request bias 1.0, ring sizes 1024 to 8388608, Maglev table 65537, no slow
+ * start, traffic not failed on panic.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class LbConfig {
+
+    /** Envoy's default overprovisioning factor, in percent. */
+    public static final int DEFAULT_OVERPROVISIONING_FACTOR = 140;
+    /** Envoy's default healthy panic threshold, in percent. */
+    public static final double DEFAULT_PANIC_THRESHOLD = 50.0;
+    /** Envoy's default least-request choice count. */
+    public static final int DEFAULT_CHOICE_COUNT = 2;
+    /** Envoy's default active request bias. */
+    public static final double DEFAULT_ACTIVE_REQUEST_BIAS = 1.0;
+    /** Envoy's default minimum ring size. */
+    public static final int DEFAULT_RING_HASH_MINIMUM_SIZE = 1024;
+    /** Envoy's default (and largest allowed) maximum ring size. */
+    public static final int DEFAULT_RING_HASH_MAXIMUM_SIZE = 8_388_608;
+    /** Envoy's default Maglev table size. */
+    public static final int DEFAULT_MAGLEV_TABLE_SIZE = 65_537;
+    /** Envoy's largest allowed Maglev table size. */
+    public static final int MAX_MAGLEV_TABLE_SIZE = 5_000_011;
+
+    private static final LbConfig DEFAULTS = new Builder().build();
+
+    private final LbPolicy policy;
+    private final int overprovisioningFactor;
+    private final double panicThreshold;
+    private final boolean localityWeighted;
+    private final ZoneAwareConfig zoneAware;
+    private final int leastRequestChoiceCount;
+    private final double activeRequestBias;
+    private final int ringHashMinimumSize;
+    private final int ringHashMaximumSize;
+    private final int maglevTableSize;
+    private final SlowStartConfig slowStart;
+    private final boolean failTrafficOnPanic;
+
+    private LbConfig(Builder b) {
+        policy = b.policy;
+        overprovisioningFactor = b.overprovisioningFactor;
+        panicThreshold = b.panicThreshold;
+        localityWeighted = b.localityWeighted;
+        zoneAware = b.zoneAware;
+        leastRequestChoiceCount = b.leastRequestChoiceCount;
+        activeRequestBias = b.activeRequestBias;
+        ringHashMinimumSize = b.ringHashMinimumSize;
+        ringHashMaximumSize = b.ringHashMaximumSize;
+        maglevTableSize = b.maglevTableSize;
+        slowStart = b.slowStart;
+        failTrafficOnPanic = b.failTrafficOnPanic;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Envoy's defaults. */
+    public static LbConfig defaults() {
+        return DEFAULTS;
+    }
+
+    /** A builder that starts from this configuration. */
+    public Builder toBuilder() {
+        return new Builder()
+                .policy(policy)
+                .overprovisioningFactor(overprovisioningFactor)
+                .panicThreshold(panicThreshold)
+                .localityWeighted(localityWeighted)
+                .zoneAware(zoneAware)
+                .leastRequestChoiceCount(leastRequestChoiceCount)
+                .activeRequestBias(activeRequestBias)
+                .ringHashMinimumSize(ringHashMinimumSize)
+                .ringHashMaximumSize(ringHashMaximumSize)
+                .maglevTableSize(maglevTableSize)
+                .slowStart(slowStart)
+                .failTrafficOnPanic(failTrafficOnPanic);
+    }
+
+    public LbPolicy policy() {
+        return policy;
+    }
+
+    /** The overprovisioning factor in percent (Envoy's {@code overprovisioning_factor}). */
+    public int overprovisioningFactor() {
+        return overprovisioningFactor;
+    }
+
+    /** The healthy panic threshold in percent; 0 disables panic. */
+    public double panicThreshold() {
+        return panicThreshold;
+    }
+
+    /** True when locality weights choose the locality (Envoy's {@code locality_weighted_lb_config}). */
+    public boolean localityWeighted() {
+        return localityWeighted;
+    }
+
+    /** Zone-aware routing inputs, or null when zone-aware routing is off. */
+    public ZoneAwareConfig zoneAware() {
+        return zoneAware;
+    }
+
+    public int leastRequestChoiceCount() {
+        return leastRequestChoiceCount;
+    }
+
+    public double activeRequestBias() {
+        return activeRequestBias;
+    }
+
+    public int ringHashMinimumSize() {
+        return ringHashMinimumSize;
+    }
+
+    public int ringHashMaximumSize() {
+        return ringHashMaximumSize;
+    }
+
+    public int maglevTableSize() {
+        return maglevTableSize;
+    }
+
+    /** Slow start for newly added hosts, or null when off. */
+    public SlowStartConfig slowStart() {
+        return slowStart;
+    }
+
+    /** True when a priority in panic fails the request instead of balancing over all its hosts. */
+    public boolean failTrafficOnPanic() {
+        return failTrafficOnPanic;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LbConfig c
+                && policy == c.policy
+                && overprovisioningFactor == c.overprovisioningFactor
+                && Double.compare(panicThreshold, c.panicThreshold) == 0
+                && localityWeighted == c.localityWeighted
+                && Objects.equals(zoneAware, c.zoneAware)
+                && leastRequestChoiceCount == c.leastRequestChoiceCount
+                && Double.compare(activeRequestBias, c.activeRequestBias) == 0
+                && ringHashMinimumSize == c.ringHashMinimumSize
+                && ringHashMaximumSize == c.ringHashMaximumSize
+                && maglevTableSize == c.maglevTableSize
+                && Objects.equals(slowStart, c.slowStart)
+                && failTrafficOnPanic == c.failTrafficOnPanic;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(policy, overprovisioningFactor, panicThreshold, localityWeighted, zoneAware,
+                leastRequestChoiceCount, activeRequestBias, ringHashMinimumSize, ringHashMaximumSize,
+                maglevTableSize, slowStart, failTrafficOnPanic);
+    }
+
+    @Override
+    public String toString() {
+        return "LbConfig[policy=" + policy + ", overprovisioningFactor=" + overprovisioningFactor
+                + ", panicThreshold=" + panicThreshold + ", localityWeighted=" + localityWeighted
+                + ", zoneAware=" + zoneAware + ", leastRequestChoiceCount=" + leastRequestChoiceCount
+                + ", activeRequestBias=" + activeRequestBias + ", ringHashMinimumSize=" + ringHashMinimumSize
+                + ", ringHashMaximumSize=" + ringHashMaximumSize + ", maglevTableSize=" + maglevTableSize
+                + ", slowStart=" + slowStart + ", failTrafficOnPanic=" + failTrafficOnPanic + "]";
+    }
+
+    /** Collects and validates a configuration; each setter rejects a bad value at once. Not thread-safe. */
+    public static final class Builder {
+        private LbPolicy policy = LbPolicy.ROUND_ROBIN;
+        private int overprovisioningFactor = DEFAULT_OVERPROVISIONING_FACTOR;
+        private double panicThreshold = DEFAULT_PANIC_THRESHOLD;
+        private boolean localityWeighted;
+        private ZoneAwareConfig zoneAware;
+        private int leastRequestChoiceCount = DEFAULT_CHOICE_COUNT;
+        private double activeRequestBias = DEFAULT_ACTIVE_REQUEST_BIAS;
+        private int ringHashMinimumSize = DEFAULT_RING_HASH_MINIMUM_SIZE;
+        private int ringHashMaximumSize = DEFAULT_RING_HASH_MAXIMUM_SIZE;
+        private int maglevTableSize = DEFAULT_MAGLEV_TABLE_SIZE;
+        private SlowStartConfig slowStart;
+        private boolean failTrafficOnPanic;
+
+        private Builder() {
+        }
+
+        public Builder policy(LbPolicy policy) {
+            if (policy == null) {
+                throw new IllegalArgumentException("policy: must not be null");
+            }
+            this.policy = policy;
+            return this;
+        }
+
+        /** Percent, at least 1 (Envoy: greater than 0); default 140. */
+        public Builder overprovisioningFactor(int percent) {
+            if (percent < 1) {
+                throw new IllegalArgumentException("overprovisioningFactor: must be >= 1, got " + percent);
+            }
+            this.overprovisioningFactor = percent;
+            return this;
+        }
+
+        /** Percent, 0 to 100; 0 disables panic; default 50. */
+        public Builder panicThreshold(double percent) {
+            if (!(percent >= 0 && percent <= 100)) {
+                throw new IllegalArgumentException("panicThreshold: must be 0..100, got " + percent);
+            }
+            this.panicThreshold = percent;
+            return this;
+        }
+
+        public Builder localityWeighted(boolean localityWeighted) {
+            this.localityWeighted = localityWeighted;
+            return this;
+        }
+
+        /** Zone-aware routing inputs, or null to turn zone-aware routing off. */
+        public Builder zoneAware(ZoneAwareConfig zoneAware) {
+            this.zoneAware = zoneAware;
+            return this;
+        }
+
+        /** At least 2 (Envoy's {@code choice_count}); default 2. */
+        public Builder leastRequestChoiceCount(int choices) {
+            if (choices < 2) {
+                throw new IllegalArgumentException("leastRequestChoiceCount: must be >= 2, got " + choices);
+            }
+            this.leastRequestChoiceCount = choices;
+            return this;
+        }
+
+        /** At least 0, finite (Envoy's {@code active_request_bias}); default 1.0. */
+        public Builder activeRequestBias(double bias) {
+            if (!(bias >= 0) || Double.isInfinite(bias)) {
+                throw new IllegalArgumentException("activeRequestBias: must be a finite number >= 0, got " + bias);
+            }
+            this.activeRequestBias = bias;
+            return this;
+        }
+
+        /** 1 to 8388608; default 1024. */
+        public Builder ringHashMinimumSize(int size) {
+            if (size < 1 || size > DEFAULT_RING_HASH_MAXIMUM_SIZE) {
+                throw new IllegalArgumentException("ringHashMinimumSize: must be 1.." + DEFAULT_RING_HASH_MAXIMUM_SIZE
+                        + ", got " + size);
+            }
+            this.ringHashMinimumSize = size;
+            return this;
+        }
+
+        /** 1 to 8388608, not below the minimum (checked at build); default 8388608. */
+        public Builder ringHashMaximumSize(int size) {
+            if (size < 1 || size > DEFAULT_RING_HASH_MAXIMUM_SIZE) {
+                throw new IllegalArgumentException("ringHashMaximumSize: must be 1.." + DEFAULT_RING_HASH_MAXIMUM_SIZE
+                        + ", got " + size);
+            }
+            this.ringHashMaximumSize = size;
+            return this;
+        }
+
+        /** A prime up to 5000011; default 65537. */
+        public Builder maglevTableSize(int size) {
+            if (size < 2 || size > MAX_MAGLEV_TABLE_SIZE || !isPrime(size)) {
+                throw new IllegalArgumentException("maglevTableSize: must be a prime no larger than "
+                        + MAX_MAGLEV_TABLE_SIZE + ", got " + size);
+            }
+            this.maglevTableSize = size;
+            return this;
+        }
+
+        /** Slow start for new hosts, or null to turn it off. */
+        public Builder slowStart(SlowStartConfig slowStart) {
+            this.slowStart = slowStart;
+            return this;
+        }
+
+        public Builder failTrafficOnPanic(boolean failTrafficOnPanic) {
+            this.failTrafficOnPanic = failTrafficOnPanic;
+            return this;
+        }
+
+        /**
+         * Builds the configuration.
+         *
+         * @throws IllegalArgumentException when the ring hash minimum exceeds the maximum
+         */
+        public LbConfig build() {
+            if (ringHashMinimumSize > ringHashMaximumSize) {
+                throw new IllegalArgumentException("ringHashMinimumSize: must not exceed ringHashMaximumSize "
+                        + ringHashMaximumSize + ", got " + ringHashMinimumSize);
+            }
+            return new LbConfig(this);
+        }
+
+        private static boolean isPrime(int n) {
+            if (n < 4) {
+                return n >= 2;
+            }
+            if (n % 2 == 0) {
+                return false;
+            }
+            for (int d = 3; (long) d * d <= n; d += 2) {
+                if (n % d == 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}
