@@ -19,7 +19,8 @@ import java.util.List;
  *     {@link #MODE_FAILOVER_AND_PRIORITY} or {@link #MODE_DISTRIBUTE}
  * @param localityWeighted whether Envoy's {@code locality_weighted_lb_config} is on for the cluster,
  *     as Istio sets it: with {@code distribute}, or with outlier detection and {@code failover} or
- *     {@code failoverPriority} rules
+ *     {@code failoverPriority} rules (istiod's {@code ENABLE_LOCALITY_WEIGHTED_LB_CONFIG}, off by
+ *     default, would turn it on for every cluster)
  * @param priorities the priorities in ascending order, each with at least one endpoint
  * @param excluded endpoints that receive no traffic (only a {@code distribute} rule excludes)
  * @param warnings configuration Meridian accepted but where Istio's behaviour is surprising,
