@@ -2,13 +2,30 @@ package dev.meridian.lb;
 
 import dev.meridian.core.EndpointTable;
 import dev.meridian.core.RandomSource;
+import dev.meridian.lb.internal.Planner;
+import dev.meridian.lb.internal.Snapshot;
 import java.util.BitSet;
-import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.agrona.concurrent.NanoClock;
 
 /**
- * Picks upstream hosts as Envoy would. Thread-safe: any number of threads may pick while one thread
- * updates.
+ * Picks upstream hosts as an Envoy sidecar would for the same endpoints, health, ejections and
+ * configuration: first a priority by Envoy's priority load, then (when configured) a locality by
+ * effective locality weight or by zone-aware routing, then a host by the configured policy.
+ *
+ * <p>Thread-safe: any number of threads may pick while one thread at a time updates. The state is
+ * a copy-on-write snapshot held in a {@code volatile} field: {@link #update} and
+ * {@link #setEjected} build a complete new snapshot and publish it with one volatile write, and
+ * each pick reads the field once, so a pick concurrent with an update sees the old snapshot or the
+ * new one, never a mix.
+ *
+ * <p>Envoy keeps one balancer per worker thread, each with its own EDF schedule. One Meridian
+ * balancer is shared by all threads, so weighted round robin uses a lock-free stride scheduler on
+ * an atomic sequence per host list: a pick takes the next sequence value {@code s}, visits host
+ * {@code s mod n} in generation {@code s / n} and accepts it in exactly {@code weight} of every
+ * {@code maxWeight} generations, evenly spread. Long-run shares equal Envoy's EDF shares (weight
+ * over total weight) and no lock is taken; the expected number of visits per pick is the ratio of
+ * the largest to the mean weight. Equal weights fall back to plain rotation, as in Envoy.
  */
 public final class LoadBalancer {
 
@@ -16,44 +33,151 @@ public final class LoadBalancer {
     public static final int NO_ENDPOINT = -1;
 
     private final LbConfig config;
-    private volatile EndpointTable table;
+    private final RandomSource random;
+    private final NanoClock clock;
+    private volatile Snapshot snapshot;
 
-    private LoadBalancer(LbConfig config, EndpointTable table) {
+    private LoadBalancer(LbConfig config, RandomSource random, NanoClock clock, Snapshot snapshot) {
         this.config = config;
-        this.table = table;
+        this.random = random;
+        this.clock = clock;
+        this.snapshot = snapshot;
     }
 
+    /**
+     * Creates a balancer over a table. Hosts in the first table are not in slow start; hosts added
+     * by a later {@link #update} are, from the moment they are first healthy.
+     *
+     * @throws IllegalArgumentException when an argument is null
+     */
     public static LoadBalancer create(LbConfig config, EndpointTable table, RandomSource random, NanoClock clock) {
-        return new LoadBalancer(config, table);
+        if (config == null) {
+            throw new IllegalArgumentException("config: must not be null");
+        }
+        if (table == null) {
+            throw new IllegalArgumentException("table: must not be null");
+        }
+        if (random == null) {
+            throw new IllegalArgumentException("random: must not be null");
+        }
+        if (clock == null) {
+            throw new IllegalArgumentException("clock: must not be null");
+        }
+        int n = table.size();
+        long[] since = new long[n];
+        for (int h = 0; h < n; h++) {
+            since[h] = table.health(h).isHealthy() ? Snapshot.ESTABLISHED : Snapshot.NOT_YET_HEALTHY;
+        }
+        Snapshot s = Snapshot.build(config, table, new boolean[n], Snapshot.newActiveCounts(n), since, random,
+                clock.nanoTime());
+        return new LoadBalancer(config, random, clock, s);
     }
 
+    /**
+     * Picks a host: its id in {@link #table()} as it was when the pick began, or
+     * {@link #NO_ENDPOINT}. Never throws; allocates nothing. The hash policies hash a random key.
+     */
     public int pick() {
-        return table.size() == 0 ? NO_ENDPOINT : 0;
+        return snapshot.pick(random, clock);
     }
 
+    /**
+     * Picks a host for a hash key. The hash policies ({@link LbPolicy#RING_HASH},
+     * {@link LbPolicy#MAGLEV}) choose the priority and the host from the key, as Envoy's
+     * thread-aware balancers do; the other policies ignore the key.
+     */
     public int pick(long hashKey) {
-        return pick();
+        Snapshot s = snapshot;
+        return s.policy() == LbPolicy.RING_HASH || s.policy() == LbPolicy.MAGLEV ? s.pickHash(hashKey)
+                : s.pick(random, clock);
     }
 
+    /** The table of the current snapshot. */
     public EndpointTable table() {
-        return table;
+        return snapshot.table();
     }
 
-    public void update(EndpointTable newTable) {
-        this.table = newTable;
+    /** The configuration this balancer was created with. */
+    public LbConfig config() {
+        return config;
     }
 
-    public boolean setEjected(EndpointTable forTable, BitSet ejectedHostIds) {
-        return forTable == table;
+    /**
+     * Publishes a new table. Ejections, active request counts and slow-start times carry over for
+     * every address present in both tables; new addresses start with no ejection, no requests and,
+     * when slow start is configured, a slow start from the moment they are first healthy.
+     *
+     * @throws IllegalArgumentException when the table is null
+     */
+    public synchronized void update(EndpointTable newTable) {
+        if (newTable == null) {
+            throw new IllegalArgumentException("table: must not be null");
+        }
+        Snapshot old = snapshot;
+        EndpointTable oldTable = old.table();
+        int n = newTable.size();
+        boolean[] ejected = new boolean[n];
+        long[] since = new long[n];
+        AtomicIntegerArray active = Snapshot.newActiveCounts(n);
+        for (int h = 0; h < n; h++) {
+            int before = oldTable.indexOf(newTable.endpoint(h).address());
+            if (before >= 0) {
+                ejected[h] = old.ejected(before);
+                since[h] = old.slowStartSince(before);
+                active.set(h * Snapshot.ACTIVE_STRIDE, old.activeRequests(before));
+            } else {
+                since[h] = Snapshot.NOT_YET_HEALTHY;
+            }
+        }
+        snapshot = Snapshot.build(config, newTable, ejected, active, since, random, clock.nanoTime());
     }
 
+    /**
+     * Replaces the set of ejected hosts. Ejected hosts count as unhealthy (Envoy's
+     * {@code FAILED_OUTLIER_CHECK}): they leave the healthy and degraded sets and take traffic only
+     * in panic.
+     *
+     * @param forTable the table the host ids refer to
+     * @param ejectedHostIds the ejected host ids; ids outside the table are ignored
+     * @return false, doing nothing, when {@code forTable} is not the current table
+     */
+    public synchronized boolean setEjected(EndpointTable forTable, BitSet ejectedHostIds) {
+        Snapshot old = snapshot;
+        if (forTable != old.table() || ejectedHostIds == null) {
+            return false;
+        }
+        int n = forTable.size();
+        boolean[] ejected = new boolean[n];
+        long[] since = new long[n];
+        for (int h = 0; h < n; h++) {
+            ejected[h] = ejectedHostIds.get(h);
+            since[h] = old.slowStartSince(h);
+        }
+        snapshot = Snapshot.build(config, forTable, ejected, old.activeCounts(), since, random, clock.nanoTime());
+        return true;
+    }
+
+    /**
+     * Counts a request started to a host of the current table, for least request. Allocation-free
+     * and lock-free; an unknown id is ignored. Host ids refer to the current table: a caller that
+     * holds an id across {@link #update} may count against the host that has that id afterwards.
+     */
     public void requestStarted(int hostId) {
+        snapshot.requestStarted(hostId);
     }
 
+    /** Counts a request finished; see {@link #requestStarted}. The count never goes below zero. */
     public void requestFinished(int hostId) {
+        snapshot.requestFinished(hostId);
     }
 
+    /** Explains the current snapshot. Cold path: allocates. */
     public LoadPlan plan() {
-        return new LoadPlan(config.policy(), config.overprovisioningFactor(), config.panicThreshold(), List.of());
+        return Planner.plan(snapshot, clock.nanoTime());
+    }
+
+    @Override
+    public String toString() {
+        return "LoadBalancer[" + config.policy() + ", " + snapshot.table().size() + " hosts]";
     }
 }

@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * Envoy's zone-aware routing inputs ({@code common_lb_config.zone_aware_lb_config} plus the local
- * cluster): the caller's own locality, how many healthy hosts of the caller's own cluster run in
- * each locality, the minimum upstream cluster size and the percent of requests routed zone-aware.
+ * cluster): the caller's own locality, how many hosts of the caller's own cluster run in each
+ * locality and how many of those are healthy, the minimum upstream cluster size and the percent of
+ * requests routed zone-aware.
  *
  * <p>Immutable and thread-safe.
  */
@@ -21,12 +22,14 @@ public final class ZoneAwareConfig {
     public static final double DEFAULT_ROUTING_ENABLED_PERCENT = 100.0;
 
     private final Locality localLocality;
+    private final Map<Locality, Integer> localHosts;
     private final Map<Locality, Integer> localHealthyHosts;
     private final int minClusterSize;
     private final double routingEnabledPercent;
 
     private ZoneAwareConfig(Builder b) {
         this.localLocality = b.localLocality;
+        this.localHosts = Collections.unmodifiableMap(new LinkedHashMap<>(b.localHosts));
         this.localHealthyHosts = Collections.unmodifiableMap(new LinkedHashMap<>(b.localHealthyHosts));
         this.minClusterSize = b.minClusterSize;
         this.routingEnabledPercent = b.routingEnabledPercent;
@@ -39,6 +42,11 @@ public final class ZoneAwareConfig {
     /** The locality the caller runs in. */
     public Locality localLocality() {
         return localLocality;
+    }
+
+    /** All hosts of the caller's own cluster per locality, in the order given. */
+    public Map<Locality, Integer> localHosts() {
+        return localHosts;
     }
 
     /** Healthy hosts of the caller's own cluster per locality, in the order given. */
@@ -58,13 +66,15 @@ public final class ZoneAwareConfig {
 
     @Override
     public String toString() {
-        return "ZoneAwareConfig[local=" + localLocality + ", localHealthyHosts=" + localHealthyHosts
+        return "ZoneAwareConfig[local=" + localLocality + ", localHosts=" + localHosts
+                + ", localHealthyHosts=" + localHealthyHosts
                 + ", minClusterSize=" + minClusterSize + ", routingEnabledPercent=" + routingEnabledPercent + "]";
     }
 
     /** Collects zone-aware inputs. Not thread-safe. */
     public static final class Builder {
         private Locality localLocality;
+        private final Map<Locality, Integer> localHosts = new LinkedHashMap<>();
         private final Map<Locality, Integer> localHealthyHosts = new LinkedHashMap<>();
         private int minClusterSize = DEFAULT_MIN_CLUSTER_SIZE;
         private double routingEnabledPercent = DEFAULT_ROUTING_ENABLED_PERCENT;
@@ -81,20 +91,37 @@ public final class ZoneAwareConfig {
             return this;
         }
 
-        /** The number of healthy hosts of the caller's own cluster in a locality (replaces an earlier count). */
-        public Builder localHealthyHosts(Locality locality, int healthyHosts) {
+        /**
+         * The caller's own cluster in a locality: all of its hosts there and how many are healthy
+         * (replaces earlier counts for that locality).
+         */
+        public Builder localHosts(Locality locality, int hosts, int healthyHosts) {
             if (locality == null) {
-                throw new IllegalArgumentException("zoneAware.localHealthyHosts: locality must not be null");
+                throw new IllegalArgumentException("zoneAware.localHosts: locality must not be null");
             }
-            if (healthyHosts < 0) {
-                throw new IllegalArgumentException("zoneAware.localHealthyHosts['" + locality
-                        + "']: must be >= 0, got " + healthyHosts);
+            if (hosts < 0) {
+                throw new IllegalArgumentException("zoneAware.localHosts['" + locality + "']: must be >= 0, got "
+                        + hosts);
             }
+            if (healthyHosts < 0 || healthyHosts > hosts) {
+                throw new IllegalArgumentException("zoneAware.localHealthyHosts['" + locality + "']: must be 0.."
+                        + hosts + ", got " + healthyHosts);
+            }
+            localHosts.put(locality, hosts);
             localHealthyHosts.put(locality, healthyHosts);
             return this;
         }
 
-        /** Counts the healthy priority-0 hosts of the caller's own cluster per locality. */
+        /** The caller's own cluster in a locality, all of its hosts there healthy. */
+        public Builder localHealthyHosts(Locality locality, int healthyHosts) {
+            if (healthyHosts < 0) {
+                throw new IllegalArgumentException("zoneAware.localHealthyHosts['" + locality
+                        + "']: must be >= 0, got " + healthyHosts);
+            }
+            return localHosts(locality, healthyHosts, healthyHosts);
+        }
+
+        /** Counts the priority-0 hosts of the caller's own cluster, and the healthy ones, per locality. */
         public Builder localCluster(EndpointTable localCluster) {
             if (localCluster == null) {
                 throw new IllegalArgumentException("zoneAware.localCluster: must not be null");
@@ -104,8 +131,8 @@ public final class ZoneAwareConfig {
                     continue;
                 }
                 Locality l = localCluster.locality(localCluster.localityId(h));
-                int add = localCluster.health(h).isHealthy() ? 1 : 0;
-                localHealthyHosts.merge(l, add, Integer::sum);
+                localHosts.merge(l, 1, Integer::sum);
+                localHealthyHosts.merge(l, localCluster.health(h).isHealthy() ? 1 : 0, Integer::sum);
             }
             return this;
         }
