@@ -1,0 +1,107 @@
+package dev.meridian.bench;
+
+import dev.meridian.core.Clocks;
+import dev.meridian.core.EndpointTable;
+import dev.meridian.core.RandomSource;
+import dev.meridian.lb.LbConfig;
+import dev.meridian.lb.LbPolicy;
+import dev.meridian.lb.LoadBalancer;
+import dev.meridian.outlier.EjectionListener;
+import dev.meridian.outlier.OutlierDetectionConfig;
+import dev.meridian.outlier.OutlierDetector;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+
+/**
+ * The return path: recording each response in the outlier detector, alone and together with the
+ * pick that preceded it, and the periodic sweep. One response in 64 is a 503, never five in a row
+ * for one host, so the detector counts and the success-rate buckets fill but nothing is ejected by
+ * a run of failures.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class MeridianOutcomeBenchmark {
+
+    @Param({"10", "100", "1000", "10000"})
+    public int endpoints;
+
+    private OutlierDetector detector;
+    private LoadBalancer balancer;
+    private int size;
+
+    /** Each thread's own stream of hosts and statuses. */
+    @State(Scope.Thread)
+    public static class Responses {
+        int next = (int) Thread.currentThread().getId() * 7919;
+
+        int nextHost(int size) {
+            int n = next++ & Integer.MAX_VALUE;
+            return n % size;
+        }
+
+        int status() {
+            return (next & 63) == 0 ? 503 : 200;
+        }
+    }
+
+    @Setup
+    public void setUp() {
+        MeshTopology mesh = MeshTopology.of(endpoints);
+        EndpointTable table = mesh.table(true);
+        size = table.size();
+        detector = OutlierDetector.create(OutlierDetectionConfig.defaults(), table, RandomSource.threadLocal(),
+                Clocks.system(), EjectionListener.none());
+        balancer = LoadBalancer.create(LbConfig.builder().policy(LbPolicy.ROUND_ROBIN).localityWeighted(true).build(),
+                table, RandomSource.threadLocal(), Clocks.system());
+    }
+
+    /** Records one response. */
+    @Benchmark
+    public OutlierDetector record(Responses r) {
+        detector.record(r.nextHost(size), r.status());
+        return detector;
+    }
+
+    /** The same from two threads. */
+    @Benchmark
+    @Threads(2)
+    public OutlierDetector record2Threads(Responses r) {
+        detector.record(r.nextHost(size), r.status());
+        return detector;
+    }
+
+    /** A pick, then the response from the picked host. */
+    @Benchmark
+    public int pickAndRecord(Responses r) {
+        int host = balancer.pick();
+        r.next++;
+        detector.record(host, r.status());
+        return host;
+    }
+
+    /** The same from two threads. */
+    @Benchmark
+    @Threads(2)
+    public int pickAndRecord2Threads(Responses r) {
+        int host = balancer.pick();
+        r.next++;
+        detector.record(host, r.status());
+        return host;
+    }
+
+    /** One interval sweep over every host. */
+    @Benchmark
+    public OutlierDetector sweep() {
+        detector.sweep();
+        return detector;
+    }
+}

@@ -1,0 +1,103 @@
+package dev.meridian.bench;
+
+import dev.meridian.core.Clocks;
+import dev.meridian.core.EndpointTable;
+import dev.meridian.core.RandomSource;
+import dev.meridian.lb.LbConfig;
+import dev.meridian.lb.LbPolicy;
+import dev.meridian.lb.LoadBalancer;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+
+/**
+ * Meridian's pick path over the mesh topology: three priorities by proximity to a caller in
+ * {@code r1/z1}, locality weights on or off, a few degraded hosts and a few ejected ones, Envoy's
+ * default overprovisioning factor (140) and panic threshold (50%). Each pick chooses a priority, a
+ * locality (when weighted) and a host, as Envoy does per request.
+ *
+ * <p>The hash policies are given a different key on every pick (per thread), so the ring or table
+ * lookup is not folded into a constant. {@link #requestCycle()} adds the active-request bookkeeping
+ * a caller does around each request, which only {@code LEAST_REQUEST} reads.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class MeridianPickBenchmark {
+
+    @Param({"10", "100", "1000", "10000"})
+    public int endpoints;
+
+    @Param({"ROUND_ROBIN", "RANDOM", "LEAST_REQUEST", "RING_HASH", "MAGLEV"})
+    public LbPolicy policy;
+
+    @Param({"true", "false"})
+    public boolean localityWeighted;
+
+    private LoadBalancer balancer;
+    private boolean hashed;
+
+    /** Each thread's own stream of request hash keys. */
+    @State(Scope.Thread)
+    public static class Keys {
+        long next = Thread.currentThread().getId() * 0x9E3779B97F4A7C15L;
+
+        long nextKey() {
+            long k = next += 0x9E3779B97F4A7C15L;
+            return k ^ (k >>> 29);
+        }
+    }
+
+    @Setup
+    public void setUp() {
+        MeshTopology mesh = MeshTopology.of(endpoints);
+        EndpointTable table = mesh.table(localityWeighted);
+        LbConfig config = LbConfig.builder()
+                .policy(policy)
+                .localityWeighted(localityWeighted)
+                .overprovisioningFactor(LbConfig.DEFAULT_OVERPROVISIONING_FACTOR)
+                .panicThreshold(LbConfig.DEFAULT_PANIC_THRESHOLD)
+                .build();
+        balancer = LoadBalancer.create(config, table, RandomSource.threadLocal(), Clocks.system());
+        if (!balancer.setEjected(table, mesh.ejected())) {
+            throw new IllegalStateException("meridian rejected the ejection set for its own table");
+        }
+        hashed = policy == LbPolicy.RING_HASH || policy == LbPolicy.MAGLEV;
+        Keys keys = new Keys();
+        for (int i = 0; i < 64; i++) {
+            int host = hashed ? balancer.pick(keys.nextKey()) : balancer.pick();
+            if (host == LoadBalancer.NO_ENDPOINT) {
+                throw new IllegalStateException("meridian " + policy + " picked no endpoint");
+            }
+        }
+    }
+
+    /** One pick, as a caller makes it for each request. */
+    @Benchmark
+    public int pick(Keys keys) {
+        return hashed ? balancer.pick(keys.nextKey()) : balancer.pick();
+    }
+
+    /** The same from two threads sharing one balancer. */
+    @Benchmark
+    @Threads(2)
+    public int pick2Threads(Keys keys) {
+        return hashed ? balancer.pick(keys.nextKey()) : balancer.pick();
+    }
+
+    /** A pick and the request start and finish a caller reports around it. */
+    @Benchmark
+    public int requestCycle(Keys keys) {
+        int host = hashed ? balancer.pick(keys.nextKey()) : balancer.pick();
+        balancer.requestStarted(host);
+        balancer.requestFinished(host);
+        return host;
+    }
+}
