@@ -1,0 +1,363 @@
+package dev.meridian.istio;
+
+import dev.meridian.topology.LocalityLbSetting;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads Istio {@code DestinationRule} resources ({@code networking.istio.io/v1alpha3},
+ * {@code v1beta1} or {@code v1}) into {@link DestinationRule}.
+ *
+ * <p>Validation is Istio's ({@code ValidateDestinationRule} in {@code pkg/config/validation/validation.go}
+ * and the CRD schema): what Istio rejects fails here with an {@link IllegalArgumentException} naming
+ * the source, the YAML path and the value. What Istio accepts with a warning, what Meridian ignores,
+ * and fields no version of the schema defines come back as warnings, each starting with its YAML
+ * path. Blocks that do not decide which endpoint is chosen ({@code connectionPool}, {@code tls},
+ * {@code tunnel}, {@code proxyProtocol}) and those Meridian does not apply ({@code portLevelSettings},
+ * {@code exportTo}, {@code workloadSelector}) are accepted, reported, and not validated.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class DestinationRules {
+
+    private static final String KIND = "DestinationRule";
+
+    private DestinationRules() {
+    }
+
+    /**
+     * Parses one YAML document holding a DestinationRule.
+     *
+     * @param sourceName names the input in messages, such as a file name
+     * @param yaml the document
+     * @return the rule and the warnings about it
+     * @throws IllegalArgumentException if the YAML is malformed, oversized or unsafe, or the rule is
+     *         one Istio would reject
+     */
+    public static Parsed<DestinationRule> parse(String sourceName, String yaml) {
+        String source = sourceName(sourceName);
+        return read(source, YamlInput.loadOne(source, yaml));
+    }
+
+    /**
+     * Reads a DestinationRule that is already loaded, such as one embedded in a larger file: maps,
+     * lists, strings, numbers and booleans as a YAML library produces them.
+     *
+     * @param sourceName names the input in messages
+     * @param document the rule's top-level mapping ({@code apiVersion}, {@code kind}, {@code metadata},
+     *        {@code spec})
+     * @return the rule and the warnings about it
+     * @throws IllegalArgumentException if the rule is one Istio would reject
+     */
+    public static Parsed<DestinationRule> parse(String sourceName, Map<String, ?> document) {
+        return read(sourceName(sourceName), document);
+    }
+
+    static String sourceName(String sourceName) {
+        return sourceName == null || sourceName.isEmpty() ? "<input>" : sourceName;
+    }
+
+    private static Parsed<DestinationRule> read(String source, Object document) {
+        List<String> warnings = new ArrayList<>();
+        try {
+            return new Parsed<>(readRule(YamlMapping.root(document, warnings)), warnings);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static DestinationRule readRule(YamlMapping root) {
+        String apiVersion = root.requiredString("apiVersion");
+        if (!DestinationRule.API_VERSIONS.contains(apiVersion)) {
+            throw new IllegalArgumentException("apiVersion: expected one of " + DestinationRule.API_VERSIONS
+                    + ", got " + Values.describe(apiVersion));
+        }
+        String kind = root.requiredString("kind");
+        if (!KIND.equals(kind)) {
+            throw new IllegalArgumentException("kind: expected " + KIND + ", got " + Values.describe(kind));
+        }
+        YamlMapping metadata = root.mapping("metadata");
+        if (metadata == null) {
+            throw new IllegalArgumentException("metadata: required, got nothing");
+        }
+        String name = metadata.requiredString("name");
+        String namespace = metadata.string("namespace");
+        // Kubernetes object metadata: valid here, and nothing in it changes endpoint choice.
+        metadata.skip("labels", "annotations", "uid", "resourceVersion", "generation", "creationTimestamp",
+                "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "ownerReferences",
+                "finalizers", "generateName", "selfLink");
+        metadata.finish();
+        YamlMapping spec = root.mapping("spec");
+        if (spec == null) {
+            throw new IllegalArgumentException("spec: required, got nothing");
+        }
+        // Written by the API server, not by the user.
+        root.skip("status");
+        root.finish();
+
+        String host = IstioChecks.host(spec.path("host"), spec.requiredString("host"));
+        TrafficPolicy policy = spec.has("trafficPolicy") ? readTrafficPolicy(spec.mapping("trafficPolicy")) : null;
+        List<Subset> subsets = new ArrayList<>();
+        List<?> subsetItems = spec.list("subsets");
+        if (subsetItems != null) {
+            for (int i = 0; i < subsetItems.size(); i++) {
+                subsets.add(readSubset(YamlMapping.of(spec.path("subsets") + "[" + i + "]", subsetItems.get(i),
+                        spec.warnings())));
+            }
+        }
+        spec.ignore("exportTo", "ignored by Meridian: the rule applies wherever it is given, whatever its visibility");
+        spec.ignore("workloadSelector", "ignored by Meridian: the rule applies to every caller it is given, "
+                + "not only the selected workloads");
+        spec.finish();
+
+        warnFailoverWithoutOutlierDetection(spec, policy, subsets);
+        return new DestinationRule(apiVersion, name, namespace, host, policy, subsets);
+    }
+
+    private static void warnFailoverWithoutOutlierDetection(YamlMapping spec, TrafficPolicy policy,
+                                                            List<Subset> subsets) {
+        // Istio's validateLoadBalancer warns "outlier detection policy must be provided for failover",
+        // and its cluster builder then leaves failover out. Judged on the merged policy a cluster gets.
+        if (wantsFailoverWithoutOutlierDetection(policy)) {
+            spec.warn(spec.path("trafficPolicy.loadBalancer.localityLbSetting") + ": failover and failoverPriority "
+                    + "take effect only with outlierDetection; this trafficPolicy has none, so Istio does not apply them");
+        }
+        for (int i = 0; i < subsets.size(); i++) {
+            Subset s = subsets.get(i);
+            TrafficPolicy own = s.trafficPolicy();
+            TrafficPolicy merged = policy == null ? own : policy.overriddenBy(own);
+            if (own != null && own.loadBalancer() != null && wantsFailoverWithoutOutlierDetection(merged)) {
+                spec.warn(spec.path("subsets") + "[" + i + "].trafficPolicy.loadBalancer.localityLbSetting: failover "
+                        + "and failoverPriority take effect only with outlierDetection; subset '" + s.name()
+                        + "' has none, so Istio does not apply them");
+            }
+        }
+    }
+
+    private static boolean wantsFailoverWithoutOutlierDetection(TrafficPolicy policy) {
+        return policy != null && policy.loadBalancer() != null && !policy.hasOutlierDetection()
+                && LocalitySettingReader.wantsFailover(policy.loadBalancer().localityLbSetting());
+    }
+
+    private static TrafficPolicy readTrafficPolicy(YamlMapping tp) {
+        LoadBalancer lb = tp.has("loadBalancer") ? readLoadBalancer(tp.mapping("loadBalancer")) : null;
+        OutlierDetection od = tp.has("outlierDetection") ? readOutlierDetection(tp.mapping("outlierDetection")) : null;
+        boolean anyField = lb != null || od != null;
+        anyField |= tp.ignore("connectionPool",
+                "ignored by Meridian: connection pool limits do not change which endpoint is chosen");
+        anyField |= tp.ignore("tls", "ignored by Meridian: TLS settings do not change which endpoint is chosen");
+        anyField |= tp.ignore("tunnel", "ignored by Meridian: tunnelling does not change which endpoint is chosen");
+        anyField |= tp.ignore("proxyProtocol",
+                "ignored by Meridian: the PROXY protocol does not change which endpoint is chosen");
+        anyField |= tp.ignore("portLevelSettings", "ignored by Meridian: per-port policies are not applied; "
+                + "the policy above is used for every port");
+        tp.finish();
+        if (!anyField) {
+            // Istio's validateTrafficPolicy.
+            throw new IllegalArgumentException(tp.path() + ": traffic policy must have at least one field");
+        }
+        return new TrafficPolicy(lb, od);
+    }
+
+    private static LoadBalancer readLoadBalancer(YamlMapping m) {
+        SimplePolicy simple = readSimple(m);
+        ConsistentHash hash = m.has("consistentHash") ? readConsistentHash(m.mapping("consistentHash")) : null;
+        if (simple != null && hash != null) {
+            // One protobuf oneof (lb_policy): the decoder refuses both.
+            throw new IllegalArgumentException(m.path() + ": set either 'simple' or 'consistentHash', not both; got simple "
+                    + simple + " and a consistentHash");
+        }
+        LocalityLbSetting locality = m.has("localityLbSetting")
+                ? LocalitySettingReader.read(m.mapping("localityLbSetting")) : null;
+        Duration warmupSecs = IstioChecks.atLeastOneMillisecond(m.path("warmupDurationSecs"),
+                m.duration("warmupDurationSecs"));
+        Duration warmup = m.has("warmup") ? readWarmup(m.mapping("warmup")) : null;
+        m.finish();
+        if (warmup != null && warmupSecs != null) {
+            // Istio's cluster builder consults warmup before warmupDurationSecs.
+            m.warn(m.path("warmupDurationSecs") + ": overridden by warmup.duration ("
+                    + IstioDuration.format(warmup) + "), as in Istio");
+        }
+        return new LoadBalancer(simple, hash, locality, warmup != null ? warmup : warmupSecs);
+    }
+
+    private static SimplePolicy readSimple(YamlMapping m) {
+        String text = m.string("simple");
+        if (text == null) {
+            return null;
+        }
+        switch (text) {
+            case "UNSPECIFIED":
+                return SimplePolicy.UNSPECIFIED;
+            case "ROUND_ROBIN":
+                return SimplePolicy.ROUND_ROBIN;
+            case "LEAST_REQUEST":
+                return SimplePolicy.LEAST_REQUEST;
+            case "RANDOM":
+                return SimplePolicy.RANDOM;
+            case "PASSTHROUGH":
+                return SimplePolicy.PASSTHROUGH;
+            case "LEAST_CONN":
+                m.warn(m.path("simple") + ": LEAST_CONN is deprecated; read as LEAST_REQUEST, as Istio does");
+                return SimplePolicy.LEAST_REQUEST;
+            default:
+                throw new IllegalArgumentException(m.path("simple") + ": expected one of UNSPECIFIED, ROUND_ROBIN, "
+                        + "LEAST_REQUEST, RANDOM, PASSTHROUGH, LEAST_CONN, got " + Values.describe(text));
+        }
+    }
+
+    private static Duration readWarmup(YamlMapping w) {
+        Duration duration = IstioChecks.protoDuration(w.path("duration"), w.duration("duration"));
+        if (duration == null) {
+            throw new IllegalArgumentException(w.path("duration") + ": required, got nothing");
+        }
+        Double minimumPercent = w.number("minimumPercent");
+        if (minimumPercent != null && (minimumPercent < 0 || minimumPercent > 100)) {
+            throw new IllegalArgumentException(w.path("minimumPercent") + ": must be from 0 to 100, got " + minimumPercent);
+        }
+        Double aggression = w.number("aggression");
+        if (aggression != null && aggression < 1) {
+            throw new IllegalArgumentException(w.path("aggression") + ": must be at least 1, got " + aggression);
+        }
+        w.finish();
+        if (minimumPercent != null || aggression != null) {
+            w.warn(w.path() + ": only the duration is kept; minimumPercent and aggression are ignored by Meridian");
+        }
+        return duration;
+    }
+
+    private static ConsistentHash readConsistentHash(YamlMapping c) {
+        List<String> keysWritten = new ArrayList<>();
+        ConsistentHash.HashKey key = null;
+        String header = c.string("httpHeaderName");
+        if (header != null) {
+            keysWritten.add("httpHeaderName");
+            key = new ConsistentHash.HttpHeader(header);
+        }
+        if (c.has("httpCookie")) {
+            keysWritten.add("httpCookie");
+            key = readCookie(c.mapping("httpCookie"));
+        }
+        Boolean sourceIp = c.bool("useSourceIp");
+        if (sourceIp != null) {
+            keysWritten.add("useSourceIp");
+            key = sourceIp ? new ConsistentHash.SourceIp() : null;
+        }
+        String query = c.string("httpQueryParameterName");
+        if (query != null) {
+            keysWritten.add("httpQueryParameterName");
+            key = new ConsistentHash.HttpQueryParameter(query);
+        }
+        if (keysWritten.size() > 1) {
+            throw new IllegalArgumentException(c.path() + ": set only one of httpHeaderName, httpCookie, useSourceIp, "
+                    + "httpQueryParameterName; got " + String.join(" and ", keysWritten));
+        }
+
+        ConsistentHash.HashAlgorithm algorithm = null;
+        YamlMapping ring = c.mapping("ringHash");
+        YamlMapping maglev = c.mapping("maglev");
+        if (ring != null && maglev != null) {
+            throw new IllegalArgumentException(c.path() + ": set only one of ringHash and maglev, got both");
+        }
+        if (ring != null) {
+            Long size = ring.integer("minimumRingSize", 0, Long.MAX_VALUE);
+            ring.finish();
+            algorithm = new ConsistentHash.RingHash(size);
+        }
+        if (maglev != null) {
+            Long size = maglev.integer("tableSize", 0, Long.MAX_VALUE);
+            maglev.finish();
+            ConsistentHash.checkTableSize(maglev.path("tableSize"), size == null ? 0 : size);
+            algorithm = new ConsistentHash.Maglev(size);
+        }
+        Long legacyRingSize = c.integer("minimumRingSize", 0, Long.MAX_VALUE);
+        c.finish();
+        if (legacyRingSize != null && legacyRingSize != 0) {
+            if (algorithm != null) {
+                // Istio's validateLoadBalancer.
+                throw new IllegalArgumentException(c.path("minimumRingSize") + ": only one of minimumRingSize or "
+                        + "maglev/ringHash can be set, got minimumRingSize " + legacyRingSize + " with "
+                        + (ring != null ? "ringHash" : "maglev"));
+            }
+            algorithm = new ConsistentHash.RingHash(legacyRingSize);
+        }
+        if (legacyRingSize != null) {
+            c.warn(c.path("minimumRingSize") + ": deprecated; read as ringHash.minimumRingSize: " + legacyRingSize);
+        }
+        return new ConsistentHash(key, algorithm);
+    }
+
+    private static ConsistentHash.HttpCookie readCookie(YamlMapping cookie) {
+        String name = cookie.string("name");
+        String path = cookie.string("path");
+        // The CRD opts ttl out of the 1ms minimum: zero means a session cookie.
+        Duration ttl = cookie.duration("ttl");
+        cookie.finish();
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException(cookie.path("name") + ": required for httpCookie, got "
+                    + Values.describe(name));
+        }
+        return new ConsistentHash.HttpCookie(name, path, ttl);
+    }
+
+    private static OutlierDetection readOutlierDetection(YamlMapping o) {
+        Integer consecutiveErrors = o.intValue("consecutiveErrors");
+        Integer consecutive5xx = o.intValue("consecutive5xxErrors");
+        Integer consecutiveGateway = o.intValue("consecutiveGatewayErrors");
+        Integer localOrigin = o.intValue("consecutiveLocalOriginFailures");
+        Boolean split = o.bool("splitExternalLocalOriginErrors");
+        Duration interval = o.duration("interval");
+        Duration baseEjectionTime = o.duration("baseEjectionTime");
+        Integer maxEjectionPercent = o.intValue("maxEjectionPercent");
+        Integer minHealthPercent = o.intValue("minHealthPercent");
+        o.finish();
+        OutlierDetection.validate(o.path(), consecutiveErrors, consecutive5xx, consecutiveGateway, localOrigin, split,
+                interval, baseEjectionTime, maxEjectionPercent, minHealthPercent);
+        if (consecutiveErrors != null) {
+            o.warn(legacyConsecutiveErrorsWarning(o.path("consecutiveErrors"), consecutiveErrors));
+        }
+        return new OutlierDetection(consecutiveErrors, consecutive5xx, consecutiveGateway, localOrigin, split,
+                interval, baseEjectionTime, maxEjectionPercent, minHealthPercent);
+    }
+
+    private static String legacyConsecutiveErrorsWarning(String path, int value) {
+        if (value == 0) {
+            return path + ": deprecated, and 0 has no effect (Istio translates it only when positive); "
+                    + "use consecutiveGatewayErrors or consecutive5xxErrors";
+        }
+        return path + ": deprecated; mapped as the Istio releases that accept it map it: " + value
+                + " consecutive gateway errors (502, 503, 504 and connection failures) eject a host, and consecutive "
+                + "5xx ejection is off, so plain 500s do not count; use consecutiveGatewayErrors: " + value
+                + " to say so explicitly";
+    }
+
+    private static Subset readSubset(YamlMapping s) {
+        String name = IstioChecks.subsetName(s.path("name"), s.requiredString("name"));
+        Map<String, String> labels = new LinkedHashMap<>();
+        YamlMapping labelBlock = s.mapping("labels");
+        if (labelBlock != null) {
+            for (Map.Entry<?, ?> e : labelBlock.entries().entrySet()) {
+                if (!(e.getKey() instanceof String key)) {
+                    throw new IllegalArgumentException(labelBlock.path() + ": label keys must be strings, got "
+                            + Values.describe(e.getKey()));
+                }
+                String valuePath = labelBlock.path(key);
+                if (!(e.getValue() instanceof String value)) {
+                    throw new IllegalArgumentException(valuePath + ": expected a string, got "
+                            + Values.describe(e.getValue())
+                            + (e.getValue() instanceof Number || e.getValue() instanceof Boolean
+                                    ? " (quote it to make it a string)" : ""));
+                }
+                IstioChecks.labelKey(labelBlock.path(), key);
+                IstioChecks.labelValue(valuePath, value);
+                labels.put(key, value);
+            }
+        }
+        TrafficPolicy policy = s.has("trafficPolicy") ? readTrafficPolicy(s.mapping("trafficPolicy")) : null;
+        s.finish();
+        return new Subset(name, labels, policy);
+    }
+}
