@@ -22,7 +22,8 @@ import org.openjdk.jmh.annotations.Threads;
 
 /**
  * The return path: recording each response in the outlier detector, alone and together with the
- * pick that preceded it, and the periodic sweep. One response in 64 is a 503, never five in a row
+ * pick that preceded it, the periodic sweep, and least request's start/finish bookkeeping around a
+ * pick. One response in 64 is a 503, never five in a row
  * for one host, so the detector counts and the success-rate buckets fill but nothing is ejected by
  * a run of failures.
  */
@@ -36,6 +37,7 @@ public class MeridianOutcomeBenchmark {
 
     private OutlierDetector detector;
     private LoadBalancer balancer;
+    private LoadBalancer leastRequest;
     private int size;
 
     /** Each thread's own stream of hosts and statuses. */
@@ -62,6 +64,17 @@ public class MeridianOutcomeBenchmark {
                 Clocks.system(), EjectionListener.none());
         balancer = LoadBalancer.create(LbConfig.builder().policy(LbPolicy.ROUND_ROBIN).localityWeighted(true).build(),
                 table, RandomSource.threadLocal(), Clocks.system());
+        leastRequest = LoadBalancer.create(LbConfig.builder().policy(LbPolicy.LEAST_REQUEST).localityWeighted(true)
+                .build(), table, RandomSource.threadLocal(), Clocks.system());
+    }
+
+    /** A least-request pick with the request start and finish a caller reports around it. */
+    @Benchmark
+    public int leastRequestCycle() {
+        int host = leastRequest.pick();
+        leastRequest.requestStarted(host);
+        leastRequest.requestFinished(host);
+        return host;
     }
 
     /** Records one response. */

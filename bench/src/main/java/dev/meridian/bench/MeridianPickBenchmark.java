@@ -24,8 +24,8 @@ import org.openjdk.jmh.annotations.Threads;
  * locality (when weighted) and a host, as Envoy does per request.
  *
  * <p>The hash policies are given a different key on every pick (per thread), so the ring or table
- * lookup is not folded into a constant. {@link #requestCycle()} adds the active-request bookkeeping
- * a caller does around each request, which only {@code LEAST_REQUEST} reads.
+ * lookup is not folded into a constant. The active-request bookkeeping that least request needs
+ * around each request is measured in {@link MeridianOutcomeBenchmark}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -90,14 +90,5 @@ public class MeridianPickBenchmark {
     @Threads(2)
     public int pick2Threads(Keys keys) {
         return hashed ? balancer.pick(keys.nextKey()) : balancer.pick();
-    }
-
-    /** A pick and the request start and finish a caller reports around it. */
-    @Benchmark
-    public int requestCycle(Keys keys) {
-        int host = hashed ? balancer.pick(keys.nextKey()) : balancer.pick();
-        balancer.requestStarted(host);
-        balancer.requestFinished(host);
-        return host;
     }
 }
