@@ -1,0 +1,214 @@
+package dev.meridian.outlier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.meridian.core.Clocks;
+import dev.meridian.core.RandomSource;
+import java.time.Duration;
+import org.agrona.concurrent.CachedNanoClock;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The consecutive-failure detectors, as {@code DetectorHostMonitorImpl::putHttpResponseCode},
+ * {@code putResult} and {@code onConsecutiveErrorWorker} in Envoy's
+ * {@code source/common/upstream/outlier_detection_impl.cc} run them, and the legacy Istio mapping of
+ * {@code pilot/pkg/networking/core/v1alpha3/cluster.go} (releases that accepted
+ * {@code consecutiveErrors}).
+ */
+class ConsecutiveFailureTest {
+
+    private final CachedNanoClock clock = Clocks.manual();
+    private final Fixtures.EventLog log = new Fixtures.EventLog();
+
+    private OutlierDetector detector(OutlierDetectionConfig config, int hosts) {
+        return OutlierDetector.create(config, Fixtures.hosts(hosts), RandomSource.seeded(7), clock, log);
+    }
+
+    private static OutlierDetectionConfig legacyConsecutiveErrors5() {
+        return IstioOutlierTranslation.translate(5, null, null, null, null, Duration.ofMinutes(2),
+                Duration.ofMinutes(5), null, null).config();
+    }
+
+    private static void record(OutlierDetector d, int host, int status, int times) {
+        for (int i = 0; i < times; i++) {
+            d.record(host, status);
+        }
+    }
+
+    @Test
+    @DisplayName("legacy consecutiveErrors: 5 ejects on the 5th consecutive gateway error (Istio v1alpha3/cluster.go)")
+    void legacyMappingEjectsOnFifthGatewayError() {
+        OutlierDetector d = detector(legacyConsecutiveErrors5(), 10);
+        d.record(0, 502);
+        d.record(0, 503);
+        d.record(0, 504);
+        d.record(0, 503);
+        assertThat(d.isEjected(0)).isFalse();
+        d.record(0, 503);
+        assertThat(d.isEjected(0)).isTrue();
+        assertThat(log.events).containsExactly("eject 0 CONSECUTIVE_GATEWAY_FAILURE at 0 until 300000000000");
+    }
+
+    @Test
+    @DisplayName("legacy consecutiveErrors: plain 5xx neither count nor eject (enforcing_consecutive_5xx 0)")
+    void legacyMappingIgnoresOtherFiveHundreds() {
+        OutlierDetector d = detector(legacyConsecutiveErrors5(), 10);
+        record(d, 0, 500, 20);
+        record(d, 1, 501, 20);
+        assertThat(d.ejectedCount()).isZero();
+    }
+
+    @Test
+    @DisplayName("a 5xx that is not a gateway error ends the gateway run (putHttpResponseCode)")
+    void nonGatewayFiveHundredBreaksTheGatewayRun() {
+        OutlierDetector d = detector(legacyConsecutiveErrors5(), 10);
+        record(d, 0, 503, 4);
+        d.record(0, 500);
+        record(d, 0, 503, 4);
+        assertThat(d.isEjected(0)).isFalse();
+        d.record(0, 503);
+        assertThat(d.isEjected(0)).isTrue();
+    }
+
+    @Test
+    @DisplayName("any non-5xx response is a success and ends both runs (putHttpResponseCode)")
+    void successEndsTheRuns() {
+        OutlierDetector d = detector(OutlierDetectionConfig.builder().enforcingConsecutiveGatewayFailure(100).build(), 10);
+        record(d, 0, 503, 4);
+        d.record(0, 200);
+        record(d, 0, 503, 4);
+        d.record(0, 404);
+        record(d, 0, 500, 4);
+        d.record(0, 302);
+        record(d, 0, 503, 4);
+        assertThat(d.ejectedCount()).isZero();
+    }
+
+    @Test
+    @DisplayName("Envoy defaults: gateway runs are detected but not enforced, so 503s eject as consecutive 5xx")
+    void defaultsEjectGatewayErrorsAsFiveHundreds() {
+        OutlierDetector d = detector(OutlierDetectionConfig.defaults(), 10);
+        record(d, 0, 503, 5);
+        assertThat(d.isEjected(0)).isTrue();
+        assertThat(log.events).containsExactly("eject 0 CONSECUTIVE_5XX at 0 until 30000000000");
+        record(d, 1, 500, 4);
+        assertThat(d.isEjected(1)).isFalse();
+    }
+
+    @Test
+    @DisplayName("without split errors, timeouts and connect failures are 504 and 503: two timeouts and a 500 make 3 errors (arch_overview/upstream/outlier)")
+    void localOriginFailuresCountAsGatewayErrorsWithoutSplit() {
+        OutlierDetector d = detector(OutlierDetectionConfig.builder().consecutive5xx(3).build(), 10);
+        d.recordLocalOrigin(0, LocalOriginResult.TIMEOUT);
+        d.recordLocalOrigin(0, LocalOriginResult.CONNECT_SUCCESS);
+        d.recordLocalOrigin(0, LocalOriginResult.TIMEOUT);
+        assertThat(d.isEjected(0)).isFalse();
+        d.record(0, 500);
+        assertThat(d.isEjected(0)).isTrue();
+
+        OutlierDetector legacy = detector(legacyConsecutiveErrors5(), 10);
+        legacy.recordLocalOrigin(1, LocalOriginResult.CONNECT_FAILED);
+        legacy.recordLocalOrigin(1, LocalOriginResult.RESET);
+        legacy.recordLocalOrigin(1, LocalOriginResult.TIMEOUT);
+        legacy.record(1, 502);
+        legacy.recordLocalOrigin(1, LocalOriginResult.SUCCESS_FINAL);
+        legacy.recordLocalOrigin(1, LocalOriginResult.RESET);
+        assertThat(legacy.isEjected(1)).isFalse();
+        legacy.recordLocalOrigin(1, LocalOriginResult.RESET);
+        legacy.recordLocalOrigin(1, LocalOriginResult.RESET);
+        legacy.recordLocalOrigin(1, LocalOriginResult.RESET);
+        legacy.recordLocalOrigin(1, LocalOriginResult.TIMEOUT);
+        assertThat(legacy.isEjected(1)).isTrue();
+    }
+
+    @Test
+    @DisplayName("with split errors, local-origin failures run apart from HTTP results (putResultWithLocalExternalSplit)")
+    void splitErrorsKeepLocalOriginRunsApart() {
+        OutlierDetectionConfig config = OutlierDetectionConfig.builder().splitExternalLocalOriginErrors(true)
+                .maxEjectionPercent(100).build();
+        OutlierDetector d = detector(config, 10);
+        d.recordLocalOrigin(0, LocalOriginResult.CONNECT_FAILED);
+        d.recordLocalOrigin(0, LocalOriginResult.TIMEOUT);
+        d.recordLocalOrigin(0, LocalOriginResult.RESET);
+        d.recordLocalOrigin(0, LocalOriginResult.CONNECT_FAILED);
+        d.record(0, 200);
+        assertThat(d.isEjected(0)).isFalse();
+        d.recordLocalOrigin(0, LocalOriginResult.CONNECT_FAILED);
+        assertThat(d.isEjected(0)).isTrue();
+        assertThat(log.events).singleElement().asString().contains("CONSECUTIVE_LOCAL_ORIGIN_FAILURE");
+
+        record(d, 1, 500, 4);
+        d.recordLocalOrigin(1, LocalOriginResult.TIMEOUT);
+        assertThat(d.isEjected(1)).as("a local-origin failure is not a 5xx in split mode").isFalse();
+        d.recordLocalOrigin(2, LocalOriginResult.TIMEOUT);
+        d.recordLocalOrigin(2, LocalOriginResult.TIMEOUT);
+        d.recordLocalOrigin(2, LocalOriginResult.CONNECT_SUCCESS);
+        d.recordLocalOrigin(2, LocalOriginResult.TIMEOUT);
+        d.recordLocalOrigin(2, LocalOriginResult.TIMEOUT);
+        d.recordLocalOrigin(2, LocalOriginResult.TIMEOUT);
+        assertThat(d.isEjected(2)).as("a connect success ends the local-origin run").isFalse();
+    }
+
+    @Test
+    @DisplayName("a threshold of 0 never triggers, enforcement 0 never ejects (DetectorConfig, enforceEjection)")
+    void zeroThresholdAndZeroEnforcementNeverEject() {
+        OutlierDetector d = detector(OutlierDetectionConfig.builder().consecutive5xx(0).build(), 10);
+        record(d, 0, 500, 50);
+        assertThat(d.ejectedCount()).isZero();
+        OutlierDetector e = detector(OutlierDetectionConfig.builder().enforcingConsecutive5xx(0).build(), 10);
+        record(e, 0, 500, 50);
+        assertThat(e.ejectedCount()).isZero();
+    }
+
+    @Test
+    @DisplayName("an enforcement percentage ejects about that share of detected hosts, repeatably with a seed")
+    void enforcementPercentageRollsTheInjectedRandom() {
+        OutlierDetectionConfig config = OutlierDetectionConfig.builder().enforcingConsecutive5xx(50)
+                .maxEjectionPercent(100).build();
+        int[] ejected = new int[2];
+        for (int run = 0; run < 2; run++) {
+            OutlierDetector d = OutlierDetector.create(config, Fixtures.hosts(200), RandomSource.seeded(42), clock, null);
+            for (int h = 0; h < 200; h++) {
+                record(d, h, 500, 5);
+            }
+            ejected[run] = d.ejectedCount();
+        }
+        assertThat(ejected[0]).isBetween(70, 130).isEqualTo(ejected[1]);
+    }
+
+    @Test
+    @DisplayName("an ejected host's run does not trigger again; its return clears every run (checkHostForUneject, unejectHost)")
+    void ejectedHostRunsAndReturnReset() {
+        OutlierDetectionConfig config = OutlierDetectionConfig.builder().build();
+        OutlierDetector d = detector(config, 10);
+        record(d, 0, 500, 5);
+        record(d, 0, 500, 20);
+        assertThat(log.events).hasSize(1);
+        clock.advance(Duration.ofSeconds(30).toNanos());
+        d.sweep();
+        assertThat(d.isEjected(0)).isFalse();
+        record(d, 0, 500, 4);
+        assertThat(d.isEjected(0)).as("the 25 failures before the return no longer count").isFalse();
+        d.record(0, 500);
+        assertThat(d.isEjected(0)).isTrue();
+    }
+
+    @Test
+    @DisplayName("recording never throws: unknown host ids and null results are ignored")
+    void recordingIgnoresBadInput() {
+        OutlierDetector d = detector(OutlierDetectionConfig.defaults(), 3);
+        for (int i = 0; i < 10; i++) {
+            d.record(-1, 500);
+            d.record(3, 500);
+            d.record(Integer.MIN_VALUE, 503);
+            d.recordLocalOrigin(7, LocalOriginResult.TIMEOUT);
+            d.recordLocalOrigin(0, null);
+            d.record(0, -42);
+        }
+        assertThat(d.ejectedCount()).isZero();
+        assertThat(d.isEjected(-1)).isFalse();
+        assertThat(d.ejectedUntilNanos(99)).isEqualTo(OutlierDetector.NOT_EJECTED);
+        assertThat(d.ejectionCount(99)).isZero();
+    }
+}
