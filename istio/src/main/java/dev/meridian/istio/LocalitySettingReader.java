@@ -102,6 +102,7 @@ final class LocalitySettingReader {
             // Istio checks a rule's destinations against each other; Go map order makes that check
             // order-dependent there, here it follows the order written.
             checkLocalities(new ArrayList<>(to.keySet()), toPaths);
+            checkLocalities(List.of(from), List.of(rule.path("from")));
             fromPatterns.add(from);
             fromPaths.add(rule.path("from"));
             try {

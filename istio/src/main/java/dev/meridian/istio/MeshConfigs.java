@@ -12,7 +12,10 @@ import java.util.Map;
  *       top-level {@code localityLbSetting};</li>
  *   <li>Helm values or an IstioOperator {@code spec} fragment, with {@code meshConfig.localityLbSetting};</li>
  *   <li>an {@code IstioOperator} resource, with {@code spec.meshConfig.localityLbSetting};</li>
- *   <li>the {@code istio} {@code ConfigMap} itself, whose {@code data.mesh} string holds the mesh config.</li>
+ *   <li>the {@code istio} {@code ConfigMap} itself, whose {@code data.mesh} string holds the mesh config;</li>
+ *   <li>the block on its own ({@code enabled}, {@code distribute}, {@code failover},
+ *       {@code failoverPriority} at the top), as a scenario file embeds it; its paths are then
+ *       reported under {@code localityLbSetting}.</li>
  * </ul>
  * Only the {@code localityLbSetting} block is read and checked; the many other mesh settings around
  * it are left alone. When the block is absent the result is {@link #MESH_DEFAULT}, Istio's default.
@@ -29,6 +32,7 @@ public final class MeshConfigs {
             new LocalityLbSetting(Boolean.TRUE, List.of(), List.of(), List.of());
 
     private static final String BLOCK = "localityLbSetting";
+    private static final List<String> BLOCK_FIELDS = List.of("enabled", "distribute", "failover", "failoverPriority");
 
     private MeshConfigs() {
     }
@@ -101,6 +105,22 @@ public final class MeshConfigs {
             throw new IllegalArgumentException(BLOCK + ": written both at the top level and under meshConfig; "
                     + "keep one");
         }
-        return topLevel != null ? topLevel : nested;
+        if (topLevel != null || nested != null) {
+            return topLevel != null ? topLevel : nested;
+        }
+        if (kind == null && meshConfig == null && isBlockItself(root.entries())) {
+            // The block's own fields at the top: a file (or an embedding) that holds just the setting.
+            return YamlMapping.of(BLOCK, root.entries(), root.warnings());
+        }
+        return null;
+    }
+
+    private static boolean isBlockItself(Map<?, ?> entries) {
+        for (String field : BLOCK_FIELDS) {
+            if (entries.containsKey(field)) {
+                return true;
+            }
+        }
+        return false;
     }
 }
