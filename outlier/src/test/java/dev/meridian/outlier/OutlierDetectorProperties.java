@@ -9,6 +9,7 @@ import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -72,7 +73,7 @@ class OutlierDetectorProperties {
         }
     }
 
-    @Property(tries = 200)
+    @Property(tries = 300, edgeCases = EdgeCasesMode.NONE)
     void invariantsHoldAfterEveryStep(@ForAll("steps") List<Step> steps,
                                       @ForAll @IntRange(min = 1, max = 12) int hosts,
                                       @ForAll @IntRange(min = 0, max = 100) int maxPercent,
@@ -104,7 +105,7 @@ class OutlierDetectorProperties {
         }
     }
 
-    @Property(tries = 300)
+    @Property(tries = 100, edgeCases = EdgeCasesMode.NONE)
     void seededRunsRepeatExactly(@ForAll("steps") List<Step> steps,
                                  @ForAll @IntRange(min = 1, max = 12) int hosts,
                                  @ForAll @IntRange(min = 0, max = 100) int maxPercent) {
@@ -123,7 +124,7 @@ class OutlierDetectorProperties {
         return log.events;
     }
 
-    @Property(tries = 150)
+    @Property(tries = 100, edgeCases = EdgeCasesMode.NONE)
     void aReturnedHostIsBackInService(@ForAll @Size(max = 20) List<@IntRange(min = 0, max = 4) Integer> hosts) {
         CachedNanoClock clock = Clocks.manual();
         OutlierDetector d = OutlierDetector.create(OutlierDetectionConfig.builder().maxEjectionPercent(100).build(),
