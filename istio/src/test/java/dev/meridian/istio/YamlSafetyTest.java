@@ -1,0 +1,124 @@
+package dev.meridian.istio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hostile or malformed YAML fails with an {@link IllegalArgumentException} naming the source, and
+ * costs little: no object is built from a tag, alias expansion and nesting are bounded, and so is
+ * the document size. (snakeyaml-engine's LoadSettings: maxAliasesForCollections, codePointLimit,
+ * allowDuplicateKeys; YAML 1.2 core schema.)
+ */
+class YamlSafetyTest {
+
+    private static final String RULE = DestinationRulesTest.CROSS_REGION;
+
+    @Test
+    @DisplayName("a !!java tag builds nothing: the load is refused")
+    void javaTagIsRefused() {
+        String yaml = RULE.replace("host: reviews.default.svc.cluster.local",
+                "host: !!java/object:java.net.URL [\"http://example.com\"]");
+        assertThatThrownBy(() -> DestinationRules.parse("evil.yaml", yaml))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("evil.yaml: invalid YAML: could not determine a constructor for the tag "
+                        + "tag:yaml.org,2002:java/object:java.net.URL");
+        assertThatThrownBy(() -> DestinationRules.parse("evil.yaml", "!!javax.script.ScriptEngineManager [x]"))
+                .hasMessageStartingWith("evil.yaml: invalid YAML: could not determine a constructor");
+    }
+
+    @Test
+    @DisplayName("a local tag on a known field is refused the same way")
+    void localTagIsRefused() {
+        assertThatThrownBy(() -> DestinationRules.parse("evil.yaml", RULE.replace("interval: 2m", "interval: !cmd 2m")))
+                .hasMessageStartingWith("evil.yaml: invalid YAML: could not determine a constructor for the tag !cmd");
+    }
+
+    @Test
+    @DisplayName("billion laughs: more than 50 aliases to collections are refused before expansion")
+    void aliasBombIsRefused() {
+        StringBuilder yaml = new StringBuilder("a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        for (int i = 1; i < 10; i++) {
+            yaml.append('a').append(i).append(": &a").append(i).append(" [");
+            for (int j = 0; j < 9; j++) {
+                yaml.append(j == 0 ? "" : ",").append("*a").append(i - 1);
+            }
+            yaml.append("]\n");
+        }
+        assertThatThrownBy(() -> DestinationRules.parse("bomb.yaml", yaml.toString()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("bomb.yaml: invalid YAML: Number of aliases for non-scalar nodes exceeds the "
+                        + "specified max=50");
+        assertThatThrownBy(() -> MeshConfigs.parseLocalityLbSetting("bomb.yaml", yaml.toString()))
+                .hasMessageContaining("max=50");
+    }
+
+    @Test
+    @DisplayName("a few aliases are ordinary YAML and still work")
+    void fewAliasesAreFine() {
+        String yaml = """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews}
+                spec:
+                  host: reviews
+                  trafficPolicy:
+                    outlierDetection: &od {consecutive5xxErrors: 3, interval: 10s}
+                  subsets:
+                    - name: v1
+                      trafficPolicy: {outlierDetection: *od}
+                """;
+        Parsed<DestinationRule> parsed = DestinationRules.parse("aliases.yaml", yaml);
+        assertThat(parsed.value().subsets().get(0).trafficPolicy().outlierDetection())
+                .isEqualTo(parsed.value().trafficPolicy().outlierDetection());
+    }
+
+    @Test
+    @DisplayName("deep nesting is refused before the recursive composer can overflow the stack")
+    void deepNestingIsRefused() {
+        String deep = "x: " + "[".repeat(100_000) + "]".repeat(100_000) + "\n";
+        assertThatThrownBy(() -> DestinationRules.parse("deep.yaml", deep))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("deep.yaml: nesting deeper than 64 levels");
+    }
+
+    @Test
+    void oversizedDocumentIsRefused() {
+        String big = RULE + "#" + "x".repeat(YamlInput.MAX_CHARS) + "\n";
+        assertThatThrownBy(() -> DestinationRules.parse("big.yaml", big))
+                .hasMessage("big.yaml: document is " + big.length() + " characters, more than the 1048576 accepted");
+    }
+
+    @Test
+    @DisplayName("duplicate keys are refused, as Kubernetes' strict decoding refuses them")
+    void duplicateKeysAreRefused() {
+        assertThatThrownBy(() -> DestinationRules.parse("dup.yaml", RULE.replace("interval: 2m", "interval: 2m\n      interval: 3m")))
+                .hasMessageStartingWith("dup.yaml: invalid YAML: while constructing a mapping")
+                .hasMessageContaining("found duplicate key interval");
+    }
+
+    @Test
+    void oneDocumentOnly() {
+        assertThatThrownBy(() -> DestinationRules.parse("two.yaml", RULE + "---\n" + RULE))
+                .hasMessageStartingWith("two.yaml: invalid YAML: expected a single document in the stream");
+        assertThatThrownBy(() -> DestinationRules.parse("empty.yaml", "# nothing\n"))
+                .hasMessage("empty.yaml: empty document");
+        assertThatThrownBy(() -> DestinationRules.parse("list.yaml", "- a\n- b\n"))
+                .hasMessage("list.yaml: document: expected a mapping, got a list");
+        assertThatThrownBy(() -> DestinationRules.parse("broken.yaml", "a: [b\n"))
+                .hasMessageStartingWith("broken.yaml: invalid YAML: ");
+        assertThatThrownBy(() -> DestinationRules.parse(null, (String) null))
+                .hasMessage("<input>: no YAML given (null)");
+    }
+
+    @Test
+    @DisplayName("long hostile values are clipped in messages")
+    void longValuesAreClipped() {
+        String longValue = "z".repeat(10_000);
+        assertThatThrownBy(() -> DestinationRules.parse("long.yaml", RULE.replace("interval: 2m", "interval: " + longValue)))
+                .hasMessage("long.yaml: spec.trafficPolicy.outlierDetection.interval: invalid duration '"
+                        + "z".repeat(80) + "...'");
+    }
+}
