@@ -22,16 +22,16 @@ public record ConsistentHash(HashKey hashKey, HashAlgorithm algorithm) {
      */
     public static final long MAGLEV_TABLE_SIZE_LIMIT = 5_000_011L;
 
-    /** The source of the hash: one of Istio's {@code hash_key} oneof members. */
+    /** The source of the hash: one of Istio's {@code hash_key} oneof members; implementations are immutable. */
     public sealed interface HashKey permits HttpHeader, HttpCookie, SourceIp, HttpQueryParameter {
     }
 
-    /** The hash algorithm: one of Istio's {@code hash_algorithm} oneof members. */
+    /** The hash algorithm: one of Istio's {@code hash_algorithm} oneof members; implementations are immutable. */
     public sealed interface HashAlgorithm permits RingHash, Maglev {
     }
 
     /**
-     * {@code httpHeaderName}: hash a request header.
+     * {@code httpHeaderName}: hash a request header. Immutable and thread-safe.
      *
      * @param name the header name
      */
@@ -43,6 +43,7 @@ public record ConsistentHash(HashKey hashKey, HashAlgorithm algorithm) {
 
     /**
      * {@code httpCookie}: hash a cookie, generating it with the given lifetime when absent.
+     * Immutable and thread-safe.
      *
      * @param name the cookie name, required
      * @param path the cookie path; null when not written
@@ -62,12 +63,12 @@ public record ConsistentHash(HashKey hashKey, HashAlgorithm algorithm) {
         }
     }
 
-    /** {@code useSourceIp: true}: hash the client's source address. */
+    /** {@code useSourceIp: true}: hash the client's source address. Immutable and thread-safe. */
     public record SourceIp() implements HashKey {
     }
 
     /**
-     * {@code httpQueryParameterName}: hash a query parameter.
+     * {@code httpQueryParameterName}: hash a query parameter. Immutable and thread-safe.
      *
      * @param name the parameter name
      */
@@ -78,7 +79,7 @@ public record ConsistentHash(HashKey hashKey, HashAlgorithm algorithm) {
     }
 
     /**
-     * {@code ringHash}: Envoy's ring hash (Ketama).
+     * {@code ringHash}: Envoy's ring hash (Ketama). Immutable and thread-safe.
      *
      * @param minimumRingSize the minimum number of virtual nodes; null when not written (Envoy's
      *        default, 1024, applies)
@@ -93,7 +94,7 @@ public record ConsistentHash(HashKey hashKey, HashAlgorithm algorithm) {
     }
 
     /**
-     * {@code maglev}: Envoy's Maglev table.
+     * {@code maglev}: Envoy's Maglev table. Immutable and thread-safe.
      *
      * @param tableSize the table size: a prime below {@link #MAGLEV_TABLE_SIZE_LIMIT}
      */

@@ -345,6 +345,51 @@ class DestinationRulesTest {
     }
 
     @Nested
+    @DisplayName("defaults: what is not written stays unwritten, so the reference's defaults can be applied later")
+    class Defaults {
+
+        @Test
+        @DisplayName("outlierDetection: {} enables detection with every documented default")
+        void emptyOutlierDetection() {
+            // The DestinationRule reference documents, for fields left out: consecutive5xxErrors 5,
+            // consecutiveGatewayErrors disabled, consecutiveLocalOriginFailures 5,
+            // splitExternalLocalOriginErrors false, interval 10s, baseEjectionTime 30s,
+            // maxEjectionPercent 10%, minHealthPercent 0%. Those belong to the translation to Envoy,
+            // which must know a field was left out (Istio then leaves Envoy's own default), so the
+            // record keeps null rather than a number.
+            Parsed<DestinationRule> parsed = parse(policy("outlierDetection: {}\n"));
+            OutlierDetection od = parsed.value().trafficPolicy().outlierDetection();
+            assertThat(od).isEqualTo(OutlierDetection.DEFAULTS);
+            assertThat(parsed.value().trafficPolicy().hasOutlierDetection()).isTrue();
+            assertThat(od.usesLegacyConsecutiveErrors()).isFalse();
+            assertThat(parsed.warnings()).isEmpty();
+        }
+
+        @Test
+        @DisplayName("no hash algorithm written: the reference says ring hash, with a minimum ring size of 1024")
+        void hashAlgorithmLeftOut() {
+            ConsistentHash hash = parse(policy("loadBalancer:\n  consistentHash: {httpHeaderName: x-user}\n")).value()
+                    .trafficPolicy().loadBalancer().consistentHash();
+            assertThat(hash.algorithm()).isNull();
+            assertThat(parse(policy("loadBalancer:\n  consistentHash: {ringHash: {}}\n")).value().trafficPolicy()
+                    .loadBalancer().consistentHash().algorithm()).isEqualTo(new ConsistentHash.RingHash(null));
+        }
+
+        @Test
+        @DisplayName("localityLbSetting without enabled is enabled; loadBalancer: {} sets nothing")
+        void localityAndLoadBalancerLeftOut() {
+            LoadBalancer lb = parse(policy("loadBalancer:\n  localityLbSetting: {}\n")).value().trafficPolicy()
+                    .loadBalancer();
+            assertThat(lb.localityLbSetting().enabled()).isNull();
+            assertThat(lb.localityLbSetting().isEnabled()).isTrue();
+            assertThat(lb.simple()).isNull();
+            assertThat(lb.warmupDuration()).isNull();
+            assertThat(parse(policy("loadBalancer: {}\n")).value().trafficPolicy().loadBalancer())
+                    .isEqualTo(new LoadBalancer(null, null, null, null));
+        }
+    }
+
+    @Nested
     @DisplayName("warnings: nothing is dropped silently")
     class Warnings {
 
