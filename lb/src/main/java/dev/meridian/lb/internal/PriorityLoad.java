@@ -106,6 +106,12 @@ public final class PriorityLoad {
             panic[p] = normalized != 100 && inPanic(hosts[p], healthy[p], degraded[p], panicThreshold);
             total &= panic[p];
         }
+        if (!total && normalized == 0) {
+            // Only reachable with an overprovisioning factor below 100: nothing has integer
+            // availability yet no level is in panic. Envoy computes no load here and its
+            // choosePriority falls back to P0 healthy; that fallback is made explicit.
+            hl[0] = 100;
+        }
         if (total) {
             long all = 0;
             for (int h : hosts) {
