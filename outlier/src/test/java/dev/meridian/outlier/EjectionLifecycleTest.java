@@ -17,6 +17,13 @@ import org.junit.jupiter.api.Test;
  * Ejection, return and the ejection multiplier on virtual time, as {@code ejectHost},
  * {@code checkHostForUneject} and {@code onIntervalTimer} in Envoy's
  * {@code source/common/upstream/outlier_detection_impl.cc} run them.
+ *
+ * <p>Where Envoy's docs and source disagree these tests follow the source and say so: the docs
+ * ({@code intro/arch_overview/upstream/outlier}) multiply the base ejection time by "the number of
+ * times the host has been ejected", the source by {@code eject_time_backoff}, which also drops by
+ * one for each interval a returned host stays in service; the proto comment on
+ * {@code max_ejection_percent} says at least one host is always ejected, the source no longer does
+ * (envoyproxy/envoy#27909) unless {@code always_eject_one_host} is set.
  */
 class EjectionLifecycleTest {
 
