@@ -1,0 +1,13 @@
+package dev.meridian.examples;
+
+/**
+ * Bad input to the command line: names the file, the field and the value in one line, which the
+ * command prints on stderr before exiting with status 2.
+ */
+final class InputException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    InputException(String source, String message) {
+        super(source + ": " + message);
+    }
+}
