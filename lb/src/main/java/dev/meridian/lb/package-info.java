@@ -1,0 +1,72 @@
+/**
+ * Envoy-faithful host selection: given an {@link dev.meridian.core.EndpointTable} (endpoints with
+ * their final priority, locality, locality weight, host weight and reported health) and the set of
+ * hosts ejected by outlier detection, a {@link dev.meridian.lb.LoadBalancer} picks the host an Envoy
+ * sidecar would pick, and {@link dev.meridian.lb.LoadBalancer#plan()} explains the expected shares.
+ *
+ * <h2>Semantics (Envoy's {@code load_balancer_impl.cc} unless noted)</h2>
+ * <ol>
+ *   <li><b>Health.</b> {@code HEALTHY} and {@code UNKNOWN} hosts are healthy, {@code DEGRADED}
+ *       hosts are degraded, the rest (and every ejected host, Envoy's {@code FAILED_OUTLIER_CHECK})
+ *       are unavailable.</li>
+ *   <li><b>Priority load.</b> Per priority, health = {@code min(100, factor × healthy / hosts)} in
+ *       integer arithmetic with the overprovisioning factor in percent (140), degraded likewise;
+ *       normalized total availability = {@code min(100, Σ health + Σ degraded)}. Load goes to
+ *       priorities in order, {@code min(remaining, availability × 100 / normalized)}, healthy first
+ *       then degraded; the rounding remainder goes to the first priority with healthy availability,
+ *       else the first with degraded availability. Loads are integers summing to 100, and a pick
+ *       draws {@code random mod 100} against them ({@code choosePriority}).</li>
+ *   <li><b>Panic.</b> Never when normalized total availability is 100. Otherwise a priority whose
+ *       (healthy + degraded) percent of hosts is below the threshold (the configured percent
+ *       rounded to an integer, default 50) is in panic and balances over all its hosts, without
+ *       locality weights. When every priority is in panic, load is split by host count (remainder to
+ *       the first non-empty priority). Threshold 0 disables panic; with nothing available all load
+ *       goes to P0 and no host is found. {@code failTrafficOnPanic} makes a priority in panic find no
+ *       host.</li>
+ *   <li><b>Localities.</b> With {@code localityWeighted}, a locality is chosen by effective weight
+ *       {@code weight × min(1, factor/100 × eligible/hosts)} over healthy hosts (degraded hosts for a
+ *       degraded pick) ({@code locality_wrr.cc}). Otherwise, with a {@link dev.meridian.lb.ZoneAwareConfig},
+ *       priority 0 uses zone-aware routing: direct when the upstream's share of the caller's
+ *       locality is at least the local cluster's, else that fraction locally and the rest by
+ *       residual capacity, skipped for clusters below {@code minClusterSize} healthy hosts, when the
+ *       local cluster is in panic, or for the {@code 100 − routingEnabledPercent} of requests.</li>
+ *   <li><b>Hosts.</b> Round robin: plain rotation for equal weights, weight-proportional otherwise.
+ *       Random: uniform, ignoring weights. Least request: the least loaded of
+ *       {@code leastRequestChoiceCount} random hosts for equal weights, otherwise shares in
+ *       proportion to {@code weight / (active + 1)^bias}. Ring hash: Ketama ring of xxHash64 of
+ *       {@code address_i} points, sized between the minimum and maximum. Maglev: a prime-sized table
+ *       ({@code maglev_lb.cc}). The hash policies choose the priority from the hash, use healthy
+ *       hosts (all hosts in panic) and raw locality weights ({@code thread_aware_lb_impl.cc}). Slow
+ *       start (round robin and least request) scales a new host's weight by
+ *       {@code max(minWeightPercent, (t / window)^(1/aggression))}, with {@code t} in whole
+ *       milliseconds and at least 1.</li>
+ *   <li><b>Concurrency.</b> All state for picking is an immutable snapshot published through one
+ *       volatile field; a pick reads it once, takes no lock and allocates nothing.</li>
+ * </ol>
+ *
+ * <h2>Deliberate differences from Envoy</h2>
+ * <ul>
+ *   <li>Envoy keeps an EDF schedule per worker thread; one Meridian balancer serves every thread, so
+ *       weighted round robin and the locality choice use a lock-free stride scheduler on atomic
+ *       sequences. Long-run shares are Envoy's; the exact order of picks is not. Weighted least
+ *       request samples hosts and keeps one with probability {@code dynamicWeight / maxWeight}
+ *       (same long-run shares as Envoy's dynamic EDF); after 64 rejections it takes the best host
+ *       seen.</li>
+ *   <li>Random draws the priority and the host independently; Envoy reuses one random value for
+ *       both, which slightly correlates them.</li>
+ *   <li>Hosts in the table given to {@code create} are not in slow start; hosts added by
+ *       {@code update} start it when first healthy. (Envoy also starts the hosts present when the
+ *       cluster starts, all at once, which changes no round-robin share.)</li>
+ *   <li>A locality weight of 0 in the table means "none given": a priority whose localities all
+ *       have weight 0 is balanced as a whole, for the hash policies too (Envoy would build an empty
+ *       hash table there).</li>
+ *   <li>With an overprovisioning factor below 100, nothing may have integer availability while no
+ *       priority is in panic; Envoy then keeps stale loads and falls back to P0, which Meridian makes
+ *       explicit as 100% to P0.</li>
+ *   <li>Not modelled: runtime overrides, retry host predicates and priority retry, hash balance
+ *       factor (bounded load), hashing by host name, least request's full-scan mode and pending
+ *       requests, priority health weighted by host weight, {@code force_locality_direct_routing}, and
+ *       degraded hosts of the local cluster in zone-aware routing.</li>
+ * </ul>
+ */
+package dev.meridian.lb;
