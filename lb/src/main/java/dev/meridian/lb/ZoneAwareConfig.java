@@ -65,6 +65,20 @@ public final class ZoneAwareConfig {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof ZoneAwareConfig z && localLocality.equals(z.localLocality)
+                && localHosts.equals(z.localHosts) && localHealthyHosts.equals(z.localHealthyHosts)
+                && minClusterSize == z.minClusterSize
+                && Double.compare(routingEnabledPercent, z.routingEnabledPercent) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(localLocality, localHosts, localHealthyHosts, minClusterSize,
+                routingEnabledPercent);
+    }
+
+    @Override
     public String toString() {
         return "ZoneAwareConfig[local=" + localLocality + ", localHosts=" + localHosts
                 + ", localHealthyHosts=" + localHealthyHosts
