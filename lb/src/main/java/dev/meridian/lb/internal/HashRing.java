@@ -72,19 +72,11 @@ public abstract class HashRing {
                 current++;
             }
         }
-        // Sort points by unsigned hash, carrying their owners along.
-        long[] keyed = new long[count];
-        Integer[] order = new Integer[count];
-        for (int i = 0; i < count; i++) {
-            order[i] = i;
-        }
-        final long[] hs = hashes;
-        java.util.Arrays.sort(order, (a, b) -> Long.compareUnsigned(hs[a], hs[b]));
-        int[] sortedOwners = new int[count];
-        for (int i = 0; i < count; i++) {
-            keyed[i] = hs[order[i]];
-            sortedOwners[i] = owners[order[i]];
-        }
+        // Sort points by unsigned hash, carrying their owners along, without boxing: rings can
+        // hold millions of points.
+        long[] keyed = java.util.Arrays.copyOf(hashes, count);
+        int[] sortedOwners = java.util.Arrays.copyOf(owners, count);
+        sortUnsigned(keyed, sortedOwners, 0, count - 1);
         return new Ring(keyed, sortedOwners);
     }
 
@@ -139,6 +131,56 @@ public abstract class HashRing {
         return new Maglev(table);
     }
 
+    /** Quicksort of {@code keys} by unsigned value, moving {@code values} with them. */
+    private static void sortUnsigned(long[] keys, int[] values, int lo, int hi) {
+        while (lo < hi) {
+            if (hi - lo < 16) {
+                for (int i = lo + 1; i <= hi; i++) {
+                    long k = keys[i];
+                    int v = values[i];
+                    int j = i - 1;
+                    while (j >= lo && Long.compareUnsigned(keys[j], k) > 0) {
+                        keys[j + 1] = keys[j];
+                        values[j + 1] = values[j];
+                        j--;
+                    }
+                    keys[j + 1] = k;
+                    values[j + 1] = v;
+                }
+                return;
+            }
+            long pivot = keys[(lo + hi) >>> 1];
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (Long.compareUnsigned(keys[i], pivot) < 0) {
+                    i++;
+                }
+                while (Long.compareUnsigned(keys[j], pivot) > 0) {
+                    j--;
+                }
+                if (i <= j) {
+                    long tk = keys[i];
+                    keys[i] = keys[j];
+                    keys[j] = tk;
+                    int tv = values[i];
+                    values[i] = values[j];
+                    values[j] = tv;
+                    i++;
+                    j--;
+                }
+            }
+            // Recurse into the smaller half, loop on the larger: stack depth stays logarithmic.
+            if (j - lo < hi - i) {
+                sortUnsigned(keys, values, lo, j);
+                lo = i;
+            } else {
+                sortUnsigned(keys, values, i, hi);
+                hi = j;
+            }
+        }
+    }
+
     private static int compareBytes(String a, String b) {
         byte[] x = a.getBytes(StandardCharsets.UTF_8);
         byte[] y = b.getBytes(StandardCharsets.UTF_8);
@@ -147,8 +189,8 @@ public abstract class HashRing {
 
     /** Ketama lookup: the first point at or after the hash, wrapping to the first point. */
     static final class Ring extends HashRing {
-        private final long[] hashes;
-        private final int[] owners;
+        final long[] hashes;
+        final int[] owners;
 
         Ring(long[] hashes, int[] owners) {
             this.hashes = hashes;

@@ -317,34 +317,48 @@ public final class Snapshot {
         level.allByLocality = new Source[localities];
         level.healthyByLocality = new Source[localities];
         level.degradedByLocality = new Source[localities];
+        // One pass buckets the level's hosts by locality, keeping host-id order within each.
+        int[] indexOfLocality = new int[localityCount.length];
         int li = 0;
         for (int lid = 0; lid < localityCount.length; lid++) {
-            if (localityCount[lid] == 0) {
-                continue;
+            if (localityCount[lid] > 0) {
+                level.localityIds[li] = lid;
+                indexOfLocality[lid] = li++;
             }
-            level.localityIds[li] = lid;
-            level.allByLocality[li] = new Source(filter(level.all.hosts, lid, (byte) -1), table, slots[0]++);
-            level.healthyByLocality[li] = new Source(filter(level.all.hosts, lid, HEALTHY), table, slots[0]++);
-            level.degradedByLocality[li] = new Source(filter(level.all.hosts, lid, DEGRADED), table, slots[0]++);
-            level.localityWeights[li] = table.localityWeight(level.allByLocality[li].hosts[0]);
-            li++;
+        }
+        int[][] allBy = new int[localities][];
+        int[][] healthyBy = new int[localities][];
+        int[][] degradedBy = new int[localities][];
+        int[] fillAll = new int[localities];
+        int[] fillHealthy = new int[localities];
+        int[] fillDegraded = new int[localities];
+        for (int i = 0; i < localities; i++) {
+            allBy[i] = new int[localityCount[level.localityIds[i]]];
+            healthyBy[i] = new int[allBy[i].length];
+            degradedBy[i] = new int[allBy[i].length];
+        }
+        for (int k = 0; k < na; k++) {
+            int host = all[k];
+            int i = indexOfLocality[table.localityId(host)];
+            allBy[i][fillAll[i]++] = host;
+            if (state[host] == HEALTHY) {
+                healthyBy[i][fillHealthy[i]++] = host;
+            } else if (state[host] == DEGRADED) {
+                degradedBy[i][fillDegraded[i]++] = host;
+            }
+        }
+        for (int i = 0; i < localities; i++) {
+            level.allByLocality[i] = new Source(allBy[i], table, slots[0]++);
+            level.healthyByLocality[i] = new Source(Arrays.copyOf(healthyBy[i], fillHealthy[i]), table, slots[0]++);
+            level.degradedByLocality[i] = new Source(Arrays.copyOf(degradedBy[i], fillDegraded[i]), table,
+                    slots[0]++);
+            level.localityWeights[i] = table.localityWeight(allBy[i][0]);
         }
         if (localityWeighted) {
             level.healthySchedule = schedule(level, level.healthyByLocality, level.healthy, slots);
             level.degradedSchedule = schedule(level, level.degradedByLocality, level.degraded, slots);
         }
         return level;
-    }
-
-    private int[] filter(int[] hosts, int localityId, byte wanted) {
-        int[] out = new int[hosts.length];
-        int k = 0;
-        for (int host : hosts) {
-            if (table.localityId(host) == localityId && (wanted < 0 || state[host] == wanted)) {
-                out[k++] = host;
-            }
-        }
-        return Arrays.copyOf(out, k);
     }
 
     /**
