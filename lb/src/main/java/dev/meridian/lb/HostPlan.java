@@ -1,7 +1,7 @@
 package dev.meridian.lb;
 
 /**
- * One host in a {@link LoadPlan}.
+ * One host in a {@link LoadPlan}. Immutable and thread-safe.
  *
  * @param hostId the host id in the planned table
  * @param share percent of all requests expected to reach this host, or null when the policy has no

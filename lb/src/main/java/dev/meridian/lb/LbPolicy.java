@@ -2,6 +2,7 @@ package dev.meridian.lb;
 
 /**
  * How a host is chosen once a priority and a locality are chosen; Envoy's {@code lb_policy}.
+ * Immutable and thread-safe.
  */
 public enum LbPolicy {
     /** Weighted round robin; plain rotation when all weights are equal. */

@@ -3,7 +3,7 @@ package dev.meridian.lb;
 import java.util.List;
 
 /**
- * One priority level within a {@link LoadPlan}.
+ * One priority level within a {@link LoadPlan}. Immutable and thread-safe.
  *
  * @param priority the priority (0 is the highest)
  * @param hosts number of hosts at this priority
