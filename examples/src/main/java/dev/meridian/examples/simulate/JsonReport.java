@@ -47,6 +47,7 @@ final class JsonReport {
             callers.add(m);
         }
         root.put("callers", callers);
+        root.put("notes", r.notes());
         root.put("requests", r.requests());
         root.put("errors", r.errors());
         root.put("errorRate", fraction(r.errors(), r.requests()));

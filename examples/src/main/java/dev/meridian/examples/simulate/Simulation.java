@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongConsumer;
 import org.HdrHistogram.IntCountsHistogram;
@@ -299,6 +300,8 @@ final class Simulation {
             callerErrors[c]++;
             return;
         }
+        // Least request balances on these counts; an application counts a request from pick to response.
+        client.loadBalancer().requestStarted(host);
         int e = hosts[host];
         int priority = client.priority(host);
         if (priority >= 0 && priority < PRIORITIES) {
@@ -355,6 +358,7 @@ final class Simulation {
             return;
         }
         MeshClient client = clients[c];
+        client.loadBalancer().requestFinished(host);
         switch (status) {
             case ErrorKind.CONNECT_FAILED -> client.recordLocalOrigin(host, LocalOriginResult.CONNECT_FAILED);
             case ErrorKind.TIMEOUT -> client.recordLocalOrigin(host, LocalOriginResult.TIMEOUT);
@@ -584,6 +588,22 @@ final class Simulation {
         }
     }
 
+    /** What decided the picks: the policy, each caller's priority assignment and the scenario's notes. */
+    private List<String> notes() {
+        List<String> notes = new ArrayList<>();
+        notes.add("load balancing: " + clients[0].loadBalancer().config().policy().name().toLowerCase(Locale.ROOT)
+                .replace('_', ' '));
+        String firstReason = clients[0].assignment().reason();
+        for (int c = 0; c < callerCount; c++) {
+            String reason = clients[c].assignment().reason();
+            if (c == 0 || !reason.equals(firstReason)) {
+                notes.add("priorities" + (c == 0 ? "" : " for " + spec.callers().get(c).name()) + ": " + reason);
+            }
+        }
+        notes.addAll(scenario.warnings());
+        return notes;
+    }
+
     /** Rebuilds the host-id mapping when the client published a new endpoint table. */
     private void syncTable(int c) {
         EndpointTable table = clients[c].table();
@@ -591,6 +611,8 @@ final class Simulation {
             return;
         }
         tables[c] = table;
+        // Reports list every priority a caller's table had, including those no request reached.
+        highestPriority = Math.max(highestPriority, Math.min(PRIORITIES, table.priorityCount()) - 1);
         int[] toEndpoint = new int[table.size()];
         int[] toHost = endpointToHost[c];
         Arrays.fill(toHost, -1);
@@ -671,7 +693,7 @@ final class Simulation {
         }
         SimulationResult.Buckets buckets = new SimulationResult.Buckets(bucketNanos, bucketCount, endpointCount,
                 bucketRequests, bucketErrors, bucketEjected, bucketPriority);
-        return new SimulationResult(scenario.name(), scenario.description(), scenario.source(), spec, endpoints,
-                phases, buckets, events, droppedEvents, faults, wallNanos);
+        return new SimulationResult(scenario.name(), scenario.description(), scenario.source(), spec, notes(),
+                endpoints, phases, buckets, events, droppedEvents, faults, wallNanos);
     }
 }

@@ -26,6 +26,7 @@ final class SimulationResult {
     private final String description;
     private final String source;
     private final SimulationSpec spec;
+    private final List<String> notes;
     private final List<Endpoint> endpoints;
     private final List<Phase> phases;
     private final Buckets buckets;
@@ -34,13 +35,14 @@ final class SimulationResult {
     private final List<FaultResult> faults;
     private final long wallNanos;
 
-    SimulationResult(String scenario, String description, String source, SimulationSpec spec,
+    SimulationResult(String scenario, String description, String source, SimulationSpec spec, List<String> notes,
                      List<Endpoint> endpoints, List<Phase> phases, Buckets buckets, List<Event> events,
                      long droppedEvents, List<FaultResult> faults, long wallNanos) {
         this.scenario = scenario;
         this.description = description;
         this.source = source;
         this.spec = spec;
+        this.notes = List.copyOf(notes);
         this.endpoints = List.copyOf(endpoints);
         this.phases = List.copyOf(phases);
         this.buckets = buckets;
@@ -64,6 +66,15 @@ final class SimulationResult {
 
     SimulationSpec spec() {
         return spec;
+    }
+
+    /**
+     * What decided the picks, one line each: the load-balancing policy, the caller's priority
+     * assignment and why, and what the scenario's translation noted (such as a max ejection percent
+     * that keeps every host in service).
+     */
+    List<String> notes() {
+        return notes;
     }
 
     /** Every endpoint the run knew, indexed as in {@link Phase#endpointRequests} and {@link Buckets}. */

@@ -14,6 +14,7 @@ final class TextReport {
     /** Ejection and return lines shown before the log is cut short. */
     static final int MAX_EVENT_LINES = 24;
     private static final String GAP = "   |   ";
+    private static final int WRAP = 88;
 
     private TextReport() {
     }
@@ -72,6 +73,13 @@ final class TextReport {
             sections.add(phase(r, p));
         }
         sections.add(eventLog(r));
+        List<String> notes = new ArrayList<>();
+        notes.add("");
+        notes.add("what decided the picks:");
+        for (String note : r.notes()) {
+            notes.addAll(wrap("- " + note, "  "));
+        }
+        sections.add(notes);
         return sections;
     }
 
@@ -186,6 +194,24 @@ final class TextReport {
             lines.add("  ... " + Reports.count(total - MAX_EVENT_LINES) + " more (--json, --csv or --html show all)");
         }
         return lines;
+    }
+
+    /** Breaks a long line at spaces so side-by-side output stays readable. */
+    static List<String> wrap(String text, String indent) {
+        List<String> out = new ArrayList<>();
+        String rest = text;
+        String prefix = "";
+        while (prefix.length() + rest.length() > WRAP) {
+            int cut = rest.lastIndexOf(' ', WRAP - prefix.length());
+            if (cut <= 0) {
+                break;
+            }
+            out.add(prefix + rest.substring(0, cut));
+            rest = rest.substring(cut + 1);
+            prefix = indent;
+        }
+        out.add(prefix + rest);
+        return out;
     }
 
     private static String pad(String s, int width) {

@@ -1,0 +1,85 @@
+package dev.meridian.examples.simulate;
+
+import dev.meridian.examples.Scenario;
+import dev.meridian.examples.Scenarios;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+
+/** Scenarios, runs and command invocations shared by the simulator's tests. */
+final class Runs {
+    private Runs() {
+    }
+
+    static String builtInText(String name) {
+        try (InputStream in = Runs.class.getResourceAsStream("/scenarios/" + name + ".yaml")) {
+            if (in == null) {
+                throw new IllegalStateException("no built-in scenario " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The built-in cross-region scenario with {@code maxEjectionPercent: 100}: the same mesh, rule,
+     * endpoints, traffic and faults, except that Envoy may eject every host of the cluster. Without it
+     * (Envoy's default of 10%) none of the three hosts can be ejected; see
+     * {@link CrossRegionStoryTest#asShippedNoHostCanBeEjected}.
+     */
+    static String crossRegionEjectingAllText() {
+        String text = builtInText("cross-region");
+        if (text.contains("maxEjectionPercent")) {
+            return text;
+        }
+        String anchor = "        baseEjectionTime: 5m\n";
+        if (!text.contains(anchor)) {
+            throw new IllegalStateException("the cross-region scenario no longer sets baseEjectionTime: 5m");
+        }
+        return text.replace(anchor, anchor + "        maxEjectionPercent: 100\n");
+    }
+
+    static Scenario crossRegionEjectingAll() {
+        return Scenarios.parse("cross-region (maxEjectionPercent: 100)", crossRegionEjectingAllText());
+    }
+
+    static SimulationResult run(Scenario scenario) {
+        return Simulation.run(scenario, spec(scenario), null);
+    }
+
+    static SimulationResult run(Scenario scenario, long seed) {
+        return Simulation.run(scenario, spec(scenario).withSeed(seed), null);
+    }
+
+    static SimulationSpec spec(Scenario scenario) {
+        return SimulationSpec.parse(scenario.source(), scenario.simulation(), scenario.caller(), scenario.endpoints());
+    }
+
+    /** Reads JSON (a subset of YAML 1.2) into maps and lists. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> json(String text) {
+        return (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(text);
+    }
+
+    /** The outcome of one command invocation. */
+    record Invocation(int status, String out, String err) {
+    }
+
+    static Invocation simulate(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            status = SimulateCommand.run(args, o, e);
+        }
+        return new Invocation(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
