@@ -17,11 +17,14 @@ final class HtmlReport {
     private static final String[] PALETTE = {"#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948",
         "#9c755f", "#bab0ac", "#ff9da7", "#e15759"};
     private static final int WIDTH = 1120;
-    private static final int HEIGHT = 440;
+    private static final int TOP = 56;
+    private static final int MAIN_H = 300;
+    private static final int GAP_H = 14;
+    private static final int ERR_H = 84;
+    private static final int BOTTOM = 48;
+    private static final int HEIGHT = TOP + MAIN_H + GAP_H + ERR_H + BOTTOM;
     private static final int LEFT = 64;
     private static final int RIGHT = 24;
-    private static final int TOP = 56;
-    private static final int BOTTOM = 48;
 
     private HtmlReport() {
     }
@@ -71,7 +74,7 @@ final class HtmlReport {
         int n = b.count();
         long duration = r.spec().durationNanos();
         double[][] rate = new double[localities.size()][n];
-        double[] errors = new double[n];
+        double[] errorShare = new double[n];
         double max = 1;
         for (int i = 0; i < n; i++) {
             long from = b.startNanos(i);
@@ -85,55 +88,56 @@ final class HtmlReport {
                 rate[l][i] = req / seconds;
                 total += rate[l][i];
             }
-            long err = 0;
+            long requests = 0;
+            long errors = 0;
             for (int e = 0; e < eps.size(); e++) {
-                err += b.errors(i, e);
+                requests += b.requests(i, e);
+                errors += b.errors(i, e);
             }
-            errors[i] = err / seconds;
+            errorShare[i] = requests == 0 ? 0 : 100.0 * errors / requests;
             max = Math.max(max, total);
         }
         double yMax = niceCeiling(max * 1.08);
         double plotW = WIDTH - LEFT - RIGHT;
-        double plotH = HEIGHT - TOP - BOTTOM;
+        double errTop = TOP + MAIN_H + GAP_H;
+        double bottom = errTop + ERR_H;
 
         h.append("<div class=\"chart\">\n<svg id=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ")
                 .append(WIDTH).append(' ').append(HEIGHT).append("\" width=\"").append(WIDTH).append("\" height=\"")
-                .append(HEIGHT).append("\" role=\"img\" aria-label=\"requests per second by locality over time\">\n");
-        h.append("<rect x=\"").append(LEFT).append("\" y=\"").append(TOP).append("\" width=\"").append(fmt(plotW))
-                .append("\" height=\"").append(fmt(plotH)).append("\" class=\"plot\"/>\n");
-        // y grid and labels
+                .append(HEIGHT).append("\" role=\"img\" aria-label=\"requests per second by locality, and the error "
+                        + "rate, over virtual time\">\n");
+        rect(h, LEFT, TOP, plotW, MAIN_H);
+        rect(h, LEFT, errTop, plotW, ERR_H);
         for (int k = 0; k <= 5; k++) {
-            double v = yMax * k / 5;
-            double y = TOP + plotH - plotH * k / 5;
-            h.append("<line x1=\"").append(LEFT).append("\" x2=\"").append(fmt(LEFT + plotW)).append("\" y1=\"")
-                    .append(fmt(y)).append("\" y2=\"").append(fmt(y)).append("\" class=\"grid\"/>\n");
-            h.append("<text x=\"").append(LEFT - 8).append("\" y=\"").append(fmt(y + 4))
-                    .append("\" class=\"ylabel\">").append(esc(Reports.number(round(v)))).append("</text>\n");
+            double y = TOP + MAIN_H - MAIN_H * k / 5;
+            gridLine(h, plotW, y);
+            label(h, LEFT - 8, y + 4, "ylabel", Reports.number(round(yMax * k / 5)));
         }
-        h.append("<text x=\"14\" y=\"").append(fmt(TOP + plotH / 2)).append("\" class=\"axis\" transform=\"rotate(-90 14 ")
-                .append(fmt(TOP + plotH / 2)).append(")\">requests/s</text>\n");
-        // x ticks
+        for (int k = 0; k <= 2; k++) {
+            double y = bottom - ERR_H * k / 2;
+            gridLine(h, plotW, y);
+            label(h, LEFT - 8, y + 4, "ylabel", (50 * k) + "%");
+        }
+        axisTitle(h, TOP + MAIN_H / 2, "requests/s");
+        axisTitle(h, errTop + ERR_H / 2, "errors");
         long tick = niceTick(duration);
         for (long t = 0; t <= duration; t += tick) {
             double x = LEFT + plotW * t / duration;
             h.append("<line x1=\"").append(fmt(x)).append("\" x2=\"").append(fmt(x)).append("\" y1=\"")
-                    .append(fmt(TOP + plotH)).append("\" y2=\"").append(fmt(TOP + plotH + 5)).append("\" class=\"tick\"/>\n");
-            h.append("<text x=\"").append(fmt(x)).append("\" y=\"").append(fmt(TOP + plotH + 20))
-                    .append("\" class=\"xlabel\">").append(esc(Reports.duration(t))).append("</text>\n");
+                    .append(fmt(bottom)).append("\" y2=\"").append(fmt(bottom + 5)).append("\" class=\"tick\"/>\n");
+            label(h, x, bottom + 20, "xlabel", Reports.duration(t));
         }
-        h.append("<text x=\"").append(fmt(LEFT + plotW / 2)).append("\" y=\"").append(HEIGHT - 6)
-                .append("\" class=\"axis\">virtual time</text>\n");
-        // stacked areas, as steps: a bucket's rate holds for the whole bucket
+        label(h, LEFT + plotW / 2, HEIGHT - 6, "axis", "virtual time");
+        // Stacked areas drawn as steps: a bucket's rate holds for the whole bucket.
         double[] below = new double[n];
         for (int l = 0; l < localities.size(); l++) {
             StringBuilder points = new StringBuilder();
             for (int i = 0; i < n; i++) {
-                double y1 = TOP + plotH - plotH * (below[i] + rate[l][i]) / yMax;
-                points.append(fmt(x(b, i, plotW, duration))).append(',').append(fmt(y1)).append(' ')
-                        .append(fmt(x(b, i + 1, plotW, duration))).append(',').append(fmt(y1)).append(' ');
+                double y1 = TOP + MAIN_H - MAIN_H * (below[i] + rate[l][i]) / yMax;
+                step(points, b, i, plotW, duration, y1);
             }
             for (int i = n - 1; i >= 0; i--) {
-                double y0 = TOP + plotH - plotH * below[i] / yMax;
+                double y0 = TOP + MAIN_H - MAIN_H * below[i] / yMax;
                 points.append(fmt(x(b, i + 1, plotW, duration))).append(',').append(fmt(y0)).append(' ')
                         .append(fmt(x(b, i, plotW, duration))).append(',').append(fmt(y0)).append(i > 0 ? " " : "");
                 below[i] += rate[l][i];
@@ -141,29 +145,25 @@ final class HtmlReport {
             h.append("<polygon class=\"area\" fill=\"").append(color(l)).append("\" points=\"").append(points)
                     .append("\"><title>").append(esc(localities.get(l))).append("</title></polygon>\n");
         }
-        // error rate line
         StringBuilder err = new StringBuilder();
+        err.append(fmt(x(b, 0, plotW, duration))).append(',').append(fmt(bottom)).append(' ');
         for (int i = 0; i < n; i++) {
-            double y = TOP + plotH - plotH * Math.min(errors[i], yMax) / yMax;
-            err.append(fmt(x(b, i, plotW, duration))).append(',').append(fmt(y)).append(' ')
-                    .append(fmt(x(b, i + 1, plotW, duration))).append(',').append(fmt(y)).append(' ');
+            step(err, b, i, plotW, duration, bottom - ERR_H * errorShare[i] / 100);
         }
-        h.append("<polyline class=\"errors\" points=\"").append(err.toString().strip())
-                .append("\"><title>errors/s</title></polyline>\n");
-        // fault markers
+        err.append(fmt(x(b, n, plotW, duration))).append(',').append(fmt(bottom));
+        h.append("<polygon class=\"errors\" points=\"").append(err).append("\"><title>share of requests that failed"
+                + "</title></polygon>\n");
         int f = 0;
         for (SimulationResult.FaultResult fr : r.faults()) {
             double x = LEFT + plotW * fr.fault().atNanos() / duration;
             h.append("<line x1=\"").append(fmt(x)).append("\" x2=\"").append(fmt(x)).append("\" y1=\"").append(TOP - 18)
-                    .append("\" y2=\"").append(fmt(TOP + plotH)).append("\" class=\"fault\"><title>")
+                    .append("\" y2=\"").append(fmt(bottom)).append("\" class=\"fault\"><title>")
                     .append(esc(Reports.duration(fr.fault().atNanos()) + ": " + fr.fault().describe()))
                     .append("</title></line>\n");
-            double labelY = TOP - 22 - (f % 2) * 14;
-            h.append("<text x=\"").append(fmt(x + 3)).append("\" y=\"").append(fmt(labelY))
-                    .append("\" class=\"faultlabel\">").append(esc(shortLabel(fr.fault()))).append("</text>\n");
+            label(h, x + 3, TOP - 22 - (f % 2) * 14, "faultlabel", shortLabel(fr.fault()));
             f++;
         }
-        // ejection (down triangle) and return (up triangle) markers along the top of the plot
+        // Ejections (down triangles) and returns (up triangles) along the top of the traffic panel.
         for (SimulationResult.Event e : r.events()) {
             double x = LEFT + plotW * e.atNanos() / duration;
             boolean ejection = e.type() == SimulationResult.EventType.EJECTED;
@@ -177,21 +177,19 @@ final class HtmlReport {
                             + ep.address() + " (" + SimulationResult.locality(ep) + ", "
                             + SimulationResult.version(ep) + ")")).append("</title></polygon>\n");
         }
-        h.append("<line id=\"cursor\" x1=\"0\" x2=\"0\" y1=\"").append(TOP).append("\" y2=\"").append(fmt(TOP + plotH))
+        h.append("<line id=\"cursor\" x1=\"0\" x2=\"0\" y1=\"").append(TOP).append("\" y2=\"").append(fmt(bottom))
                 .append("\" class=\"cursor\" visibility=\"hidden\"/>\n");
         h.append("</svg>\n");
-        // legend
         h.append("<div class=\"legend\">");
         for (int l = 0; l < localities.size(); l++) {
             h.append("<span><i style=\"background:").append(color(l)).append("\"></i>").append(esc(localities.get(l)))
                     .append("</span>");
         }
-        h.append("<span><i class=\"lerr\"></i>errors/s</span><span><b class=\"leject\">&#9660;</b>ejected</span>")
+        h.append("<span><i class=\"lerr\"></i>errors</span><span><b class=\"leject\">&#9660;</b>ejected</span>")
                 .append("<span><b class=\"lreturn\">&#9650;</b>returned</span>")
-                .append("<span><b class=\"lfault\">|</b>fault</span></div>\n");
-        h.append("<div id=\"readout\" class=\"readout\">Move the pointer over the chart to read a bucket.</div>\n");
+                .append("<span><b class=\"lfault\">&#166;</b>fault</span></div>\n");
+        h.append("<div id=\"readout\" class=\"readout\">Point at the chart to read a bucket.</div>\n");
         h.append("</div>\n");
-        // data for the readout
         h.append("<script>\n(function () {\nvar names = [");
         for (int l = 0; l < localities.size(); l++) {
             h.append(l > 0 ? "," : "").append(jsString(localities.get(l)));
@@ -206,11 +204,38 @@ final class HtmlReport {
         }
         h.append("];\nvar errors = [");
         for (int i = 0; i < n; i++) {
-            h.append(i > 0 ? "," : "").append(Reports.decimal(errors[i], 2));
+            h.append(i > 0 ? "," : "").append(Reports.decimal(errorShare[i], 2));
         }
         h.append("];\nvar bucketSeconds = ").append(Reports.seconds(b.bucketNanos())).append(", durationSeconds = ")
                 .append(Reports.seconds(duration)).append(";\nvar left = ").append(LEFT).append(", plotW = ")
                 .append(fmt(plotW)).append(", width = ").append(WIDTH).append(";\n").append(SCRIPT).append("})();\n</script>\n");
+    }
+
+    private static void rect(StringBuilder h, double x, double y, double w, double height) {
+        h.append("<rect x=\"").append(fmt(x)).append("\" y=\"").append(fmt(y)).append("\" width=\"").append(fmt(w))
+                .append("\" height=\"").append(fmt(height)).append("\" class=\"plot\"/>\n");
+    }
+
+    private static void gridLine(StringBuilder h, double plotW, double y) {
+        h.append("<line x1=\"").append(LEFT).append("\" x2=\"").append(fmt(LEFT + plotW)).append("\" y1=\"")
+                .append(fmt(y)).append("\" y2=\"").append(fmt(y)).append("\" class=\"grid\"/>\n");
+    }
+
+    private static void label(StringBuilder h, double x, double y, String cls, String text) {
+        h.append("<text x=\"").append(fmt(x)).append("\" y=\"").append(fmt(y)).append("\" class=\"").append(cls)
+                .append("\">").append(esc(text)).append("</text>\n");
+    }
+
+    private static void axisTitle(StringBuilder h, double y, String text) {
+        h.append("<text x=\"14\" y=\"").append(fmt(y)).append("\" class=\"axis\" transform=\"rotate(-90 14 ")
+                .append(fmt(y)).append(")\">").append(esc(text)).append("</text>\n");
+    }
+
+    /** Appends a bucket's flat top: from its start to its end at height {@code y}. */
+    private static void step(StringBuilder points, SimulationResult.Buckets b, int i, double plotW, long duration,
+                             double y) {
+        points.append(fmt(x(b, i, plotW, duration))).append(',').append(fmt(y)).append(' ')
+                .append(fmt(x(b, i + 1, plotW, duration))).append(',').append(fmt(y)).append(' ');
     }
 
     private static void summaryTable(StringBuilder h, SimulationResult r) {
@@ -227,8 +252,9 @@ final class HtmlReport {
                     .append("</td><td class=\"n\">").append(p.p50Nanos() < 0 ? "-" : esc(Reports.millis(p.p50Nanos())))
                     .append("</td><td class=\"n\">").append(p.p99Nanos() < 0 ? "-" : esc(Reports.millis(p.p99Nanos())))
                     .append("</td><td class=\"n\">").append(p.p999Nanos() < 0 ? "-" : esc(Reports.millis(p.p999Nanos())))
-                    .append("</td><td>").append(shareList(p.byVersion(eps), p.requests())).append("</td><td>")
-                    .append(shareList(p.byLocality(eps), p.requests())).append("</td><td>");
+                    .append("</td><td class=\"s\">").append(shareList(p.byVersion(eps), p.requests()))
+                    .append("</td><td class=\"s\">").append(shareList(p.byLocality(eps), p.requests()))
+                    .append("</td><td class=\"s\">");
             Map<String, Long> prio = new LinkedHashMap<>();
             for (Map.Entry<Integer, Long> e : p.byPriority().entrySet()) {
                 prio.put("P" + e.getKey(), e.getValue());
@@ -375,6 +401,7 @@ final class HtmlReport {
             .lead { margin: 0 0 4px; }
             .meta { color: #57606a; margin: 0 0 12px; }
             .chart { border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 8px 4px; overflow-x: auto; }
+            .chart svg { display: block; width: 100%; max-width: 1120px; height: auto; margin: 0 auto; }
             svg text { font-family: inherit; }
             .plot { fill: #ffffff; stroke: #d0d7de; }
             .grid { stroke: #eaeef2; }
@@ -383,7 +410,7 @@ final class HtmlReport {
             .xlabel { font-size: 11px; fill: #57606a; text-anchor: middle; }
             .axis { font-size: 12px; fill: #57606a; text-anchor: middle; }
             .area { stroke: #ffffff; stroke-width: 0.4; opacity: 0.92; }
-            .errors { fill: none; stroke: #d1242f; stroke-width: 1.6; stroke-dasharray: 5 3; }
+            .errors { fill: #d1242f; opacity: 0.85; }
             .fault { stroke: #1f2328; stroke-width: 1.2; stroke-dasharray: 3 3; }
             .faultlabel { font-size: 11px; fill: #1f2328; }
             .eject { fill: #d1242f; stroke: #ffffff; stroke-width: 0.6; }
@@ -393,14 +420,15 @@ final class HtmlReport {
             .legend span { margin-right: 16px; white-space: nowrap; }
             .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -1px;
                         border-radius: 2px; }
-            .legend i.lerr { height: 0; border-top: 2px dashed #d1242f; border-radius: 0; vertical-align: 3px; }
+            .legend i.lerr { background: #d1242f; }
             .legend b { margin-right: 5px; font-weight: normal; }
             .leject { color: #d1242f; } .lreturn { color: #1a7f37; } .lfault { color: #1f2328; }
             .readout { margin: 4px 0 2px 60px; color: #57606a; min-height: 1.45em; }
             table { border-collapse: collapse; width: 100%; font-size: 13px; }
             th, td { border-bottom: 1px solid #d0d7de; padding: 5px 8px; text-align: left; vertical-align: top; }
             th { background: #f6f8fa; font-weight: 600; }
-            td.n { text-align: right; white-space: nowrap; }
+            td.n, td.s { text-align: right; white-space: nowrap; }
+            td.s { text-align: left; }
             details { margin-top: 20px; }
             summary { cursor: pointer; font-weight: 600; }
             """;
@@ -424,7 +452,7 @@ final class HtmlReport {
               var parts = [];
               for (var k = 0; k < names.length; k++) { parts.push(names[k] + ' ' + rates[k][i] + '/s'); }
               readout.textContent = fmtTime(i * bucketSeconds) + ' - ' + fmtTime((i + 1) * bucketSeconds)
-                + ':  ' + parts.join(',  ') + ',  errors ' + errors[i] + '/s';
+                + ':  ' + parts.join(',  ') + ',  errors ' + errors[i] + '%';
             });
             svg.addEventListener('mouseleave', function () { cursor.setAttribute('visibility', 'hidden'); });
             """;

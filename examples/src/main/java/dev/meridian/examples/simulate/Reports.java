@@ -55,8 +55,18 @@ final class Reports {
         return String.format(Locale.ROOT, "%.2f ms", ms);
     }
 
-    /** A percentage given in percent: {@code 33.3%}. */
+    /**
+     * A percentage given in percent: {@code 33.3%}; a small share that would round to 0.0% keeps two
+     * significant digits ({@code 0.042%}), and one that would round up to 100.0% shows as
+     * {@code >99.9%}, so neither hides that something happened.
+     */
     static String percent(double pct) {
+        if (pct > 0 && pct < 0.05) {
+            return new BigDecimal(pct).round(new java.math.MathContext(2)).stripTrailingZeros().toPlainString() + "%";
+        }
+        if (pct >= 99.95 && pct < 100) {
+            return ">99.9%";
+        }
         return String.format(Locale.ROOT, "%.1f%%", pct);
     }
 

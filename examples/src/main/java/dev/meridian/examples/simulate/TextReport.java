@@ -14,7 +14,7 @@ final class TextReport {
     /** Ejection and return lines shown before the log is cut short. */
     static final int MAX_EVENT_LINES = 24;
     private static final String GAP = "   |   ";
-    private static final int WRAP = 88;
+    private static final int WRAP = 78;
 
     private TextReport() {
     }
@@ -68,6 +68,20 @@ final class TextReport {
 
     private static List<List<String>> sections(SimulationResult r) {
         List<List<String>> sections = new ArrayList<>();
+        for (List<String> section : unwrapped(r)) {
+            List<String> lines = new ArrayList<>();
+            for (String line : section) {
+                int indent = line.length() - line.stripLeading().length();
+                String more = " ".repeat(indent + (line.stripLeading().startsWith("- ") ? 2 : 4));
+                lines.addAll(wrap(line, more));
+            }
+            sections.add(lines);
+        }
+        return sections;
+    }
+
+    private static List<List<String>> unwrapped(SimulationResult r) {
+        List<List<String>> sections = new ArrayList<>();
         sections.add(header(r));
         for (SimulationResult.Phase p : r.phases()) {
             sections.add(phase(r, p));
@@ -77,7 +91,7 @@ final class TextReport {
         notes.add("");
         notes.add("what decided the picks:");
         for (String note : r.notes()) {
-            notes.addAll(wrap("- " + note, "  "));
+            notes.add("- " + note);
         }
         sections.add(notes);
         return sections;
@@ -134,32 +148,36 @@ final class TextReport {
         }
         lines.add(byPriority.isEmpty() ? "  priority -" : prio.toString());
         lines.add("  ejected " + p.ejections() + ", returned " + p.returns());
+        List<SimulationResult.FaultResult> starting = new ArrayList<>();
         for (SimulationResult.FaultResult f : r.faults()) {
             if (f.fault().atNanos() == p.startNanos()) {
-                lines.addAll(outcomes(r, f));
+                starting.add(f);
             }
+        }
+        for (SimulationResult.FaultResult f : starting) {
+            lines.addAll(outcomes(r, f, starting.size() > 1));
         }
         lines.add("");
         return lines;
     }
 
-    private static List<String> outcomes(SimulationResult r, SimulationResult.FaultResult f) {
+    private static List<String> outcomes(SimulationResult r, SimulationResult.FaultResult f, boolean name) {
         List<String> lines = new ArrayList<>();
         boolean many = r.spec().callers().size() > 1;
         for (SimulationResult.Outcome o : f.outcomes()) {
-            String who = many ? " (" + r.spec().callers().get(o.caller()).name() + ")" : "";
-            String what = f.fault().action().key() + " " + f.fault().target().describe();
+            String who = (name ? " (" + f.fault().action().key() + " " + f.fault().target().describe() + ")" : "")
+                    + (many ? " for " + r.spec().callers().get(o.caller()).name() : "");
             switch (o.measure()) {
-                case SimulationResult.Outcome.FAILOVER -> lines.add("  failover" + who + " from " + what + ": "
-                        + (o.settled() ? "after " + Reports.duration(o.settledNanos()) + ", "
-                        + Reports.count(o.errors()) + " errors on the way"
-                        : o.requests() == 0 ? "no request reached it"
-                        : "none: still picked (" + Reports.count(o.requests()) + " requests, "
+                case SimulationResult.Outcome.FAILOVER -> lines.add("  failover" + who + ": " + (o.settled()
+                        ? "after " + Reports.duration(o.settledNanos()) + ", " + Reports.count(o.errors())
+                        + " errors on the way"
+                        : o.requests() == 0 ? "not needed, no request reached it"
+                        : "none, still picked (" + Reports.count(o.requests()) + " requests, "
                         + Reports.count(o.errors()) + " errors)"));
-                case SimulationResult.Outcome.RETURN -> lines.add("  return" + who + " to " + what + ": "
-                        + (o.settled() ? "all back after " + Reports.duration(o.settledNanos()) : "not all back")
+                case SimulationResult.Outcome.RETURN -> lines.add("  back" + who + ": " + (o.settled()
+                        ? "all in service after " + Reports.duration(o.settledNanos()) : "not all in service")
                         + (o.firstRequestNanos() >= 0 ? ", first request after "
-                        + Reports.duration(o.firstRequestNanos()) : ", no request reached it"));
+                        + Reports.duration(o.firstRequestNanos()) : ", no request reached them"));
                 default -> {
                 }
             }
