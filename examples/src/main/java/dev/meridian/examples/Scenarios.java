@@ -40,6 +40,18 @@ public final class Scenarios {
         return resolve(ScenarioLoader.parse(source, yaml));
     }
 
+    /** The endpoints a subset selects by label, as Istio builds a subset cluster. */
+    private static List<Endpoint> subsetEndpoints(String source, DestinationRule rule, String subset,
+                                                  List<Endpoint> endpoints) {
+        if (rule == null) {
+            throw new InputException(source, "subset: '" + subset + "' needs a destinationRule that defines it");
+        }
+        Subset s = rule.subset(subset).orElseThrow(() -> new InputException(source, "subset: no subset named '"
+                + subset + "' in the destinationRule (subsets: "
+                + rule.subsets().stream().map(Subset::name).toList() + ")"));
+        return endpoints.stream().filter(e -> s.selects(e.labels())).toList();
+    }
+
     private static Scenario resolve(ScenarioLoader.RawScenario raw) {
         String source = raw.source();
         List<String> warnings = new ArrayList<>();
@@ -58,16 +70,10 @@ public final class Scenarios {
                 r.warnings().forEach(w -> warnings.add("destinationRule." + w));
             }
             List<Endpoint> endpoints = raw.endpoints();
-            TrafficPolicy trafficPolicy = rule == null ? null : rule.policyFor(raw.subset());
             if (raw.subset() != null) {
-                if (rule == null) {
-                    throw new InputException(source, "subset: '" + raw.subset() + "' needs a destinationRule that defines it");
-                }
-                Subset s = rule.subset(raw.subset()).orElseThrow(() -> new InputException(source, "subset: no subset named '"
-                        + raw.subset() + "' in the destinationRule (subsets: "
-                        + rule.subsets().stream().map(Subset::name).toList() + ")"));
-                endpoints = endpoints.stream().filter(e -> s.selects(e.labels())).toList();
+                endpoints = subsetEndpoints(source, rule, raw.subset(), endpoints);
             }
+            TrafficPolicy trafficPolicy = rule == null ? null : rule.policyFor(raw.subset());
             MeshPolicy policy = IstioPolicy.translate(mesh, trafficPolicy);
             warnings.addAll(policy.notes());
             Caller caller = new Caller(raw.callerLocality(), raw.callerLabels());
