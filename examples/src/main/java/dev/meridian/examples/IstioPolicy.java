@@ -51,7 +51,12 @@ final class IstioPolicy {
             // With outlier detection Istio always writes healthy_panic_threshold = minHealthPercent
             // (default 0, which disables panic); without it Envoy's default of 50% stands.
             config.panicThreshold(t.healthyPanicThreshold());
-            notes.addAll(t.notes());
+            for (String note : t.notes()) {
+                // The DestinationRule reader has already warned about the legacy field, with its YAML path.
+                if (!(od.usesLegacyConsecutiveErrors() && note.startsWith("outlierDetection.consecutiveErrors"))) {
+                    notes.add(note);
+                }
+            }
         }
         LocalityLbSetting ruleLocality = lb == null ? null : lb.localityLbSetting();
         return new MeshPolicy(meshLocality, ruleLocality, config.build(), outlier, notes);
