@@ -27,10 +27,6 @@ final class CompletionQueue {
         payloads = new long[capacity];
     }
 
-    int size() {
-        return size;
-    }
-
     boolean isEmpty() {
         return size == 0;
     }

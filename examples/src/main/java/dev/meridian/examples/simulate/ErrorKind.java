@@ -21,11 +21,6 @@ record ErrorKind(String name, int code) {
     static final ErrorKind TIMED_OUT = new ErrorKind("timeout", TIMEOUT);
     static final ErrorKind RESET_BY_PEER = new ErrorKind("reset", RESET);
 
-    /** True for errors raised by the caller's proxy rather than answered by the endpoint. */
-    boolean isLocalOrigin() {
-        return code < 0;
-    }
-
     /**
      * Parses {@code 5xx} (HTTP 500), an HTTP status from 500 to 599, {@code connect-failure},
      * {@code timeout} or {@code reset}.

@@ -13,8 +13,8 @@ import java.util.TreeMap;
  * it back. Everything here is a pure function of the scenario and the seed, except
  * {@link #wallNanos()}.
  *
- * <p>Immutable after construction and safe to share once published; the arrays are never handed
- * out.
+ * <p>Immutable after construction and safe to share once published. A {@link Phase} hands out its
+ * count arrays without copying them: readers must not change them.
  */
 final class SimulationResult {
     /** The label an endpoint without a {@code version} label is counted under. */
@@ -128,10 +128,6 @@ final class SimulationResult {
     /** Simulated requests per wall-clock second. */
     double requestsPerWallSecond() {
         return wallNanos <= 0 ? 0 : requests() * 1e9 / wallNanos;
-    }
-
-    String endpointName(int index) {
-        return endpoints.get(index).address();
     }
 
     static String version(Endpoint e) {

@@ -42,10 +42,6 @@ final class SpecNode {
         return value instanceof Map;
     }
 
-    boolean isList() {
-        return value instanceof List;
-    }
-
     /** The child under {@code key}; missing when this node is missing or has no such key. */
     SpecNode get(String key) {
         return new SpecNode(source, path + "." + key, entries().get(key));
