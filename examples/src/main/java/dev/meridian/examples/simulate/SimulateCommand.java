@@ -127,6 +127,7 @@ public final class SimulateCommand {
         if (o.seed != null) {
             spec = spec.withSeed(o.seed);
         }
+        spec.requireBucketCells(scenario.source(), scenario.endpoints().size());
         return spec;
     }
 

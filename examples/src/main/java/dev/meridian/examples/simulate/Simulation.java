@@ -4,9 +4,9 @@ import dev.meridian.core.Clocks;
 import dev.meridian.core.Endpoint;
 import dev.meridian.core.EndpointTable;
 import dev.meridian.core.RandomSource;
-import dev.meridian.outlier.LocalOriginResult;
 import dev.meridian.examples.MeshClient;
 import dev.meridian.examples.Scenario;
+import dev.meridian.outlier.LocalOriginResult;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -23,9 +23,10 @@ import org.agrona.concurrent.CachedNanoClock;
  * bucket boundaries, on a {@link Clocks#manual()} clock that jumps from one event to the next.
  *
  * <p>Each caller is one {@link MeshClient} (its own sidecar: its own priorities, load balancer and
- * outlier detector), driven exactly as an embedding application drives it: {@code pick} when a
- * request starts, {@code record} when its response arrives, {@code runDueSweeps} when a sweep is
- * due, {@code setEndpoints} when the endpoint set changes. Nothing of the algorithm is repeated here.
+ * outlier detector), driven exactly as an embedding application drives it: {@code pick} and the
+ * balancer's {@code requestStarted} when a request starts, {@code requestFinished} and {@code record}
+ * when its response arrives, {@code runDueSweeps} when a sweep is due, {@code setEndpoints} when the
+ * endpoint set changes. Nothing of the algorithm is repeated here.
  *
  * <p>A run is a pure function of the scenario and the seed: arrivals and caller choice draw from one
  * seeded stream, outcomes and latencies from a second, each client from its own, and ties between

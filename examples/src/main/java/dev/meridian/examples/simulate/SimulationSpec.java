@@ -30,6 +30,10 @@ final class SimulationSpec {
     static final double MAX_REQUESTS = 2e9;
     static final int MAX_BUCKETS = 100_000;
     static final int MAX_CALLERS = 64;
+    /** Each fault instant starts a phase with its own latency histogram (about 100 KB). */
+    static final int MAX_FAULTS = 500;
+    /** Buckets times endpoints: the CSV's rows and the engine's per-bucket counters. */
+    static final long MAX_BUCKET_CELLS = 10_000_000L;
     private static final long[] NICE_BUCKETS_SECONDS = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600};
     private static final int TARGET_BUCKETS = 600;
 
@@ -96,6 +100,10 @@ final class SimulationSpec {
             behaviour.add(BehaviourRule.parse(r, endpoints));
         }
         List<Fault> faults = new ArrayList<>();
+        if (root.get("faults").items().size() > MAX_FAULTS) {
+            throw root.get("faults").reject("at most " + MAX_FAULTS + " faults, got "
+                    + root.get("faults").items().size());
+        }
         for (SpecNode f : root.get("faults").items()) {
             Fault fault = Fault.parse(f, endpoints);
             if (fault.atNanos() >= duration) {
@@ -106,7 +114,24 @@ final class SimulationSpec {
         }
         // A stable sort keeps faults written for the same instant in file order.
         faults.sort(Comparator.comparingLong(Fault::atNanos));
-        return new SimulationSpec(duration, rate, seed, bucket, bucketGiven, timeout, callers, behaviour, faults);
+        SimulationSpec spec = new SimulationSpec(duration, rate, seed, bucket, bucketGiven, timeout, callers,
+                behaviour, faults);
+        spec.requireBucketCells(source, endpoints.size());
+        return spec;
+    }
+
+    /**
+     * Checks that buckets times endpoints stays within {@link #MAX_BUCKET_CELLS}.
+     *
+     * @throws IllegalArgumentException naming the file, {@code simulation.bucket} and the value
+     */
+    void requireBucketCells(String source, int endpointCount) {
+        long buckets = (durationNanos + bucketNanos - 1) / bucketNanos;
+        if (buckets * endpointCount > MAX_BUCKET_CELLS) {
+            throw SpecNode.root(source, "simulation.bucket", Reports.duration(bucketNanos)).reject(buckets
+                    + " buckets x " + endpointCount + " endpoints is more than " + MAX_BUCKET_CELLS
+                    + " counts; use a longer bucket, got '" + Reports.duration(bucketNanos) + "'");
+        }
     }
 
     /**
@@ -116,6 +141,7 @@ final class SimulationSpec {
      * @throws IllegalArgumentException naming the file, the field and the value
      */
     void requireTargets(String source, List<Endpoint> endpoints) {
+        requireBucketCells(source, endpoints.size());
         for (BehaviourRule r : behaviour) {
             r.select().requireMatch(source, r.path() + ".select", endpoints);
         }
