@@ -43,13 +43,14 @@ final class Reports {
     /** A latency: {@code 0.85 ms}, {@code 12.3 ms}, {@code 240 ms}, {@code 2.35 s}. */
     static String millis(long nanos) {
         double ms = nanos / 1e6;
-        if (ms >= 1000) {
+        // Thresholds sit where rounding would carry into the next format (99.96 is "100 ms", not "100.0 ms").
+        if (ms >= 999.5) {
             return String.format(Locale.ROOT, "%.2f s", ms / 1000);
         }
-        if (ms >= 100) {
+        if (ms >= 99.95) {
             return String.format(Locale.ROOT, "%.0f ms", ms);
         }
-        if (ms >= 10) {
+        if (ms >= 9.995) {
             return String.format(Locale.ROOT, "%.1f ms", ms);
         }
         return String.format(Locale.ROOT, "%.2f ms", ms);

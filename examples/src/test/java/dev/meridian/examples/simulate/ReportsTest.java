@@ -21,7 +21,8 @@ class ReportsTest {
     }
 
     @ParameterizedTest(name = "{0} ns reads {1}")
-    @CsvSource({"850000,0.85 ms", "12340000,12.3 ms", "240000000,240 ms", "2350000000,2.35 s"})
+    @CsvSource({"850000,0.85 ms", "12340000,12.3 ms", "240000000,240 ms", "2350000000,2.35 s", "99990000,100 ms",
+        "9998000,10.0 ms", "999700000,1.00 s"})
     void latencies(long nanos, String text) {
         assertThat(Reports.millis(nanos)).isEqualTo(text);
     }
