@@ -2,9 +2,10 @@ package dev.meridian.examples;
 
 /**
  * Bad input to the command line: names the file, the field and the value in one line, which the
- * command prints on stderr before exiting with status 2.
+ * command prints on stderr before exiting with status 2. An {@link IllegalArgumentException}, as
+ * every configuration error in Meridian is.
  */
-final class InputException extends RuntimeException {
+public final class InputException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
     InputException(String source, String message) {

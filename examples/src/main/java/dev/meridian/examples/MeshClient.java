@@ -79,6 +79,19 @@ public final class MeshClient {
         return lb.pick(hash);
     }
 
+    /**
+     * Tells least request that a request to the host has started; pair it with
+     * {@link #requestFinished}. Allocation-free; a no-op for other policies' choices.
+     */
+    public void requestStarted(int hostId) {
+        lb.requestStarted(hostId);
+    }
+
+    /** Tells least request that a request to the host has finished. */
+    public void requestFinished(int hostId) {
+        lb.requestFinished(hostId);
+    }
+
     /** Records a response's HTTP status for a host; a no-op without outlier detection. */
     public void record(int hostId, int httpStatus) {
         if (failover != null) {

@@ -29,7 +29,7 @@ public final class Scenarios {
     /**
      * Loads and validates a scenario.
      *
-     * @throws InputException (a RuntimeException) naming the file, the field and the value
+     * @throws InputException (an IllegalArgumentException) naming the file, the field and the value
      */
     public static Scenario load(String nameOrPath) {
         return resolve(ScenarioLoader.load(nameOrPath));

@@ -115,20 +115,22 @@ public record IstioOutlierTranslation(OutlierDetectionConfig config, double heal
         OutlierDetectionConfig config = out.build();
 
         int effectivePercent = config.maxEjectionPercent();
-        notes.add((maxPercent > 0 ? "maxEjectionPercent " + maxPercent : "maxEjectionPercent is absent: Envoy's default "
-                + effectivePercent) + "% applies to all hosts of the cluster; under Envoy's current rule a host is "
-                + "ejected only if the ejected share, counting it, stays within that, so "
-                + (effectivePercent == 0 ? "no host is ever ejected"
-                        : "a cluster needs at least " + ceilDiv(100, effectivePercent)
-                        + " hosts before any can be ejected"));
+        if (effectivePercent < 100) {
+            notes.add((maxPercent > 0 ? "maxEjectionPercent " + maxPercent : "maxEjectionPercent is absent: Envoy's default "
+                    + effectivePercent) + "% applies to all hosts of the cluster; under Envoy's current rule a host is "
+                    + "ejected only if the ejected share, counting it, stays within that, so "
+                    + (effectivePercent == 0 ? "no host is ever ejected"
+                            : "a cluster needs at least " + ceilDiv(100, effectivePercent)
+                            + " hosts before any can be ejected"));
+        }
         if (config.maxEjectionTime().equals(config.baseEjectionTime())) {
-            notes.add("baseEjectionTime " + config.baseEjectionTime() + " is at least Envoy's default max ejection "
-                    + "time, which becomes the base itself: every ejection lasts " + config.baseEjectionTime()
+            notes.add("baseEjectionTime " + text(config.baseEjectionTime()) + " is at least Envoy's default max ejection "
+                    + "time, which becomes the base itself: every ejection lasts " + text(config.baseEjectionTime())
                     + ", a host that keeps failing is not ejected for longer");
         } else {
-            notes.add("ejections last " + config.baseEjectionTime() + " times the host's ejection multiplier, at most "
-                    + config.maxEjectionTime() + "; a host returns at the first sweep (every " + config.interval()
-                    + ") after its time is up");
+            notes.add("ejections last " + text(config.baseEjectionTime()) + " times the host's ejection multiplier, at most "
+                    + text(config.maxEjectionTime()) + "; a host returns at the first sweep (every "
+                    + text(config.interval()) + ") after its time is up");
         }
 
         int panic = minHealthPercent == null ? 0 : minHealthPercent;
@@ -171,5 +173,28 @@ public record IstioOutlierTranslation(OutlierDetectionConfig config, double heal
             throw new IllegalArgumentException("outlierDetection." + field + ": must be at most "
                     + OutlierDetectionConfig.MAX_DURATION + ", got " + value);
         }
+    }
+
+    /** A duration as users write it in Istio (1h30m, 5m, 1.5s, 100ms), for notes. */
+    static String text(Duration d) {
+        long ms = d.toMillis();
+        if (ms == 0 || ms % 1000 != 0 && ms < 1000) {
+            return ms + "ms";
+        }
+        StringBuilder b = new StringBuilder();
+        long h = ms / 3_600_000;
+        long m = ms / 60_000 % 60;
+        long rest = ms % 60_000;
+        if (h > 0) {
+            b.append(h).append('h');
+        }
+        if (m > 0) {
+            b.append(m).append('m');
+        }
+        if (rest > 0) {
+            b.append(rest % 1000 == 0 ? String.valueOf(rest / 1000)
+                    : java.math.BigDecimal.valueOf(rest, 3).stripTrailingZeros().toPlainString()).append('s');
+        }
+        return b.toString();
     }
 }

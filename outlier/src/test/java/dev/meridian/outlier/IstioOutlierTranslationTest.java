@@ -114,4 +114,16 @@ class IstioOutlierTranslationTest {
                 null))
                 .hasMessageContaining("outlierDetection.consecutiveErrors").hasMessageContaining("-5");
     }
+
+    @Test
+    void notesSpeakIstioDurationsAndSkipTheCapWhenEveryHostMayGo() {
+        IstioOutlierTranslation t = IstioOutlierTranslation.translate(5, null, null, null, null,
+                java.time.Duration.ofMinutes(2), java.time.Duration.ofMinutes(5), 100, null);
+        assertThat(t.notes()).noneMatch(n -> n.contains("hosts before any can be ejected"));
+        assertThat(t.notes()).anyMatch(n -> n.startsWith("baseEjectionTime 5m is at least"));
+        assertThat(IstioOutlierTranslation.text(java.time.Duration.ofMillis(1500))).isEqualTo("1.5s");
+        assertThat(IstioOutlierTranslation.text(java.time.Duration.ofMinutes(90))).isEqualTo("1h30m");
+        assertThat(IstioOutlierTranslation.text(java.time.Duration.ofMillis(100))).isEqualTo("100ms");
+        assertThat(IstioOutlierTranslation.text(java.time.Duration.ofSeconds(30))).isEqualTo("30s");
+    }
 }

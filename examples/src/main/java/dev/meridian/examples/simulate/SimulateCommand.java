@@ -142,23 +142,9 @@ public final class SimulateCommand {
         }
     }
 
-    /**
-     * Loads a scenario, turning the loader's one-line input errors into IllegalArgumentException so
-     * that this command reports them itself, with status 2.
-     */
+    /** Loads a scenario; its input errors are {@link IllegalArgumentException}s naming file, field and value. */
     private static Scenario load(String nameOrPath) {
-        try {
-            return Scenarios.load(nameOrPath);
-        } catch (IllegalArgumentException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            // Scenarios.load documents its InputException as "a RuntimeException naming the file, the
-            // field and the value"; the type itself is not visible from this package.
-            if (e.getClass().getName().equals("dev.meridian.examples.InputException")) {
-                throw new IllegalArgumentException(e.getMessage(), e);
-            }
-            throw e;
-        }
+        return Scenarios.load(nameOrPath);
     }
 
     private interface WriterBody {

@@ -302,7 +302,7 @@ final class Simulation {
             return;
         }
         // Least request balances on these counts; an application counts a request from pick to response.
-        client.loadBalancer().requestStarted(host);
+        client.requestStarted(host);
         int e = hosts[host];
         int priority = client.priority(host);
         if (priority >= 0 && priority < PRIORITIES) {
@@ -359,7 +359,7 @@ final class Simulation {
             return;
         }
         MeshClient client = clients[c];
-        client.loadBalancer().requestFinished(host);
+        client.requestFinished(host);
         switch (status) {
             case ErrorKind.CONNECT_FAILED -> client.recordLocalOrigin(host, LocalOriginResult.CONNECT_FAILED);
             case ErrorKind.TIMEOUT -> client.recordLocalOrigin(host, LocalOriginResult.TIMEOUT);

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class CallersTest {
 
     static Scenario twoRegions() {
-        String text = Runs.crossRegionEjectingAllText();
+        String text = Runs.builtInText("cross-region");
         String simulation = text.substring(text.indexOf("simulation:"));
         String replaced = """
                 simulation:

@@ -149,7 +149,7 @@ class CrossRegionStoryTest {
     @DisplayName("the --json summary tells the same story, phase by phase")
     void theJsonSummaryTellsTheSameStory(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("cross-region-100.yaml");
-        Files.writeString(file, Runs.crossRegionEjectingAllText());
+        Files.writeString(file, Runs.builtInText("cross-region"));
         Runs.Invocation run = Runs.simulate(file.toString(), "--json");
         assertThat(run.status()).as(run.err()).isZero();
         Map<String, Object> json = Runs.json(run.out());
@@ -168,12 +168,12 @@ class CrossRegionStoryTest {
     }
 
     @Test
-    @DisplayName("as shipped (maxEjectionPercent unset: Envoy's 10%), none of 3 hosts can be ejected: ejectHost's cap")
-    void asShippedNoHostCanBeEjected() {
+    @DisplayName("with maxEjectionPercent unset (Envoy's 10%), none of 3 hosts can be ejected: ejectHost's cap")
+    void asWrittenNoHostCanBeEjected() {
         // outlier_detection_impl.cc ejectHost: ejected_percent = 100 * (ejected + 1) / hosts must not exceed
         // max_ejection_percent (always_eject_one_host defaults to false); 33% > 10%, so r1's hosts keep
         // their traffic and fail every request. The simulator shows that faithfully, and says why.
-        SimulationResult shipped = Runs.run(Scenarios.load("cross-region"));
+        SimulationResult shipped = Runs.run(Runs.crossRegionAsWritten());
         assertThat(shipped.events()).isEmpty();
         SimulationResult.Phase failing = shipped.phases().get(1);
         assertThat(failing.errorRate()).isEqualTo(1.0);

@@ -29,25 +29,21 @@ final class Runs {
     }
 
     /**
-     * The built-in cross-region scenario with {@code maxEjectionPercent: 100}: the same mesh, rule,
-     * endpoints, traffic and faults, except that Envoy may eject every host of the cluster. Without it
-     * (Envoy's default of 10%) none of the three hosts can be ejected; see
-     * {@link CrossRegionStoryTest#asShippedNoHostCanBeEjected}.
+     * The built-in cross-region scenario without {@code maxEjectionPercent}, as the shared scenario
+     * writes the rule: Envoy's default cap of 10% applies.
      */
-    static String crossRegionEjectingAllText() {
+    static Scenario crossRegionAsWritten() {
         String text = builtInText("cross-region");
-        if (text.contains("maxEjectionPercent")) {
-            return text;
+        String line = "        maxEjectionPercent: 100\n";
+        if (!text.contains(line)) {
+            throw new IllegalStateException("the cross-region scenario no longer sets maxEjectionPercent: 100");
         }
-        String anchor = "        baseEjectionTime: 5m\n";
-        if (!text.contains(anchor)) {
-            throw new IllegalStateException("the cross-region scenario no longer sets baseEjectionTime: 5m");
-        }
-        return text.replace(anchor, anchor + "        maxEjectionPercent: 100\n");
+        return Scenarios.parse("cross-region (maxEjectionPercent unset)", text.replace(line, ""));
     }
 
+    /** The built-in cross-region scenario, which sets maxEjectionPercent: 100 so both r1 hosts can be ejected. */
     static Scenario crossRegionEjectingAll() {
-        return Scenarios.parse("cross-region (maxEjectionPercent: 100)", crossRegionEjectingAllText());
+        return Scenarios.load("cross-region");
     }
 
     static SimulationResult run(Scenario scenario) {

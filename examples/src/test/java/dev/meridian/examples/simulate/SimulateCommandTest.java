@@ -95,10 +95,11 @@ class SimulateCommandTest {
         assertThat(b.get("requests")).isNotEqualTo(a.get("requests"));
         for (Map<String, Object> run : List.of(a, b)) {
             List<Map<String, Object>> phases = CrossRegionStoryTest.list(run.get("phases"));
-            // As shipped, nothing is ejected (see CrossRegionStoryTest): r1 fails every request while it
-            // fails, v3 never serves until r1 is scaled to zero, and no request fails then.
+            // The phase-level story of scenario 2 holds whatever the seed: no v3 while r1 is healthy,
+            // nearly all of it on v3 while r1 fails (both r1 hosts ejected within the first second),
+            // all of it on v3 and no error while r1 is scaled to zero, none once r1 is back.
             assertThat(share(phases.get(0), "v3")).isZero();
-            assertThat(((Number) phases.get(1).get("errorRate")).doubleValue()).isEqualTo(1.0);
+            assertThat(share(phases.get(1), "v3")).isGreaterThan(0.99);
             assertThat(share(phases.get(3), "v3")).isEqualTo(1.0);
             assertThat(((Number) phases.get(3).get("errors")).longValue()).isZero();
             assertThat(share(phases.get(4), "v3")).isZero();
