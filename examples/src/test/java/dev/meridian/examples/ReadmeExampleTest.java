@@ -1,0 +1,56 @@
+package dev.meridian.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.meridian.core.Clocks;
+import dev.meridian.core.Endpoint;
+import dev.meridian.core.Locality;
+import dev.meridian.core.RandomSource;
+import dev.meridian.lb.LbConfig;
+import dev.meridian.lb.LbPolicy;
+import dev.meridian.lb.LoadBalancer;
+import dev.meridian.outlier.EjectionListener;
+import dev.meridian.outlier.OutlierDetectionConfig;
+import dev.meridian.outlier.OutlierFailover;
+import dev.meridian.topology.Caller;
+import dev.meridian.topology.LocalityLbSetting;
+import dev.meridian.topology.LocalityPriorities;
+import dev.meridian.topology.PriorityAssignment;
+import java.util.List;
+import org.agrona.concurrent.CachedNanoClock;
+import org.junit.jupiter.api.Test;
+
+/** The README's quick start, on a manual clock and a seeded source, so the front door stays true. */
+class ReadmeExampleTest {
+
+    @Test
+    void quickStartFailsOverWhenTheLocalRegionReturnsGatewayErrors() {
+        CachedNanoClock clock = Clocks.manual();
+        List<Endpoint> endpoints = List.of(
+                Endpoint.of("10.1.0.11:9080", Locality.parse("r1/z1")),
+                Endpoint.of("10.1.0.12:9080", Locality.parse("r1/z1")),
+                Endpoint.of("10.2.0.13:9080", Locality.parse("r2/z1")));
+        Caller me = Caller.at(Locality.parse("r1/z1"));
+        PriorityAssignment assignment = LocalityPriorities.assign(endpoints, me, LocalityLbSetting.DEFAULT, null, true);
+        LoadBalancer lb = LoadBalancer.create(LbConfig.builder().policy(LbPolicy.ROUND_ROBIN).panicThreshold(0).build(),
+                assignment.toTable(), RandomSource.seeded(1), clock);
+        OutlierFailover failover = OutlierFailover.bind(lb,
+                OutlierDetectionConfig.builder().consecutiveGatewayFailure(5).enforcingConsecutiveGatewayFailure(100)
+                        .maxEjectionPercent(100).build(),
+                RandomSource.seeded(2), clock, EjectionListener.none());
+
+        for (int i = 0; i < 100; i++) {
+            int host = lb.pick();
+            assertThat(host).isNotEqualTo(LoadBalancer.NO_ENDPOINT);
+            Endpoint target = lb.table().endpoint(host);
+            boolean local = target.locality().region().equals("r1");
+            if (i < 10) {
+                assertThat(local).as("nearby access while r1 is healthy").isTrue();
+            }
+            // From request 10 on, r1 answers 503: after 5 in a row each r1 host is ejected.
+            failover.detector().record(host, i >= 10 && local ? 503 : 200);
+        }
+        int host = lb.pick();
+        assertThat(lb.table().endpoint(host).address()).isEqualTo("10.2.0.13:9080");
+    }
+}
