@@ -9,11 +9,13 @@ import dev.meridian.lb.HostPlan;
 import dev.meridian.lb.LoadPlan;
 import dev.meridian.lb.LocalityPlan;
 import dev.meridian.lb.PriorityPlan;
+import dev.meridian.outlier.OutlierDetector;
 import dev.meridian.topology.ExcludedEndpoint;
 import dev.meridian.topology.PriorityAssignment;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.agrona.concurrent.CachedNanoClock;
 
 /**
  * {@code meridian plan SCENARIO}: explains, as JSON, which priority and locality each endpoint
@@ -48,13 +50,41 @@ final class PlanCommand {
             return 2;
         }
         Scenario scenario = Scenarios.load(scenarioArg);
-        MeshClient client = scenario.newClient(scenario.caller(), scenario.endpoints(), Clocks.manual(),
-                RandomSource.seeded(1));
-        out.println(render(scenario, client));
+        CachedNanoClock clock = Clocks.manual();
+        MeshClient client = scenario.newClient(scenario.caller(), scenario.endpoints(), clock, RandomSource.seeded(1));
+        replay(scenario, client, clock);
+        out.println(render(scenario, client, clock.nanoTime()));
         return 0;
     }
 
-    static String render(Scenario scenario, MeshClient client) {
+    /**
+     * Replays the scenario's {@code history:} through the client's outlier detector on virtual
+     * time, running each sweep when its interval comes, up to {@code planAt}.
+     */
+    static void replay(Scenario scenario, MeshClient client, CachedNanoClock clock) {
+        for (OutcomeEvent e : scenario.history()) {
+            advance(client, clock, e.atNanos());
+            int host = client.table().indexOf(e.address());
+            for (int i = 0; i < e.count(); i++) {
+                if (e.localOrigin() != null) {
+                    client.recordLocalOrigin(host, e.localOrigin());
+                } else {
+                    client.record(host, e.httpStatus());
+                }
+            }
+        }
+        advance(client, clock, scenario.planAtNanos());
+    }
+
+    private static void advance(MeshClient client, CachedNanoClock clock, long toNanos) {
+        while (client.nextSweepAtNanos() <= toNanos) {
+            clock.update(client.nextSweepAtNanos());
+            client.runDueSweeps();
+        }
+        clock.update(Math.max(clock.nanoTime(), toNanos));
+    }
+
+    static String render(Scenario scenario, MeshClient client, long nowNanos) {
         PriorityAssignment a = client.assignment();
         EndpointTable table = client.table();
         LoadPlan plan = client.loadBalancer().plan();
@@ -62,6 +92,7 @@ final class PlanCommand {
         j.field("scenario", scenario.name());
         j.field("destination", scenario.host());
         j.field("subset", scenario.subset());
+        j.field("atSeconds", nowNanos / 1e9, 3);
         j.key("caller").beginObject();
         locality(j, client.caller().locality());
         j.stringMap("labels", client.caller().labels());
@@ -101,6 +132,9 @@ final class PlanCommand {
                     j.stringMap("labels", e.labels());
                     j.field("share", h.share(), 4);
                     j.field("ejected", h.ejected());
+                    long until = client.ejectedUntilNanos(h.hostId());
+                    j.field("ejectedForSeconds", h.ejected() && until != OutlierDetector.NOT_EJECTED
+                            ? Math.max(0, until - nowNanos) / 1e9 : null, 3);
                     j.endObject();
                 }
                 j.endArray();

@@ -25,9 +25,12 @@ public final class Scenario {
     private final MeshPolicy policy;
     private final Map<String, Object> simulation;
     private final List<String> warnings;
+    private final List<OutcomeEvent> history;
+    private final long planAtNanos;
 
     Scenario(String source, String name, String description, Caller caller, String host, String subset,
-             List<Endpoint> endpoints, MeshPolicy policy, Map<String, Object> simulation, List<String> warnings) {
+             List<Endpoint> endpoints, MeshPolicy policy, Map<String, Object> simulation, List<String> warnings,
+             List<OutcomeEvent> history, long planAtNanos) {
         this.source = source;
         this.name = name;
         this.description = description;
@@ -38,6 +41,18 @@ public final class Scenario {
         this.policy = policy;
         this.simulation = simulation;
         this.warnings = List.copyOf(warnings);
+        this.history = List.copyOf(history);
+        this.planAtNanos = planAtNanos;
+    }
+
+    /** Request outcomes to replay before planning ({@code history:}), sorted by time. */
+    public List<OutcomeEvent> history() {
+        return history;
+    }
+
+    /** The virtual time at which {@code plan} explains the decision ({@code planAt:}, default the last history entry). */
+    public long planAtNanos() {
+        return planAtNanos;
     }
 
     /** Where the scenario came from: a file path or {@code built-in scenario 'NAME'}. */

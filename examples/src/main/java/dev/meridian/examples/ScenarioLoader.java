@@ -3,6 +3,8 @@ package dev.meridian.examples;
 import dev.meridian.core.Endpoint;
 import dev.meridian.core.HealthStatus;
 import dev.meridian.core.Locality;
+import dev.meridian.istio.IstioDuration;
+import dev.meridian.outlier.LocalOriginResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +28,7 @@ final class ScenarioLoader {
             "zone-outage", "virtual-nodes");
     private static final int MAX_BYTES = 4 * 1024 * 1024;
     private static final Set<String> TOP = Set.of("name", "description", "caller", "mesh", "destinationRule",
-            "subset", "endpoints", "simulation", "localCluster");
+            "subset", "endpoints", "simulation", "history", "planAt");
     private static final Set<String> ENDPOINT_FIELDS = Set.of("address", "locality", "region", "zone", "subzone",
             "labels", "weight", "health", "priority");
 
@@ -86,8 +88,16 @@ final class ScenarioLoader {
         Locality callerLocality = locality(caller);
         Map<String, String> callerLabels = caller.get("labels").stringMap();
         List<Endpoint> endpoints = endpoints(root.get("endpoints"));
+        List<OutcomeEvent> history = history(root.get("history"));
+        long last = history.isEmpty() ? 0 : history.get(history.size() - 1).atNanos();
+        long planAt = root.has("planAt") ? duration(root.get("planAt")) : last;
+        if (planAt < last) {
+            throw root.get("planAt").error("must not come before the last history entry ("
+                    + root.get("planAt").string("") + " < " + java.time.Duration.ofNanos(last) + ")");
+        }
         return new RawScenario(source, name, description, callerLocality, callerLabels, root.get("mesh"),
-                root.get("destinationRule"), root.get("subset").string(null), endpoints, root.get("simulation"));
+                root.get("destinationRule"), root.get("subset").string(null), endpoints, root.get("simulation"),
+                history, planAt);
     }
 
     static List<Endpoint> endpoints(YamlNode list) {
@@ -104,6 +114,58 @@ final class ScenarioLoader {
             }
         }
         return out;
+    }
+
+    private static final Set<String> HISTORY_FIELDS = Set.of("at", "endpoint", "status", "localOrigin", "count");
+
+    /**
+     * {@code history:} entries, {@code {at: 1m, endpoint: "10.0.0.1:80", status: 503, count: 5}} or
+     * with {@code localOrigin: connect-failure | timeout | reset} in place of {@code status}; sorted
+     * by time, ties in file order.
+     */
+    static List<OutcomeEvent> history(YamlNode list) {
+        List<OutcomeEvent> out = new ArrayList<>();
+        for (YamlNode e : list.list()) {
+            e.allowOnly(HISTORY_FIELDS);
+            long at = duration(e.get("at"));
+            String address = e.get("endpoint").requiredString();
+            int count = e.get("count").intValue(1);
+            if (count < 1 || count > 1_000_000) {
+                throw e.get("count").error("must be 1..1000000, got " + count);
+            }
+            if (e.has("status") == e.has("localOrigin")) {
+                throw e.error("give exactly one of status or localOrigin");
+            }
+            if (e.has("status")) {
+                int status = e.get("status").intValue(0);
+                if (status < 100 || status > 599) {
+                    throw e.get("status").error("must be an HTTP status 100..599, got " + status);
+                }
+                out.add(new OutcomeEvent(at, address, status, null, count));
+            } else {
+                String kind = e.get("localOrigin").requiredString();
+                LocalOriginResult r = switch (kind) {
+                    case "connect-failure" -> LocalOriginResult.CONNECT_FAILED;
+                    case "timeout" -> LocalOriginResult.TIMEOUT;
+                    case "reset" -> LocalOriginResult.RESET;
+                    default -> throw e.get("localOrigin").error(
+                            "expected connect-failure, timeout or reset, got '" + kind + "'");
+                };
+                out.add(new OutcomeEvent(at, address, 0, r, count));
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(OutcomeEvent::atNanos));
+        return out;
+    }
+
+    static long duration(YamlNode n) {
+        try {
+            java.time.Duration d = IstioDuration.parse(n.path(), n.requiredString());
+            return d.toNanos();
+        } catch (IllegalArgumentException ex) {
+            throw n.error(ex.getMessage().startsWith(n.path()) ? ex.getMessage().substring(n.path().length() + 2)
+                    : ex.getMessage());
+        }
     }
 
     /** {@code locality: r/z/s} or separate {@code region}, {@code zone}, {@code subzone} fields. */
@@ -124,6 +186,7 @@ final class ScenarioLoader {
     /** A scenario as read, before the Istio parts are validated. */
     record RawScenario(String source, String name, String description, Locality callerLocality,
                        Map<String, String> callerLabels, YamlNode mesh, YamlNode destinationRule, String subset,
-                       List<Endpoint> endpoints, YamlNode simulation) {
+                       List<Endpoint> endpoints, YamlNode simulation, List<OutcomeEvent> history,
+                       long planAtNanos) {
     }
 }

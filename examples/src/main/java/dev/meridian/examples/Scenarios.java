@@ -80,7 +80,15 @@ public final class Scenarios {
             @SuppressWarnings("unchecked")
             Map<String, Object> simulation = raw.simulation().isMissing() ? Map.of() : raw.simulation().map();
             Scenario scenario = new Scenario(source, raw.name(), raw.description(), caller,
-                    rule == null ? null : rule.host(), raw.subset(), endpoints, policy, simulation, warnings);
+                    rule == null ? null : rule.host(), raw.subset(), endpoints, policy, simulation, warnings,
+                    raw.history(), raw.planAtNanos());
+            for (int i = 0; i < raw.history().size(); i++) {
+                String address = raw.history().get(i).address();
+                if (endpoints.stream().noneMatch(e -> e.address().equals(address))) {
+                    throw new InputException(source, "history[" + i + "].endpoint: no endpoint '" + address + "'"
+                            + (raw.subset() == null ? "" : " in subset " + raw.subset()));
+                }
+            }
             // Build once so that endpoint sets that cannot form a table (duplicates) fail here, early.
             dev.meridian.core.EndpointTable.of(endpoints);
             return scenario;

@@ -177,4 +177,58 @@ class PlanCommandTest {
         Run r = run("plan", "virtual-nodes");
         assertThat(r.out()).contains("10.9.9.31:9080").contains("10.1.9.21:9080");
     }
+
+    private static Path withHistory(Path dir, String planAt) throws IOException {
+        String yaml = Files.readString(Path.of("src/main/resources/scenarios/cross-region.yaml"));
+        yaml = yaml.substring(0, yaml.indexOf("simulation:")) + """
+                history:
+                  - {at: 30s, endpoint: "10.1.0.11:9080", status: 503, count: 5}
+                  - {at: 30s, endpoint: "10.1.0.12:9080", localOrigin: connect-failure, count: 5}
+                  - {at: 40s, endpoint: "10.2.0.13:9080", status: 500, count: 50}
+                planAt: %s
+                """.formatted(planAt);
+        Path f = dir.resolve("history-" + planAt + ".yaml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    @Test
+    void historyEjectsAndPlanShowsTimeLeft(@TempDir Path dir) throws IOException {
+        // Legacy consecutiveErrors: 5 counts gateway failures (503, and connect failures, which Envoy
+        // reports as 503 without split errors); plain 500s do not count, so v3 stays in service.
+        // Ejected at 30s for baseEjectionTime 5m: at 1m, 270s are left.
+        Run r = run("plan", withHistory(dir, "1m").toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("\"atSeconds\": 60").contains("\"ejectedForSeconds\": 270")
+                .contains("\"healthyLoad\": 100");
+        assertThat(r.out().split("\"ejected\": true", -1)).hasSize(3);
+        int p0 = r.out().indexOf("\"priority\": 0");
+        assertThat(r.out().substring(p0, r.out().indexOf("\"priority\": 1"))).contains("\"healthyLoad\": 0");
+    }
+
+    @Test
+    void ejectedHostsReturnAtTheFirstSweepAfterTheirTime(@TempDir Path dir) throws IOException {
+        // interval 2m: sweeps at 2m, 4m, 6m; the hosts may return from 5m30s, so at 6m they are back.
+        Run r = run("plan", withHistory(dir, "6m").toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).doesNotContain("\"ejected\": true");
+        Run before = run("plan", withHistory(dir, "5m59s").toString());
+        assertThat(before.out().split("\"ejected\": true", -1)).hasSize(3);
+    }
+
+    @Test
+    void historyNamingAnUnknownEndpointIsBadInput(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("h.yaml");
+        Files.writeString(f, """
+                name: h
+                caller: {locality: r1/z1}
+                endpoints:
+                  - {address: "10.0.0.1:80"}
+                history:
+                  - {at: 1m, endpoint: "10.0.0.2:80", status: 503}
+                """);
+        Run r = run("plan", f.toString());
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains("history[0].endpoint").contains("10.0.0.2:80");
+    }
 }
