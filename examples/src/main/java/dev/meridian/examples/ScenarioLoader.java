@@ -3,7 +3,6 @@ package dev.meridian.examples;
 import dev.meridian.core.Endpoint;
 import dev.meridian.core.HealthStatus;
 import dev.meridian.core.Locality;
-import dev.meridian.istio.IstioDuration;
 import dev.meridian.outlier.LocalOriginResult;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -27,10 +25,6 @@ final class ScenarioLoader {
     static final List<String> BUILT_IN = List.of("cross-region", "cross-region-no-outlier", "bookinfo-multicluster",
             "zone-outage", "virtual-nodes");
     private static final int MAX_BYTES = 4 * 1024 * 1024;
-    private static final Set<String> TOP = Set.of("name", "description", "caller", "mesh", "destinationRule",
-            "subset", "endpoints", "simulation", "history", "planAt");
-    private static final Set<String> ENDPOINT_FIELDS = Set.of("address", "locality", "region", "zone", "subzone",
-            "labels", "weight", "health", "priority");
 
     private ScenarioLoader() {
     }
@@ -80,11 +74,12 @@ final class ScenarioLoader {
         if (!(doc instanceof Map)) {
             throw root.error("a scenario must be a YAML mapping");
         }
-        root.allowOnly(TOP);
+        root.allowOnly("name", "description", "caller", "mesh", "destinationRule", "subset", "endpoints",
+                "simulation", "history", "planAt");
         String name = root.get("name").string(source);
         String description = root.get("description").string("");
         YamlNode caller = root.get("caller");
-        caller.allowOnly(Set.of("locality", "region", "zone", "subzone", "labels"));
+        caller.allowOnly("locality", "region", "zone", "subzone", "labels");
         Locality callerLocality = locality(caller);
         Map<String, String> callerLabels = caller.get("labels").stringMap();
         List<Endpoint> endpoints = endpoints(root.get("endpoints"));
@@ -103,7 +98,8 @@ final class ScenarioLoader {
     static List<Endpoint> endpoints(YamlNode list) {
         List<Endpoint> out = new ArrayList<>();
         for (YamlNode e : list.list()) {
-            e.allowOnly(ENDPOINT_FIELDS);
+            e.allowOnly("address", "locality", "region", "zone", "subzone", "labels", "weight", "health",
+                    "priority");
             try {
                 out.add(Endpoint.parseAddress(e.get("address").requiredString(), locality(e),
                         e.get("labels").stringMap(), e.get("weight").intValue(1),
@@ -116,8 +112,6 @@ final class ScenarioLoader {
         return out;
     }
 
-    private static final Set<String> HISTORY_FIELDS = Set.of("at", "endpoint", "status", "localOrigin", "count");
-
     /**
      * {@code history:} entries, {@code {at: 1m, endpoint: "10.0.0.1:80", status: 503, count: 5}} or
      * with {@code localOrigin: connect-failure | timeout | reset} in place of {@code status}; sorted
@@ -126,7 +120,7 @@ final class ScenarioLoader {
     static List<OutcomeEvent> history(YamlNode list) {
         List<OutcomeEvent> out = new ArrayList<>();
         for (YamlNode e : list.list()) {
-            e.allowOnly(HISTORY_FIELDS);
+            e.allowOnly("at", "endpoint", "status", "localOrigin", "count");
             long at = duration(e.get("at"));
             String address = e.get("endpoint").requiredString();
             int count = e.get("count").intValue(1);
@@ -158,14 +152,12 @@ final class ScenarioLoader {
         return out;
     }
 
+    /** A required duration, in the grammar of every scenario duration ({@link YamlNode#durationNanos}). */
     static long duration(YamlNode n) {
-        try {
-            java.time.Duration d = IstioDuration.parse(n.path(), n.requiredString());
-            return d.toNanos();
-        } catch (IllegalArgumentException ex) {
-            throw n.error(ex.getMessage().startsWith(n.path()) ? ex.getMessage().substring(n.path().length() + 2)
-                    : ex.getMessage());
+        if (n.isMissing()) {
+            throw n.error("is required");
         }
+        return n.durationNanos(0, YamlNode.MAX_SECONDS);
     }
 
     /** {@code locality: r/z/s} or separate {@code region}, {@code zone}, {@code subzone} fields. */

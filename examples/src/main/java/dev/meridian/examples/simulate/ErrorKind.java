@@ -1,5 +1,7 @@
 package dev.meridian.examples.simulate;
 
+import dev.meridian.examples.YamlNode;
+
 /**
  * How a simulated request fails: an HTTP status the endpoint answers with (500 to 599), or an error
  * the caller's proxy raises itself before any response (connect failure, timeout, reset), which
@@ -25,11 +27,11 @@ record ErrorKind(String name, int code) {
      * Parses {@code 5xx} (HTTP 500), an HTTP status from 500 to 599, {@code connect-failure},
      * {@code timeout} or {@code reset}.
      */
-    static ErrorKind parse(SpecNode node, ErrorKind fallback) {
-        if (!node.isPresent()) {
+    static ErrorKind parse(YamlNode node, ErrorKind fallback) {
+        if (node.isMissing()) {
             return fallback;
         }
-        String text = node.text(null).strip();
+        String text = node.string(null).strip();
         switch (text) {
             case "5xx":
                 return SERVER_ERROR;
@@ -50,7 +52,7 @@ record ErrorKind(String name, int code) {
         } catch (NumberFormatException e) {
             // falls through to the rejection below
         }
-        throw node.reject("expected 5xx, an HTTP status from 500 to 599, connect-failure, timeout or reset, got '"
+        throw node.error("expected 5xx, an HTTP status from 500 to 599, connect-failure, timeout or reset, got '"
                 + node.shown() + "'");
     }
 }

@@ -1,5 +1,6 @@
 package dev.meridian.examples.simulate;
 
+import dev.meridian.examples.YamlNode;
 import java.util.Locale;
 
 /**
@@ -56,26 +57,26 @@ record LatencyModel(double mu, double sigma) {
     }
 
     /** {@code 20ms}, or {@code {p50: 20ms, p99: 80ms}}. */
-    static LatencyModel parse(SpecNode node, LatencyModel fallback) {
-        if (!node.isPresent()) {
+    static LatencyModel parse(YamlNode node, LatencyModel fallback) {
+        if (node.isMissing()) {
             return fallback;
         }
         if (!node.isMap()) {
-            long nanos = node.durationNanos(0);
+            long nanos = node.durationNanos(0, SimulationSpec.MAX_DURATION_SECONDS);
             if (nanos <= 0) {
-                throw node.reject("must be greater than 0, got '" + node.shown() + "'");
+                throw node.error("must be greater than 0, got '" + node.shown() + "'");
             }
             return constant(nanos);
         }
         node.allowOnly("p50", "p99");
-        long p50 = node.get("p50").durationNanos(-1);
+        long p50 = node.get("p50").durationNanos(-1, SimulationSpec.MAX_DURATION_SECONDS);
         if (p50 <= 0) {
-            throw node.get("p50").reject(p50 < 0 ? "is required" : "must be greater than 0, got '"
+            throw node.get("p50").error(p50 < 0 ? "is required" : "must be greater than 0, got '"
                     + node.get("p50").shown() + "'");
         }
-        long p99 = node.get("p99").durationNanos(p50);
+        long p99 = node.get("p99").durationNanos(p50, SimulationSpec.MAX_DURATION_SECONDS);
         if (p99 < p50) {
-            throw node.get("p99").reject("must not be below p50 (" + Reports.millis(p50) + "), got '"
+            throw node.get("p99").error("must not be below p50 (" + Reports.millis(p50) + "), got '"
                     + node.get("p99").shown() + "'");
         }
         return percentiles(p50, p99);

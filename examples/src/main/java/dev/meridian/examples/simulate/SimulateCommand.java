@@ -2,6 +2,7 @@ package dev.meridian.examples.simulate;
 
 import dev.meridian.examples.Scenario;
 import dev.meridian.examples.Scenarios;
+import dev.meridian.examples.YamlNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -119,7 +120,8 @@ public final class SimulateCommand {
         SimulationSpec spec = SimulationSpec.parse(scenario.source(), scenario.simulation(), scenario.caller(),
                 scenario.endpoints());
         if (o.duration != null) {
-            spec = spec.withDuration(SpecNode.root("command line", "--duration", o.duration).durationNanos(0));
+            spec = spec.withDuration(new YamlNode("command line", "--duration", o.duration)
+                    .durationNanos(0, SimulationSpec.MAX_DURATION_SECONDS));
         }
         if (o.rate != null) {
             spec = spec.withRate(o.rate);

@@ -2,6 +2,7 @@ package dev.meridian.examples.simulate;
 
 import dev.meridian.core.Endpoint;
 import dev.meridian.core.Locality;
+import dev.meridian.examples.YamlNode;
 import dev.meridian.topology.Caller;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -34,6 +35,8 @@ final class SimulationSpec {
     static final int MAX_FAULTS = 500;
     /** Buckets times endpoints: the CSV's rows and the engine's per-bucket counters. */
     static final long MAX_BUCKET_CELLS = 10_000_000L;
+    /** The longest duration a simulation field may give (about 115 days): runs stay finite, times far from overflow. */
+    static final long MAX_DURATION_SECONDS = 10_000_000L;
     private static final long[] NICE_BUCKETS_SECONDS = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600};
     private static final int TARGET_BUCKETS = 600;
 
@@ -72,42 +75,42 @@ final class SimulationSpec {
      */
     static SimulationSpec parse(String source, Map<String, Object> raw, Caller scenarioCaller,
                                 List<Endpoint> endpoints) {
-        SpecNode root = SpecNode.root(source, "simulation", raw == null || raw.isEmpty() ? null : raw);
+        YamlNode root = new YamlNode(source, "simulation", raw == null || raw.isEmpty() ? null : raw);
         root.allowOnly("duration", "rate", "seed", "bucket", "timeout", "callers", "behaviour", "faults");
-        long duration = root.get("duration").durationNanos(DEFAULT_DURATION_NANOS);
+        long duration = root.get("duration").durationNanos(DEFAULT_DURATION_NANOS, MAX_DURATION_SECONDS);
         if (duration < 1_000_000_000L) {
-            throw root.get("duration").reject("must be at least 1s, got '" + root.get("duration").shown() + "'");
+            throw root.get("duration").error("must be at least 1s, got '" + root.get("duration").shown() + "'");
         }
-        double rate = root.get("rate").number(DEFAULT_RATE);
+        double rate = root.get("rate").doubleValue(DEFAULT_RATE);
         if (!(rate > 0) || rate * (duration / 1e9) > MAX_REQUESTS) {
-            throw root.get("rate").reject("must be greater than 0 and give at most " + (long) MAX_REQUESTS
+            throw root.get("rate").error("must be greater than 0 and give at most " + (long) MAX_REQUESTS
                     + " requests over the duration, got '" + root.get("rate").shown() + "'");
         }
-        long seed = root.get("seed").wholeNumber(DEFAULT_SEED);
+        long seed = root.get("seed").longValue(DEFAULT_SEED);
         boolean bucketGiven = root.has("bucket");
-        long bucket = bucketGiven ? root.get("bucket").durationNanos(0) : defaultBucket(duration);
+        long bucket = bucketGiven ? root.get("bucket").durationNanos(0, MAX_DURATION_SECONDS) : defaultBucket(duration);
         if (bucket < 1_000_000L || (duration + bucket - 1) / bucket > MAX_BUCKETS) {
-            throw root.get("bucket").reject("must be at least 1ms and give at most " + MAX_BUCKETS
+            throw root.get("bucket").error("must be at least 1ms and give at most " + MAX_BUCKETS
                     + " buckets over the duration, got '" + root.get("bucket").shown() + "'");
         }
-        long timeout = root.get("timeout").durationNanos(DEFAULT_TIMEOUT_NANOS);
+        long timeout = root.get("timeout").durationNanos(DEFAULT_TIMEOUT_NANOS, MAX_DURATION_SECONDS);
         if (timeout <= 0) {
-            throw root.get("timeout").reject("must be greater than 0, got '" + root.get("timeout").shown() + "'");
+            throw root.get("timeout").error("must be greater than 0, got '" + root.get("timeout").shown() + "'");
         }
         List<CallerSpec> callers = callers(root.get("callers"), scenarioCaller);
         List<BehaviourRule> behaviour = new ArrayList<>();
-        for (SpecNode r : root.get("behaviour").items()) {
+        for (YamlNode r : root.get("behaviour").list()) {
             behaviour.add(BehaviourRule.parse(r, endpoints));
         }
         List<Fault> faults = new ArrayList<>();
-        if (root.get("faults").items().size() > MAX_FAULTS) {
-            throw root.get("faults").reject("at most " + MAX_FAULTS + " faults, got "
-                    + root.get("faults").items().size());
+        if (root.get("faults").list().size() > MAX_FAULTS) {
+            throw root.get("faults").error("at most " + MAX_FAULTS + " faults, got "
+                    + root.get("faults").list().size());
         }
-        for (SpecNode f : root.get("faults").items()) {
+        for (YamlNode f : root.get("faults").list()) {
             Fault fault = Fault.parse(f, endpoints);
             if (fault.atNanos() >= duration) {
-                throw f.get("at").reject("must be before the end of the simulation ("
+                throw f.get("at").error("must be before the end of the simulation ("
                         + Reports.duration(duration) + "), got '" + f.get("at").shown() + "'");
             }
             faults.add(fault);
@@ -128,7 +131,7 @@ final class SimulationSpec {
     void requireBucketCells(String source, int endpointCount) {
         long buckets = (durationNanos + bucketNanos - 1) / bucketNanos;
         if (buckets * endpointCount > MAX_BUCKET_CELLS) {
-            throw SpecNode.root(source, "simulation.bucket", Reports.duration(bucketNanos)).reject(buckets
+            throw new YamlNode(source, "simulation.bucket", Reports.duration(bucketNanos)).error(buckets
                     + " buckets x " + endpointCount + " endpoints is more than " + MAX_BUCKET_CELLS
                     + " counts; use a longer bucket, got '" + Reports.duration(bucketNanos) + "'");
         }
@@ -150,28 +153,28 @@ final class SimulationSpec {
         }
     }
 
-    private static List<CallerSpec> callers(SpecNode list, Caller scenarioCaller) {
-        if (!list.isPresent()) {
+    private static List<CallerSpec> callers(YamlNode list, Caller scenarioCaller) {
+        if (list.isMissing()) {
             return List.of(new CallerSpec(name(scenarioCaller, 0), scenarioCaller, 1.0));
         }
-        List<SpecNode> items = list.items();
+        List<YamlNode> items = list.list();
         if (items.isEmpty() || items.size() > MAX_CALLERS) {
-            throw list.reject("must list 1 to " + MAX_CALLERS + " callers, got " + items.size());
+            throw list.error("must list 1 to " + MAX_CALLERS + " callers, got " + items.size());
         }
         List<CallerSpec> out = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (int i = 0; i < items.size(); i++) {
-            SpecNode c = items.get(i);
+            YamlNode c = items.get(i);
             c.allowOnly("name", "locality", "region", "zone", "subzone", "labels", "share");
             Caller caller = new Caller(locality(c, scenarioCaller.locality()),
-                    c.has("labels") ? c.get("labels").labels() : scenarioCaller.labels());
-            double share = c.get("share").number(1.0);
+                    c.has("labels") ? c.get("labels").stringMap() : scenarioCaller.labels());
+            double share = c.get("share").doubleValue(1.0);
             if (!(share > 0)) {
-                throw c.get("share").reject("must be greater than 0, got '" + c.get("share").shown() + "'");
+                throw c.get("share").error("must be greater than 0, got '" + c.get("share").shown() + "'");
             }
-            String name = c.get("name").text(name(caller, i));
+            String name = c.get("name").string(name(caller, i));
             if (!names.add(name)) {
-                throw c.get("name").reject("duplicate caller name '" + name + "' (give each caller a name)");
+                throw c.get("name").error("duplicate caller name '" + name + "' (give each caller a name)");
             }
             out.add(new CallerSpec(name, caller, share));
         }
@@ -182,18 +185,18 @@ final class SimulationSpec {
         return caller.locality().isUnknown() ? "caller-" + (index + 1) : caller.locality().toString();
     }
 
-    private static Locality locality(SpecNode n, Locality fallback) {
+    private static Locality locality(YamlNode n, Locality fallback) {
         if (n.has("locality") && (n.has("region") || n.has("zone") || n.has("subzone"))) {
-            throw n.get("locality").reject("give either locality or region/zone/subzone, not both");
+            throw n.get("locality").error("give either locality or region/zone/subzone, not both");
         }
         if (!n.has("locality") && !n.has("region") && !n.has("zone") && !n.has("subzone")) {
             return fallback;
         }
         try {
-            return n.has("locality") ? Locality.parse(n.get("locality").text(""))
-                    : Locality.of(n.get("region").text(""), n.get("zone").text(""), n.get("subzone").text(""));
+            return n.has("locality") ? Locality.parse(n.get("locality").string(""))
+                    : Locality.of(n.get("region").string(""), n.get("zone").string(""), n.get("subzone").string(""));
         } catch (IllegalArgumentException e) {
-            throw n.reject(e.getMessage());
+            throw n.error(e.getMessage());
         }
     }
 
@@ -331,7 +334,7 @@ final class SimulationSpec {
      */
     record BehaviourRule(String path, Selector select, LatencyModel latency, double errorRate, ErrorKind error) {
 
-        static BehaviourRule parse(SpecNode n, List<Endpoint> endpoints) {
+        static BehaviourRule parse(YamlNode n, List<Endpoint> endpoints) {
             n.allowOnly("select", "latency", "errorRate", "error");
             Selector select = n.has("select") ? Selector.parse(n.get("select"), endpoints) : Selector.ALL;
             LatencyModel latency = LatencyModel.parse(n.get("latency"), null);
@@ -358,61 +361,61 @@ final class SimulationSpec {
     record Fault(String path, long atNanos, Action action, Selector target, ErrorKind error, double errorRate,
                  LatencyModel latency, double factor, String note) {
 
-        static Fault parse(SpecNode n, List<Endpoint> endpoints) {
+        static Fault parse(YamlNode n, List<Endpoint> endpoints) {
             n.allowOnly("at", "fail", "heal", "slow", "remove", "add", "error", "errorRate", "latency", "factor",
                     "note");
             if (!n.isMap()) {
-                throw n.reject("expected a mapping such as {at: 5m, fail: {region: r1}}, got '" + n.shown() + "'");
+                throw n.error("expected a mapping such as {at: 5m, fail: {region: r1}}, got '" + n.shown() + "'");
             }
             if (!n.has("at")) {
-                throw n.get("at").reject("is required");
+                throw n.get("at").error("is required");
             }
-            long at = n.get("at").durationNanos(0);
+            long at = n.get("at").durationNanos(0, MAX_DURATION_SECONDS);
             Action action = null;
             for (Action a : Action.values()) {
                 if (n.has(a.key())) {
                     if (action != null) {
-                        throw n.get(a.key()).reject("one action per fault, got both " + action.key() + " and "
+                        throw n.get(a.key()).error("one action per fault, got both " + action.key() + " and "
                                 + a.key());
                     }
                     action = a;
                 }
             }
             if (action == null) {
-                throw n.reject("needs one action: fail, heal, slow, remove or add, got '" + n.shown() + "'");
+                throw n.error("needs one action: fail, heal, slow, remove or add, got '" + n.shown() + "'");
             }
             Selector target = Selector.parse(n.get(action.key()), endpoints);
             if (action != Action.FAIL) {
                 for (String k : List.of("error", "errorRate")) {
                     if (n.has(k)) {
-                        throw n.get(k).reject("applies only to fail, not to " + action.key());
+                        throw n.get(k).error("applies only to fail, not to " + action.key());
                     }
                 }
             }
             if (action != Action.SLOW) {
                 for (String k : List.of("latency", "factor")) {
                     if (n.has(k)) {
-                        throw n.get(k).reject("applies only to slow, not to " + action.key());
+                        throw n.get(k).error("applies only to slow, not to " + action.key());
                     }
                 }
             }
             ErrorKind error = ErrorKind.parse(n.get("error"), ErrorKind.UNAVAILABLE);
             double errorRate = rate(n.get("errorRate"), 1.0);
             LatencyModel latency = LatencyModel.parse(n.get("latency"), null);
-            double factor = n.get("factor").number(1.0);
+            double factor = n.get("factor").doubleValue(1.0);
             if (action == Action.SLOW) {
                 if (latency == null && !n.has("factor")) {
-                    throw n.get("slow").reject("needs latency (such as {p50: 200ms, p99: 1s}) or factor");
+                    throw n.get("slow").error("needs latency (such as {p50: 200ms, p99: 1s}) or factor");
                 }
                 if (latency != null && n.has("factor")) {
-                    throw n.get("factor").reject("give either latency or factor, not both");
+                    throw n.get("factor").error("give either latency or factor, not both");
                 }
                 if (!(factor >= 1) || factor > 1e6) {
-                    throw n.get("factor").reject("must be from 1 to 1000000, got '" + n.get("factor").shown() + "'");
+                    throw n.get("factor").error("must be from 1 to 1000000, got '" + n.get("factor").shown() + "'");
                 }
             }
             return new Fault(n.path(), at, action, target, error, errorRate, latency, factor,
-                    n.get("note").text(""));
+                    n.get("note").string(""));
         }
 
         /** What the fault does, in a few words: {@code fail region r1 (503)}. */
@@ -499,7 +502,7 @@ final class SimulationSpec {
                     return;
                 }
             }
-            throw SpecNode.root(source, path, describe()).reject("selects no endpoint, got '" + describe() + "'");
+            throw new YamlNode(source, path, describe()).error("selects no endpoint, got '" + describe() + "'");
         }
 
         /**
@@ -507,14 +510,14 @@ final class SimulationSpec {
          * ({@code z1} or {@code r1/z1}), {@code subzone}, {@code locality} ({@code r1/z1/s1}) and
          * {@code labels}.
          */
-        static Selector parse(SpecNode n, List<Endpoint> endpoints) {
+        static Selector parse(YamlNode n, List<Endpoint> endpoints) {
             Selector s;
-            if (!n.isPresent()) {
-                throw n.reject("is required (all, or a mapping such as {region: r1})");
+            if (n.isMissing()) {
+                throw n.error("is required (all, or a mapping such as {region: r1})");
             }
             if (!n.isMap()) {
-                if (!"all".equals(n.text(null).strip())) {
-                    throw n.reject("expected all or a mapping such as {region: r1} or {endpoint: 10.1.0.11:9080}, got '"
+                if (!"all".equals(n.string(null).strip())) {
+                    throw n.error("expected all or a mapping such as {region: r1} or {endpoint: 10.1.0.11:9080}, got '"
                             + n.shown() + "'");
                 }
                 s = ALL;
@@ -522,38 +525,38 @@ final class SimulationSpec {
                 n.allowOnly("endpoint", "endpoints", "region", "zone", "subzone", "locality", "labels");
                 List<String> addresses = new ArrayList<>();
                 if (n.has("endpoint")) {
-                    addresses.add(n.get("endpoint").text(null).strip());
+                    addresses.add(n.get("endpoint").string(null).strip());
                 }
-                for (SpecNode a : n.get("endpoints").items()) {
-                    addresses.add(a.requiredText().strip());
+                for (YamlNode a : n.get("endpoints").list()) {
+                    addresses.add(a.requiredString().strip());
                 }
-                String region = n.get("region").text(null);
-                String zone = n.get("zone").text(null);
-                String subzone = n.get("subzone").text(null);
+                String region = n.get("region").string(null);
+                String zone = n.get("zone").string(null);
+                String subzone = n.get("subzone").string(null);
                 if (zone != null && zone.contains("/")) {
                     String[] parts = zone.split("/", -1);
                     if (parts.length != 2 || (region != null && !region.equals(parts[0]))) {
-                        throw n.get("zone").reject("expected a zone or region/zone, got '" + zone + "'");
+                        throw n.get("zone").error("expected a zone or region/zone, got '" + zone + "'");
                     }
                     region = parts[0];
                     zone = parts[1];
                 }
                 if (n.has("locality")) {
                     if (region != null || zone != null || subzone != null) {
-                        throw n.get("locality").reject("give either locality or region/zone/subzone, not both");
+                        throw n.get("locality").error("give either locality or region/zone/subzone, not both");
                     }
                     Locality l;
                     try {
-                        l = Locality.parse(n.get("locality").text(""));
+                        l = Locality.parse(n.get("locality").string(""));
                     } catch (IllegalArgumentException e) {
-                        throw n.get("locality").reject("expected region/zone/subzone, got '"
+                        throw n.get("locality").error("expected region/zone/subzone, got '"
                                 + n.get("locality").shown() + "'");
                     }
                     region = l.region();
                     zone = l.zone();
                     subzone = l.subzone();
                 }
-                s = new Selector(addresses, region, zone, subzone, n.get("labels").labels());
+                s = new Selector(addresses, region, zone, subzone, n.get("labels").stringMap());
             }
             for (String a : s.addresses()) {
                 boolean known = false;
@@ -561,7 +564,7 @@ final class SimulationSpec {
                     known |= e.address().equals(a);
                 }
                 if (!known) {
-                    throw n.reject("no endpoint has the address '" + a + "'");
+                    throw n.error("no endpoint has the address '" + a + "'");
                 }
             }
             boolean any = false;
@@ -569,16 +572,16 @@ final class SimulationSpec {
                 any |= s.matches(e);
             }
             if (!any) {
-                throw n.reject("selects no endpoint, got '" + n.shown() + "'");
+                throw n.error("selects no endpoint, got '" + n.shown() + "'");
             }
             return s;
         }
     }
 
-    private static double rate(SpecNode n, double fallback) {
-        double r = n.number(fallback);
-        if (n.isPresent() && !(r >= 0 && r <= 1)) {
-            throw n.reject("must be from 0 to 1, got '" + n.shown() + "'");
+    private static double rate(YamlNode n, double fallback) {
+        double r = n.doubleValue(fallback);
+        if (!n.isMissing() && !(r >= 0 && r <= 1)) {
+            throw n.error("must be from 0 to 1, got '" + n.shown() + "'");
         }
         return r;
     }

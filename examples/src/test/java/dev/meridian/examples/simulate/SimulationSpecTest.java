@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.meridian.examples.Scenario;
 import dev.meridian.examples.Scenarios;
+import dev.meridian.examples.YamlNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -143,7 +144,8 @@ class SimulationSpecTest {
         "15,15000000000"})
     void durationsReadAsIstioWritesThem(String text, long nanos) {
         Object value = text.matches("\\d+") ? (Object) Integer.parseInt(text) : text;
-        assertThat(SpecNode.root("f", "x", value).durationNanos(-1)).isEqualTo(nanos);
+        YamlNode node = new YamlNode("f", "x", value);
+        assertThat(node.durationNanos(-1, SimulationSpec.MAX_DURATION_SECONDS)).isEqualTo(nanos);
     }
 
     @Test
