@@ -5,6 +5,7 @@ import dev.meridian.core.EndpointTable;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.lb.LoadBalancer;
+import dev.meridian.lb.ZoneAwareConfig;
 import dev.meridian.outlier.EjectionListener;
 import dev.meridian.outlier.LocalOriginResult;
 import dev.meridian.outlier.OutlierDetector;
@@ -34,11 +35,13 @@ public final class MeshClient {
     private PriorityAssignment assignment;
 
     MeshClient(MeshPolicy policy, Caller caller, List<Endpoint> endpoints, NanoClock clock, RandomSource random,
-               EjectionListener listener) {
+               EjectionListener listener, ZoneAwareConfig zoneAware) {
         this.policy = policy;
         this.caller = caller;
         this.assignment = assign(endpoints);
-        LbConfig config = policy.lb().toBuilder().localityWeighted(assignment.localityWeighted()).build();
+        // Zone-aware routing applies only where locality-weighted balancing does not (Envoy's rule).
+        LbConfig config = policy.lb().toBuilder().localityWeighted(assignment.localityWeighted())
+                .zoneAware(zoneAware).build();
         this.lb = LoadBalancer.create(config, assignment.toTable(), random, clock);
         this.failover = policy.outlier() == null ? null
                 : OutlierFailover.bind(lb, policy.outlier(), random, clock, listener);

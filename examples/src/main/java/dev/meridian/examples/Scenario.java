@@ -27,10 +27,11 @@ public final class Scenario {
     private final List<String> warnings;
     private final List<OutcomeEvent> history;
     private final long planAtNanos;
+    private final LocalCluster localCluster;
 
     Scenario(String source, String name, String description, Caller caller, String host, String subset,
              List<Endpoint> endpoints, MeshPolicy policy, Map<String, Object> simulation, List<String> warnings,
-             List<OutcomeEvent> history, long planAtNanos) {
+             List<OutcomeEvent> history, long planAtNanos, LocalCluster localCluster) {
         this.source = source;
         this.name = name;
         this.description = description;
@@ -43,6 +44,12 @@ public final class Scenario {
         this.warnings = List.copyOf(warnings);
         this.history = List.copyOf(history);
         this.planAtNanos = planAtNanos;
+        this.localCluster = localCluster;
+    }
+
+    /** The caller's own cluster for zone-aware routing ({@code localCluster:}), or null. */
+    public LocalCluster localCluster() {
+        return localCluster;
     }
 
     /** Request outcomes to replay before planning ({@code history:}), sorted by time. */
@@ -115,6 +122,7 @@ public final class Scenario {
     /** As {@link #newClient(Caller, List, NanoClock, RandomSource)}, telling a listener of every ejection and return. */
     public MeshClient newClient(Caller forCaller, List<Endpoint> withEndpoints, NanoClock clock, RandomSource random,
                                 EjectionListener listener) {
-        return new MeshClient(policy, forCaller, withEndpoints, clock, random, listener);
+        return new MeshClient(policy, forCaller, withEndpoints, clock, random, listener,
+                localCluster == null ? null : localCluster.zoneAware(forCaller.locality()));
     }
 }

@@ -75,7 +75,7 @@ final class ScenarioLoader {
             throw root.error("a scenario must be a YAML mapping");
         }
         root.allowOnly("name", "description", "caller", "mesh", "destinationRule", "subset", "endpoints",
-                "simulation", "history", "planAt");
+                "simulation", "history", "planAt", "localCluster");
         String name = root.get("name").string(source);
         String description = root.get("description").string("");
         YamlNode caller = root.get("caller");
@@ -92,7 +92,31 @@ final class ScenarioLoader {
         }
         return new RawScenario(source, name, description, callerLocality, callerLabels, root.get("mesh"),
                 root.get("destinationRule"), root.get("subset").string(null), endpoints, root.get("simulation"),
-                history, planAt);
+                history, planAt, localCluster(root.get("localCluster")));
+    }
+
+    /**
+     * {@code localCluster: {endpoints: [...], minClusterSize: 6, routingEnabled: 100}}: the caller's
+     * own service, for Envoy's zone-aware routing; null when absent.
+     */
+    static LocalCluster localCluster(YamlNode n) {
+        if (n.isMissing()) {
+            return null;
+        }
+        n.allowOnly("endpoints", "minClusterSize", "routingEnabled");
+        List<Endpoint> local = endpoints(n.get("endpoints"));
+        if (local.isEmpty()) {
+            throw n.get("endpoints").error("must list the caller's own endpoints");
+        }
+        try {
+            LocalCluster c = new LocalCluster(dev.meridian.core.EndpointTable.of(local),
+                    n.get("minClusterSize").intValue(dev.meridian.lb.ZoneAwareConfig.DEFAULT_MIN_CLUSTER_SIZE),
+                    n.get("routingEnabled").doubleValue(dev.meridian.lb.ZoneAwareConfig.DEFAULT_ROUTING_ENABLED_PERCENT));
+            c.zoneAware(dev.meridian.core.Locality.UNKNOWN);  // validates the numbers now, naming them
+            return c;
+        } catch (IllegalArgumentException e) {
+            throw n.error(e.getMessage());
+        }
     }
 
     static List<Endpoint> endpoints(YamlNode list) {
@@ -179,6 +203,6 @@ final class ScenarioLoader {
     record RawScenario(String source, String name, String description, Locality callerLocality,
                        Map<String, String> callerLabels, YamlNode mesh, YamlNode destinationRule, String subset,
                        List<Endpoint> endpoints, YamlNode simulation, List<OutcomeEvent> history,
-                       long planAtNanos) {
+                       long planAtNanos, LocalCluster localCluster) {
     }
 }
