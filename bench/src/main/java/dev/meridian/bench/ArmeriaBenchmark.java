@@ -36,6 +36,9 @@ import org.openjdk.jmh.annotations.Threads;
  * does not match the current {@code armeria} (1.40.0).
  *
  * <p>The request context is built once; a real client builds one per request.
+ *
+ * <p>Not thread-safe itself: a JMH state whose setup runs on one thread; the benchmark threads only
+ * call the balancer under test, which is built to be shared.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -35,6 +35,9 @@ import org.openjdk.jmh.annotations.Threads;
  *   <li>{@code leastactive}: fewest in-flight calls per {@code RpcStatus}, weighted random among
  *       ties. Nothing is in flight here, so every pick is a full tie.
  * </ul>
+ *
+ * <p>Not thread-safe itself: a JMH state whose setup runs on one thread; the benchmark threads only
+ * call the balancer under test, which is built to be shared.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -62,7 +65,8 @@ public class DubboBenchmark {
                     + e.weight() + "&zone=" + mesh.zone(i) + "&region=" + mesh.region(i))));
         }
         consumer = URL.valueOf("consumer://10.1.0.1/reviews.Reviews");
-        invocation = new RpcInvocation("get", "reviews.Reviews", "reviews.Reviews", new Class<?>[0], new Object[0]);
+        invocation = new RpcInvocation(null, "get", "reviews.Reviews", "reviews.Reviews", new Class<?>[0],
+                new Object[0]);
         balance = switch (policy) {
             case "roundrobin" -> new RoundRobinLoadBalance();
             case "random" -> new RandomLoadBalance();

@@ -21,6 +21,9 @@ import org.openjdk.jmh.annotations.Threads;
  *
  * <p>{@link #roundRobinPick()} is the floor for rotation: one shared atomic counter, the cost every
  * strict round robin pays and the one that stops scaling across cores.
+ *
+ * <p>Not thread-safe itself: a JMH state whose setup runs on one thread; the benchmark threads only
+ * call the balancer under test, which is built to be shared.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -60,6 +60,9 @@ import org.openjdk.jmh.annotations.Threads;
  *
  * <p>The xDS attribute keys and the address path filter that the xDS resolver would set are
  * package-private in grpc-xds; they are reached by reflection once, at setup.
+ *
+ * <p>Not thread-safe itself: a JMH state whose setup runs on one thread; the benchmark threads only
+ * call the balancer under test, which is built to be shared.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

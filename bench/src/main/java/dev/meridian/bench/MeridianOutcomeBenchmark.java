@@ -26,6 +26,9 @@ import org.openjdk.jmh.annotations.Threads;
  * pick. One response in 64 is a 503, never five in a row
  * for one host, so the detector counts and the success-rate buckets fill but nothing is ejected by
  * a run of failures.
+ *
+ * <p>Not thread-safe itself: a JMH state whose setup runs on one thread; the benchmark threads only
+ * call the balancer under test, which is built to be shared.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -26,6 +26,9 @@ import org.openjdk.jmh.annotations.Threads;
  * <p>The hash policies are given a different key on every pick (per thread), so the ring or table
  * lookup is not folded into a constant. The active-request bookkeeping that least request needs
  * around each request is measured in {@link MeridianOutcomeBenchmark}.
+ *
+ * <p>Not thread-safe itself: a JMH state whose setup runs on one thread; the benchmark threads only
+ * call the balancer under test, which is built to be shared.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

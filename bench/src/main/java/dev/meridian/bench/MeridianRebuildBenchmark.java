@@ -28,6 +28,9 @@ import org.openjdk.jmh.annotations.State;
  *
  * <p>The size parameter is named {@code tableSize}, not {@code endpoints}, so that a run that pins
  * the pick benchmarks to one size still draws the whole growth curve.
+ *
+ * <p>Not thread-safe itself: a JMH state whose setup runs on one thread; the benchmark threads only
+ * call the balancer under test, which is built to be shared.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -121,11 +121,6 @@ public final class MeshTopology {
         return (BitSet) ejected.clone();
     }
 
-    /** True when the caller shares the host's zone. */
-    public boolean local(int i) {
-        return priorities[i] == 0;
-    }
-
     /** Meridian's table: final priorities and locality weights as the topology module would set them. */
     public EndpointTable table(boolean withLocalityWeights) {
         EndpointTable.Builder b = EndpointTable.builder();

@@ -47,6 +47,9 @@ import org.openjdk.jmh.annotations.Threads;
  * <p>Ribbon has no host weights in these rules, no priorities and no locality weights; a Ribbon
  * zone is one flat name, so each region/zone pair is one zone. Ribbon has been in maintenance
  * since 2019; 2.7.18 is its last release and runs on Java 17 as configured here.
+ *
+ * <p>Not thread-safe itself: a JMH state whose setup runs on one thread; the benchmark threads only
+ * call the balancer under test, which is built to be shared.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -117,7 +120,12 @@ public class RibbonBenchmark {
         return balancer.chooseServer(null);
     }
 
-    /** Ribbon's client configuration over a fixed map instead of Archaius. */
+    /**
+     * Ribbon's client configuration over a fixed map instead of Archaius. Ribbon marks this base
+     * class deprecated, but it is the only one that takes its properties from somewhere other than
+     * Archaius, which would bring a configuration library and its polling threads into the run.
+     */
+    @SuppressWarnings("deprecation")
     static final class InMemoryConfig extends AbstractDefaultClientConfigImpl {
         InMemoryConfig(Map<String, String> properties) {
             super(new MapResolver(properties));

@@ -45,6 +45,9 @@ import reactor.core.publisher.Flux;
  * <p>A Spring Cloud zone is one flat name, so each of the topology's region/zone pairs is one
  * zone here. There is no region fallback, priority or locality weight: when the caller's zone is
  * empty, traffic spreads over every zone at once.
+ *
+ * <p>Not thread-safe itself: a JMH state whose setup runs on one thread; the benchmark threads only
+ * call the balancer under test, which is built to be shared.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
