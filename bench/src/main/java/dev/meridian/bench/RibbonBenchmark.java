@@ -45,8 +45,8 @@ import org.openjdk.jmh.annotations.Threads;
  * </ul>
  *
  * <p>Ribbon has no host weights in these rules, no priorities and no locality weights; a Ribbon
- * zone is one flat name, so each region/zone pair is one zone. Ribbon has been in maintenance
- * since 2019; 2.7.18 is its last release and runs on Java 17 as configured here.
+ * zone is one flat name, so each region/zone pair is one zone. Ribbon has long been in maintenance
+ * mode; 2.7.18, the newest release served, runs on Java 17 as configured here.
  *
  * <p>Not thread-safe itself: a JMH state whose setup runs on one thread; the benchmark threads only
  * call the balancer under test, which is built to be shared.
