@@ -78,7 +78,7 @@ public final class SimulateCommand {
                 other = load(o.compare);
                 spec.requireTargets(other.source(), other.endpoints());
             }
-            Progress progress = o.progress && System.console() != null ? new Progress(err) : null;
+            Progress progress = o.progress && stderrIsTerminal() ? new Progress(err) : null;
             SimulationResult result = Simulation.run(scenario, spec, progress == null ? null
                     : progress.stage(other == null ? "" : scenario.name() + " ", spec.durationNanos()));
             SimulationResult otherResult = null;
@@ -258,6 +258,20 @@ public final class SimulateCommand {
         void clear() {
             err.print("\r" + " ".repeat(WIDTH + 60) + "\r");
             err.flush();
+        }
+    }
+
+    /**
+     * Whether stderr is a terminal, so the progress bar never lands in a log file. Java 17 has no
+     * API for one stream ({@code System.console()} asks about stdin and stdout), so on Linux this
+     * reads where file descriptor 2 points; elsewhere it falls back to {@code System.console()}.
+     */
+    static boolean stderrIsTerminal() {
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+            return System.console() != null;
         }
     }
 }
