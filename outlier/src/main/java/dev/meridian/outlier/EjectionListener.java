@@ -7,7 +7,9 @@ import dev.meridian.core.EndpointTable;
  * time, in the order the detector decided them, on the thread that caused the change (a recording
  * thread for a consecutive-failure ejection, the sweeping thread otherwise), while the detector
  * holds its transition lock: an implementation must be quick, must not block, and may read the
- * detector's state.
+ * detector's state. The detector calls its listener as each event is decided; a listener given to
+ * {@link OutlierFailover} hears of a transition's events (a sweep's, or a batch of
+ * consecutive-failure ejections') once the transition is over and the balancer shows all of them.
  */
 public interface EjectionListener {
 

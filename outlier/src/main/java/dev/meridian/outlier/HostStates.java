@@ -2,15 +2,16 @@ package dev.meridian.outlier;
 
 import dev.meridian.core.EndpointTable;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The detector's per-host state for one endpoint table, as parallel arrays indexed by host id.
  *
  * <p>Thread-safe under {@link OutlierDetector}'s contract: recording threads touch only
- * {@link #results} and {@link #pending}, both atomic; everything else is written under the
- * detector's transition lock, and what readers may look at without that lock sits in atomic arrays
- * or volatile fields.
+ * {@link #results}, {@link #pending} and the pending queue's tail and slots, all atomic; everything
+ * else is written under the detector's transition lock, and what readers may look at without that
+ * lock sits in atomic arrays or volatile fields.
  */
 final class HostStates {
 
@@ -40,6 +41,16 @@ final class HostStates {
     final AtomicLongArray results;
     /** Per host, one bit per {@link EjectionType} a recording thread asked the detector to consider. */
     final AtomicIntegerArray pending;
+    /**
+     * Hosts whose {@link #pending} bits went from none to some, as {@code hostId + 1} (0: free or
+     * claimed but not yet written), in a ring of one slot per host. A host is queued only by the
+     * call that turns its bits on and leaves the queue before they are cleared, so it is in the
+     * queue at most once and the ring never overflows.
+     */
+    private final AtomicIntegerArray pendingQueue;
+    private final AtomicLong pendingTail = new AtomicLong();
+    /** Under the transition lock. */
+    private long pendingHead;
 
     /** 1 while ejected. */
     final AtomicIntegerArray ejected;
@@ -70,6 +81,7 @@ final class HostStates {
         size = table.size();
         results = new AtomicLongArray(Math.max(1, size) * STRIDE);
         pending = new AtomicIntegerArray(size);
+        pendingQueue = new AtomicIntegerArray(Math.max(1, size));
         ejected = new AtomicIntegerArray(size);
         ejectedUntil = new AtomicLongArray(size);
         ejectionCount = new AtomicIntegerArray(size);
@@ -84,6 +96,32 @@ final class HostStates {
         successRates = new double[size];
         failurePercentageHosts = new int[size];
         failurePercentageRates = new double[size];
+    }
+
+    /** Queues a host whose pending bits this thread has just turned on. Lock-free, allocation-free. */
+    void enqueuePending(int hostId) {
+        long claimed = pendingTail.getAndIncrement();
+        pendingQueue.set((int) (claimed % pendingQueue.length()), hostId + 1);
+    }
+
+    /**
+     * The next queued host, or -1 when the queue is empty or its head is claimed but not yet
+     * written; that host's recording thread asks for the lock again once it has written it. Under
+     * the transition lock; the caller then clears the host's pending bits.
+     */
+    int pollPending() {
+        long head = pendingHead;
+        if (head == pendingTail.get()) {
+            return -1;
+        }
+        int index = (int) (head % pendingQueue.length());
+        int entry = pendingQueue.get(index);
+        if (entry == 0) {
+            return -1;
+        }
+        pendingQueue.set(index, 0);
+        pendingHead = head + 1;
+        return entry - 1;
     }
 
     static int slot(int hostId, int field) {

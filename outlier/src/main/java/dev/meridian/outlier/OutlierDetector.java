@@ -31,6 +31,11 @@ import org.agrona.concurrent.NanoClock;
  * table updates are applied one at a time under a transition lock, as Envoy applies them on its
  * main thread; a recording thread that completes a run of failures hands the host over with
  * {@code tryLock} and never waits (whoever holds the lock applies it before letting go).
+ *
+ * <p>A transition is what one holder of the lock applies at once: one sweep, one batch of
+ * consecutive-failure ejections, or one table update. The listener hears of each ejection and
+ * return as it is decided; {@link OutlierFailover} waits for the end of the transition and
+ * publishes the balancer once for all of them.
  */
 public final class OutlierDetector {
 
@@ -45,18 +50,25 @@ public final class OutlierDetector {
     private final RandomSource random;
     private final NanoClock clock;
     private final EjectionListener listener;
+    /** Run under the lock at the end of a transition that ejected or returned a host, or updated. */
+    private final Runnable transitionFinished;
     private final ReentrantLock transitions = new ReentrantLock();
+    /** Whether the transition under way has changed anything; under the lock. */
+    private boolean transitioned;
+    /** Times requested ejections were taken up under the lock; under the lock. */
+    private long ejectionBatches;
 
     private volatile HostStates states;
     private volatile boolean pendingEjections;
     private volatile long nextSweepAtNanos;
 
     private OutlierDetector(OutlierDetectionConfig config, EndpointTable table, RandomSource random,
-                            NanoClock clock, EjectionListener listener) {
+                            NanoClock clock, EjectionListener listener, Runnable transitionFinished) {
         this.config = config;
         this.random = random;
         this.clock = clock;
         this.listener = listener;
+        this.transitionFinished = transitionFinished;
         this.states = new HostStates(table);
         this.nextSweepAtNanos = clock.nanoTime() + config.intervalNanos;
     }
@@ -69,6 +81,16 @@ public final class OutlierDetector {
      */
     public static OutlierDetector create(OutlierDetectionConfig config, EndpointTable table, RandomSource random,
                                          NanoClock clock, EjectionListener listener) {
+        return create(config, table, random, clock, listener, null);
+    }
+
+    /**
+     * {@link #create}, plus an action run under the transition lock once at the end of every
+     * transition that ejected or returned a host or moved to another table, after the listener has
+     * heard of each of its events; null for none.
+     */
+    static OutlierDetector create(OutlierDetectionConfig config, EndpointTable table, RandomSource random,
+                                  NanoClock clock, EjectionListener listener, Runnable transitionFinished) {
         if (config == null) {
             throw new IllegalArgumentException("config: must not be null");
         }
@@ -81,7 +103,8 @@ public final class OutlierDetector {
         if (clock == null) {
             throw new IllegalArgumentException("clock: must not be null");
         }
-        return new OutlierDetector(config, table, random, clock, listener == null ? EjectionListener.none() : listener);
+        return new OutlierDetector(config, table, random, clock, listener == null ? EjectionListener.none() : listener,
+                transitionFinished);
     }
 
     // ---------------------------------------------------------------- recording (hot path)
@@ -92,9 +115,14 @@ public final class OutlierDetector {
      * that run); anything else is a success and ends both runs. Statuses outside 500..599, including
      * nonsense ones, are successes, as Envoy's {@code CodeUtility::is5xx} decides.
      *
-     * <p>Never throws, never allocates unless the result completes a run of failures. A host id
-     * outside {@link #table()} is ignored. An id picked from a table the detector has since been
-     * {@linkplain #update updated} away from is taken as an id in the new table.
+     * <p>Never throws. Nearly every call only adds to per-host atomic counters: lock-free and
+     * allocation-free. A call that completes a run of failures whose type is enforced (enforcing
+     * percentage above 0) also tries the transition lock, without waiting, to decide the ejection;
+     * in the rare case that it ejects a host, that call tells the listener and, when the detector
+     * is bound through {@link OutlierFailover}, publishes a new balancer snapshot: a cold-path
+     * rebuild, O(endpoints), that allocates. A host id outside {@link #table()} is ignored. An id
+     * picked from a table the detector has since been {@linkplain #update updated} away from is
+     * taken as an id in the new table.
      */
     public void record(int hostId, int httpStatus) {
         HostStates s = states;
@@ -110,8 +138,8 @@ public final class OutlierDetector {
      * host's run of local-origin failures, successes end it, and both feed the local-origin success
      * rate; HTTP statuses then count only as external results.
      *
-     * <p>Never throws, never allocates unless the result completes a run of failures; a null result
-     * or a host id outside {@link #table()} is ignored.
+     * <p>Never throws; lock-free and allocation-free except in the rare call that ejects a host,
+     * as {@link #record}. A null result or a host id outside {@link #table()} is ignored.
      */
     public void recordLocalOrigin(int hostId, LocalOriginResult result) {
         HostStates s = states;
@@ -134,7 +162,8 @@ public final class OutlierDetector {
             case CONNECT_FAILED, TIMEOUT, RESET -> {
                 results.getAndAdd(slot(hostId, LOCAL_BUCKET), ONE_FAILURE);
                 if (results.incrementAndGet(slot(hostId, CONSECUTIVE_LOCAL)) == config.consecutiveLocalOriginFailure) {
-                    requestEjection(s, hostId, PENDING_LOCAL);
+                    runCompleted(s, hostId, PENDING_LOCAL, CONSECUTIVE_LOCAL, config.consecutiveLocalOriginFailure,
+                            config.enforcingConsecutiveLocalOriginFailure);
                 }
             }
             case CONNECT_SUCCESS, SUCCESS_FINAL -> {
@@ -152,13 +181,15 @@ public final class OutlierDetector {
             // transition lock decides which type an ejection is recorded as.
             if (status == 502 || status == 503 || status == 504) {
                 if (results.incrementAndGet(slot(hostId, CONSECUTIVE_GATEWAY)) == config.consecutiveGatewayFailure) {
-                    requestEjection(s, hostId, PENDING_GATEWAY);
+                    runCompleted(s, hostId, PENDING_GATEWAY, CONSECUTIVE_GATEWAY, config.consecutiveGatewayFailure,
+                            config.enforcingConsecutiveGatewayFailure);
                 }
             } else {
                 clear(results, slot(hostId, CONSECUTIVE_GATEWAY));
             }
             if (results.incrementAndGet(slot(hostId, CONSECUTIVE_5XX)) == config.consecutive5xx) {
-                requestEjection(s, hostId, PENDING_5XX);
+                runCompleted(s, hostId, PENDING_5XX, CONSECUTIVE_5XX, config.consecutive5xx,
+                        config.enforcingConsecutive5xx);
             }
         } else {
             results.getAndAdd(slot(hostId, EXTERNAL_BUCKET), ONE_SUCCESS);
@@ -174,12 +205,30 @@ public final class OutlierDetector {
         }
     }
 
+    /**
+     * A run of failures has reached its threshold. With enforcement 0 no ejection can follow (Envoy's
+     * {@code enforceEjection} is false for 0 whatever it draws), so instead of asking for the lock
+     * the recording thread does what Envoy's {@code onConsecutiveErrorWorker} would then do to the
+     * host: reset the run, unless the host is ejected. Envoy's run is counted either way.
+     */
+    private void runCompleted(HostStates s, int hostId, int bit, int counter, int threshold, int enforcing) {
+        if (enforcing > 0) {
+            requestEjection(s, hostId, bit);
+        } else if (s.ejected.get(hostId) == 0) {
+            s.results.compareAndSet(slot(hostId, counter), threshold, 0);
+        }
+    }
+
     private void requestEjection(HostStates s, int hostId, int bit) {
         AtomicIntegerArray pending = s.pending;
         int seen;
         do {
             seen = pending.get(hostId);
         } while ((seen & bit) == 0 && !pending.compareAndSet(hostId, seen, seen | bit));
+        if (seen == 0) {
+            // This call turned the host's request bits on: it queues the host, once.
+            s.enqueuePending(hostId);
+        }
         pendingEjections = true;
         drainPendingEjections();
     }
@@ -194,8 +243,24 @@ public final class OutlierDetector {
         while (pendingEjections && transitions.tryLock()) {
             try {
                 applyPendingEjections();
+                finishTransition();
             } finally {
                 transitions.unlock();
+            }
+        }
+    }
+
+    /** Ends a transition: runs {@link #transitionFinished} once if anything changed. */
+    private void finishTransition() {
+        if (!transitioned) {
+            return;
+        }
+        transitioned = false;
+        if (transitionFinished != null) {
+            try {
+                transitionFinished.run();
+            } catch (RuntimeException e) {
+                report(e);
             }
         }
     }
@@ -207,13 +272,13 @@ public final class OutlierDetector {
             return;
         }
         pendingEjections = false;
+        ejectionBatches++;
         HostStates s = states;
         long now = 0;
         boolean haveNow = false;
-        for (int h = 0; h < s.size; h++) {
-            if (s.pending.get(h) == 0) {
-                continue;
-            }
+        int h;
+        // Only the hosts whose runs completed, in the order they were queued: no scan of the table.
+        while ((h = s.pollPending()) >= 0) {
             int bits = s.pending.getAndSet(h, 0);
             if (!haveNow) {
                 now = clock.nanoTime();
@@ -270,6 +335,7 @@ public final class OutlierDetector {
         s.ejectionNanos[hostId] = duration;
         s.ejectedUntil.set(hostId, now + duration);
         s.ejected.set(hostId, 1);
+        transitioned = true;
         try {
             listener.onEjected(s.table, hostId, type, now, now + duration);
         } catch (RuntimeException e) {
@@ -332,6 +398,7 @@ public final class OutlierDetector {
         s.results.set(slot(hostId, CONSECUTIVE_LOCAL), 0);
         s.returnedAt[hostId] = now;
         s.hasReturned[hostId] = true;
+        transitioned = true;
         try {
             listener.onReturned(s.table, hostId, now);
         } catch (RuntimeException e) {
@@ -366,6 +433,7 @@ public final class OutlierDetector {
         try {
             applyPendingEjections();
             sweepLocked(clock.nanoTime());
+            finishTransition();
         } finally {
             transitions.unlock();
         }
@@ -387,6 +455,7 @@ public final class OutlierDetector {
             }
             applyPendingEjections();
             sweepLocked(now);
+            finishTransition();
         } finally {
             transitions.unlock();
         }
@@ -407,6 +476,8 @@ public final class OutlierDetector {
         }
         ejectOutliers(s, s.lastExternal, false, now);
         ejectOutliers(s, s.lastLocal, true, now);
+        // Lowered after this sweep's ejections, as in Envoy's onIntervalTimer: a host ejected just
+        // now keeps its multiplier (checkHostForUneject only returns hosts; it lowers nothing).
         for (int h = 0; h < s.size; h++) {
             if (s.ejected.get(h) == 0 && s.hasReturned[h] && s.backoff[h] > 0
                     && now - s.returnedAt[h] >= config.intervalNanos) {
@@ -488,7 +559,10 @@ public final class OutlierDetector {
         updateThen(newTable, null);
     }
 
-    /** {@link #update}, then runs an action before anything else can change the detector. */
+    /**
+     * {@link #update}, then runs an action before anything else can change the detector; with an
+     * action, the transition counts as a change, so the transition-finished hook runs after it.
+     */
     void updateThen(EndpointTable newTable, Runnable whileLocked) {
         if (newTable == null) {
             throw new IllegalArgumentException("table: must not be null");
@@ -509,7 +583,9 @@ public final class OutlierDetector {
             }
             if (whileLocked != null) {
                 whileLocked.run();
+                transitioned = true;
             }
+            finishTransition();
         } finally {
             transitions.unlock();
         }
@@ -566,6 +642,11 @@ public final class OutlierDetector {
             }
         }
         return bits;
+    }
+
+    /** Times ejections requested by recording threads were taken up; for tests, on the recording thread. */
+    long ejectionBatches() {
+        return ejectionBatches;
     }
 
     /** The clock reading at which the next sweep is due. */

@@ -3,15 +3,23 @@ package dev.meridian.outlier;
 import dev.meridian.core.EndpointTable;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LoadBalancer;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 import org.agrona.concurrent.NanoClock;
 
 /**
- * An {@link OutlierDetector} bound to a {@link LoadBalancer}: every ejection and return publishes
- * the detector's ejected set to the balancer, which counts ejected hosts as unhealthy, so priority
- * load spills to the next priority as Envoy's does when a priority's hosts fail their outlier check
- * and comes back when they return. Endpoint updates go through {@link #update} so that the balancer
- * and the detector move to the new table together.
+ * An {@link OutlierDetector} bound to a {@link LoadBalancer}: ejections and returns publish the
+ * detector's ejected set to the balancer, which counts ejected hosts as unhealthy, so priority load
+ * spills to the next priority as Envoy's does when a priority's hosts fail their outlier check and
+ * comes back when they return. Endpoint updates go through {@link #update} so that the balancer and
+ * the detector move to the new table together.
+ *
+ * <p>Each publication rebuilds the balancer's snapshot (O(endpoints), allocating), so it happens
+ * once per detector transition, not once per event: a sweep that returns or ejects k hosts, or a
+ * batch of consecutive-failure ejections applied together, publishes once, after all of them. The
+ * caller's listener then hears of the transition's events one by one, in the detector's order, with
+ * the balancer already showing all of them.
  *
  * <p>Thread-safe: publications happen under the detector's transition lock, in the order the
  * detector decided them, so the balancer always ends with the detector's latest ejected set.
@@ -20,11 +28,16 @@ public final class OutlierFailover {
 
     private final LoadBalancer balancer;
     private final OutlierDetector detector;
+    private final Publisher publisher;
+    /** Snapshots published to the balancer; under the detector's transition lock. */
+    private long publications;
 
     private OutlierFailover(LoadBalancer balancer, OutlierDetectionConfig config, RandomSource random,
                             NanoClock clock, EjectionListener listener) {
         this.balancer = balancer;
-        this.detector = OutlierDetector.create(config, balancer.table(), random, clock, new Publisher(listener));
+        this.publisher = new Publisher(listener);
+        this.detector = OutlierDetector.create(config, balancer.table(), random, clock, publisher,
+                publisher::transitionFinished);
     }
 
     /**
@@ -43,7 +56,8 @@ public final class OutlierFailover {
         }
         OutlierFailover failover = new OutlierFailover(balancer, config, random, clock,
                 listener == null ? EjectionListener.none() : listener);
-        failover.detector.updateThen(failover.detector.table(), failover::publish);
+        // An empty action still ends in a publication, which clears the balancer's ejections.
+        failover.detector.updateThen(failover.detector.table(), () -> { });
         return failover;
     }
 
@@ -64,10 +78,8 @@ public final class OutlierFailover {
      * @throws IllegalArgumentException when the table is null
      */
     public void update(EndpointTable newTable) {
-        detector.updateThen(newTable, () -> {
-            balancer.update(newTable);
-            publish();
-        });
+        // The detector publishes the carried-over ejections once the action has run.
+        detector.updateThen(newTable, () -> balancer.update(newTable));
     }
 
     /** Under the detector's transition lock. */
@@ -77,6 +89,12 @@ public final class OutlierFailover {
         // False only when someone updated the balancer around this binding; the next update through
         // the binding realigns the two.
         balancer.setEjected(table, ejected);
+        publications++;
+    }
+
+    /** Snapshots published to the balancer so far; for tests, from the thread that drove the detector. */
+    long publications() {
+        return publications;
     }
 
     @Override
@@ -84,9 +102,13 @@ public final class OutlierFailover {
         return "OutlierFailover[" + detector + ", " + balancer + "]";
     }
 
-    /** Publishes to the balancer first, then tells the caller's listener. */
+    /**
+     * Holds a transition's events until it finishes, publishes to the balancer once, then tells the
+     * caller's listener. Used only under the detector's transition lock.
+     */
     private final class Publisher implements EjectionListener {
         private final EjectionListener next;
+        private List<Event> held = new ArrayList<>();
 
         Publisher(EjectionListener next) {
             this.next = next;
@@ -94,14 +116,39 @@ public final class OutlierFailover {
 
         @Override
         public void onEjected(EndpointTable table, int hostId, EjectionType type, long atNanos, long untilNanos) {
-            publish();
-            next.onEjected(table, hostId, type, atNanos, untilNanos);
+            held.add(new Event(table, hostId, type, atNanos, untilNanos));
         }
 
         @Override
         public void onReturned(EndpointTable table, int hostId, long atNanos) {
-            publish();
-            next.onReturned(table, hostId, atNanos);
+            held.add(new Event(table, hostId, null, atNanos, 0));
         }
+
+        void transitionFinished() {
+            publish();
+            if (held.isEmpty()) {
+                return;
+            }
+            // Taken before telling anyone, so a listener that causes another transition starts a
+            // fresh list.
+            List<Event> events = held;
+            held = new ArrayList<>();
+            for (Event e : events) {
+                try {
+                    if (e.type == null) {
+                        next.onReturned(e.table, e.hostId, e.atNanos);
+                    } else {
+                        next.onEjected(e.table, e.hostId, e.type, e.atNanos, e.untilNanos);
+                    }
+                } catch (RuntimeException failure) {
+                    Thread t = Thread.currentThread();
+                    t.getUncaughtExceptionHandler().uncaughtException(t, failure);
+                }
+            }
+        }
+    }
+
+    /** One ejection, or a return when {@code type} is null. */
+    private record Event(EndpointTable table, int hostId, EjectionType type, long atNanos, long untilNanos) {
     }
 }

@@ -60,6 +60,32 @@ class ConsecutiveFailureTest {
     }
 
     @Test
+    @DisplayName("legacy consecutiveErrors: a completed run of plain 5xx is counted but asks for no ejection, enforcing_consecutive_5xx being 0 (enforceEjection)")
+    void unenforcedRunsDoNotAskForTheTransitionLock() {
+        OutlierDetector d = detector(legacyConsecutiveErrors5(), 10);
+        record(d, 0, 500, 20);
+        record(d, 1, 501, 20);
+        assertThat(d.ejectionBatches()).as("no ejection can follow, so no lock is tried and nothing is applied")
+                .isZero();
+        record(d, 2, 503, 5);
+        assertThat(d.ejectionBatches()).as("the gateway run is enforced (100)").isEqualTo(1);
+        assertThat(d.isEjected(2)).isTrue();
+        assertThat(log.events).containsExactly("eject 2 CONSECUTIVE_GATEWAY_FAILURE at 0 until 300000000000");
+    }
+
+    @Test
+    @DisplayName("an unenforced run resets at its threshold as onConsecutiveErrorWorker resets it, so the enforced run beside it is unchanged")
+    void unenforcedRunResetsLikeEnvoy() {
+        // Envoy's defaults: gateway runs detected (5) but not enforced (0); 5xx runs enforced.
+        OutlierDetector d = detector(OutlierDetectionConfig.builder().consecutive5xx(7).build(), 10);
+        record(d, 0, 503, 6);
+        assertThat(d.ejectionBatches()).isZero();
+        d.record(0, 503);
+        assertThat(d.isEjected(0)).as("the 7th 503 completes the 5xx run").isTrue();
+        assertThat(d.ejectionBatches()).isEqualTo(1);
+    }
+
+    @Test
     @DisplayName("a 5xx that is not a gateway error ends the gateway run (putHttpResponseCode)")
     void nonGatewayFiveHundredBreaksTheGatewayRun() {
         OutlierDetector d = detector(legacyConsecutiveErrors5(), 10);

@@ -138,6 +138,40 @@ class EjectionLifecycleTest {
                 .isEqualTo((41 + 30) * SECOND);
     }
 
+    /**
+     * Envoy's {@code onIntervalTimer} ({@code source/common/upstream/outlier_detection_impl.cc})
+     * runs {@code checkHostForUneject} for every host (which only returns hosts whose time is up),
+     * then {@code processSuccessRateEjections} for external and local-origin results, and only
+     * then lowers {@code eject_time_backoff} for hosts not ejected. A host that has been back for an
+     * interval and is ejected by success rate in this sweep is therefore ejected with its multiplier
+     * not yet lowered, and is not lowered afterwards, since it is ejected by then.
+     */
+    @Test
+    @DisplayName("onIntervalTimer: success-rate ejection comes before the multiplier is lowered, so it uses the unlowered multiplier")
+    void successRateEjectionInASweepUsesTheUnloweredMultiplier() {
+        OutlierDetector d = detector(OutlierDetectionConfig.builder().maxEjectionPercent(100).build(), 5);
+        fail(d, 0);
+        assertThat(d.ejectedUntilNanos(0)).isEqualTo(30 * SECOND);
+        nextSweep(d);
+        nextSweep(d);
+        nextSweep(d);
+        assertThat(d.isEjected(0)).as("back at 30s").isFalse();
+        // During 30s..40s host 0 succeeds half the time, the others always: {50, 100, 100, 100, 100}
+        // gives Envoy's threshold of 52 at the 40s sweep, one interval after the return.
+        for (int i = 0; i < 100; i++) {
+            d.record(0, i % 2 == 0 ? 500 : 200);
+            for (int h = 1; h < 5; h++) {
+                d.record(h, 200);
+            }
+        }
+        nextSweep(d);
+        assertThat(clock.nanoTime()).isEqualTo(40 * SECOND);
+        assertThat(d.isEjected(0)).isTrue();
+        assertThat(d.ejectedUntilNanos(0)).as("multiplier 1 -> 2: 2 x 30s; lowering first would give 1 x 30s")
+                .isEqualTo((40 + 60) * SECOND);
+        assertThat(log.events).last().asString().startsWith("eject 0 SUCCESS_RATE at " + 40 * SECOND);
+    }
+
     @Test
     @DisplayName("jitter adds up to max_ejection_time_jitter, in whole milliseconds, from the injected random")
     void jitterComesFromTheSeededRandom() {
