@@ -20,12 +20,16 @@ import org.agrona.concurrent.NanoClock;
  * new one, never a mix.
  *
  * <p>Envoy keeps one balancer per worker thread, each with its own EDF schedule. One Meridian
- * balancer is shared by all threads, so weighted round robin uses a lock-free stride scheduler on
- * an atomic sequence per host list: a pick takes the next sequence value {@code s}, visits host
- * {@code s mod n} in generation {@code s / n} and accepts it in exactly {@code weight} of every
- * {@code maxWeight} generations, evenly spread. Long-run shares equal Envoy's EDF shares (weight
- * over total weight) and no lock is taken; the expected number of visits per pick is the ratio of
- * the largest to the mean weight. Equal weights fall back to plain rotation, as in Envoy.
+ * balancer is shared by all threads, so weighted round robin walks a lock-free low-discrepancy
+ * sequence over an atomic counter per host list: a pick takes the next counter value {@code s},
+ * maps it to the point {@code s × 2^64/φ mod 2^64} of a golden-ratio sequence, scales that onto the
+ * hosts' cumulative weights and takes the host whose stretch holds it (binary search). Shares
+ * equal Envoy's EDF shares (weight over total weight) with no rounding, any N consecutive picks
+ * are within O(log N) picks of them, and a pick costs one atomic increment plus O(log n) steps
+ * however skewed the weights (one host at 10^6 among thousands at 1 costs the same as equal
+ * weights). While slow start is in force a visited host is kept with its slow-start factor and
+ * otherwise the next value is tried, on average at most 1 / (the smallest factor) visits (10 with
+ * Envoy's 10% floor), at most 256. Equal weights fall back to plain rotation, as in Envoy.
  */
 public final class LoadBalancer {
 
@@ -107,6 +111,14 @@ public final class LoadBalancer {
      * every address present in both tables; new addresses start with no ejection, no requests and,
      * when slow start is configured, a slow start from the moment they are first healthy.
      *
+     * <p>Active request counts are copied last, in one pass over the new table just before the new
+     * snapshot is published, so that picks need no lock. A {@link #requestStarted} or
+     * {@link #requestFinished} that reaches the old snapshot's count for a host after that pass has
+     * copied it is not carried over: a lost start leaves the host's new count one lower until the
+     * count next falls to zero (a finish never takes it below zero), a lost finish leaves it one
+     * higher for as long as the host stays. Only calls that overlap that pass are affected, at most one count per
+     * such call; least request then under- or over-weights those hosts by that much.
+     *
      * @throws IllegalArgumentException when the table is null
      */
     public synchronized void update(EndpointTable newTable) {
@@ -118,18 +130,27 @@ public final class LoadBalancer {
         int n = newTable.size();
         boolean[] ejected = new boolean[n];
         long[] since = new long[n];
-        AtomicIntegerArray active = Snapshot.newActiveCounts(n);
+        int[] previousId = new int[n];
         for (int h = 0; h < n; h++) {
             int before = oldTable.indexOf(newTable.endpoint(h).address());
+            previousId[h] = before;
             if (before >= 0) {
                 ejected[h] = old.ejected(before);
                 since[h] = old.slowStartSince(before);
-                active.set(h * Snapshot.ACTIVE_STRIDE, old.activeRequests(before));
             } else {
                 since[h] = Snapshot.NOT_YET_HEALTHY;
             }
         }
-        snapshot = Snapshot.build(config, newTable, ejected, active, since, random, clock.nanoTime());
+        AtomicIntegerArray active = Snapshot.newActiveCounts(n);
+        Snapshot next = Snapshot.build(config, newTable, ejected, active, since, random, clock.nanoTime());
+        // Copied after the build, right before publishing, to keep the window in which a count
+        // changed on the old snapshot is lost as short as one pass over the hosts.
+        for (int h = 0; h < n; h++) {
+            if (previousId[h] >= 0) {
+                active.set(h * Snapshot.ACTIVE_STRIDE, old.activeRequests(previousId[h]));
+            }
+        }
+        snapshot = next;
     }
 
     /**
@@ -161,12 +182,18 @@ public final class LoadBalancer {
      * Counts a request started to a host of the current table, for least request. Allocation-free
      * and lock-free; an unknown id is ignored. Host ids refer to the current table: a caller that
      * holds an id across {@link #update} may count against the host that has that id afterwards.
+     * A call that overlaps an {@link #update}'s copy of the counts may be lost, as
+     * {@link #update} describes; {@link #setEjected} keeps the same counts and loses none.
      */
     public void requestStarted(int hostId) {
         snapshot.requestStarted(hostId);
     }
 
-    /** Counts a request finished; see {@link #requestStarted}. The count never goes below zero. */
+    /**
+     * Counts a request finished; see {@link #requestStarted}. The count never goes below zero: a
+     * finish without a start counted on the current snapshot (one lost to an update, or a caller's
+     * extra call) does nothing, so a later start counts from zero again.
+     */
     public void requestFinished(int hostId) {
         snapshot.requestFinished(hostId);
     }

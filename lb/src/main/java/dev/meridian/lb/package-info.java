@@ -47,8 +47,12 @@
  * <h2>Deliberate differences from Envoy</h2>
  * <ul>
  *   <li>Envoy keeps an EDF schedule per worker thread; one Meridian balancer serves every thread, so
- *       weighted round robin and the locality choice use a lock-free stride scheduler on atomic
- *       sequences. Long-run shares are Envoy's; the exact order of picks is not. Weighted least
+ *       the locality choice uses a lock-free stride scheduler on atomic sequences and weighted round
+ *       robin a golden-ratio low-discrepancy sequence over the hosts' cumulative weights (one atomic
+ *       increment and a binary search per pick, whatever the weights; under slow start a visit is
+ *       kept with the host's slow-start factor). Shares are Envoy's exactly, with no quantisation of
+ *       weights, and N consecutive picks stay within O(log N) picks of them; the exact order of
+ *       picks is not Envoy's. Weighted least
  *       request samples hosts and keeps one with probability {@code dynamicWeight / maxWeight}
  *       (same long-run shares as Envoy's dynamic EDF); after 64 rejections it takes the best host
  *       seen.</li>

@@ -114,6 +114,33 @@ class HostSelectionTest {
     }
 
     @Test
+    @DisplayName("least_request_lb.cc: a finish without a start leaves the count at zero, so a later start counts as one request")
+    void finishWithoutStartClampsAtZero() {
+        LoadBalancer lb = Tables.balancer(LbConfig.builder().policy(LbPolicy.LEAST_REQUEST).build(), weighted(1, 1));
+        for (int i = 0; i < 3; i++) {
+            lb.requestFinished(0);
+        }
+        lb.requestStarted(0);
+        int busy = 0;
+        for (int i = 0; i < 20_000; i++) {
+            if (lb.pick() == 0) {
+                busy++;
+            }
+        }
+        // Count 1 against 0: host 0 wins only when both choices land on it. Had the count gone to
+        // -2, it would read as 0 and host 0 would take half.
+        assertThat(busy / 20_000.0).isCloseTo(0.25, within(0.02));
+        lb.requestFinished(0);
+        busy = 0;
+        for (int i = 0; i < 20_000; i++) {
+            if (lb.pick() == 0) {
+                busy++;
+            }
+        }
+        assertThat(busy / 20_000.0).isCloseTo(0.5, within(0.02));
+    }
+
+    @Test
     @DisplayName("least_request_lb.cc: unequal weights use weight / (active + 1)^bias")
     void weightedLeastRequest() {
         LoadBalancer lb = Tables.balancer(LbConfig.builder().policy(LbPolicy.LEAST_REQUEST).build(),

@@ -22,6 +22,11 @@ final class Sequences {
         }
     }
 
+    /** The value the next {@link #next} of a sequence will take; for tests. */
+    long peek(int slot) {
+        return values.get((slot + 1) * STRIDE);
+    }
+
     /** Takes the next value of a sequence. */
     long next(int slot) {
         return values.getAndIncrement((slot + 1) * STRIDE);

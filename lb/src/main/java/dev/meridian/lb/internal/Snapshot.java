@@ -44,12 +44,21 @@ public final class Snapshot {
     /** Ints between two active-request counters: 64 bytes, one counter per cache line. */
     public static final int ACTIVE_STRIDE = 16;
 
-    /** Scale of slow-start weights in the stride scheduler (1/1024 of a weight unit). */
-    private static final int SLOW_START_SCALE = 1024;
     /** Scale of locality weights in the stride scheduler. */
     private static final long LOCALITY_SCALE = 1L << 20;
     /** Tries of the weighted least-request rejection sampler before it settles for the best seen. */
     private static final int LEAST_REQUEST_TRIES = 64;
+    /**
+     * Visits of weighted round robin under slow start before it keeps the last host visited. With
+     * every host at the 10% floor a pick is still accepted 1 time in 10, so this is reached only
+     * when nearly all of a source's weight sits far below 10% (minWeightPercent under 10).
+     */
+    private static final int SLOW_START_VISITS = 256;
+    /** 2^64 / golden ratio: the step of the sequence that chooses a point on the cumulative weights. */
+    private static final long GOLDEN_STEP = 0x9E3779B97F4A7C15L;
+    /** 2^64 × (√2 − 1): the step of the sequence that accepts a slow-start host, independent of the first. */
+    private static final long SQRT2_STEP = 0x6A09E667F3BCC908L;
+    private static final double TWO_TO_MINUS_53 = 0x1.0p-53;
     private static final long NANOS_PER_MILLI = 1_000_000L;
 
     final EndpointTable table;
@@ -79,6 +88,8 @@ public final class Snapshot {
     static final class Source {
         final int[] hosts;
         final int[] weights;
+        /** {@code cumulative[i]}: the sum of {@code weights[0..i]}; the last is the total. */
+        final long[] cumulative;
         final boolean equalWeights;
         final int maxWeight;
         final int slot;
@@ -86,11 +97,15 @@ public final class Snapshot {
         Source(int[] hosts, EndpointTable table, int slot) {
             this.hosts = hosts;
             this.weights = new int[hosts.length];
+            this.cumulative = new long[hosts.length];
             int max = 0;
+            long sum = 0;
             boolean equal = true;
             for (int i = 0; i < hosts.length; i++) {
                 weights[i] = table.weight(hosts[i]);
                 max = Math.max(max, weights[i]);
+                sum += weights[i];
+                cumulative[i] = sum;
                 equal &= weights[i] == weights[0];
             }
             this.maxWeight = max;
@@ -677,29 +692,58 @@ public final class Snapshot {
     }
 
     /**
-     * Weighted round robin as a stride scheduler on the source's atomic sequence (see
-     * {@link #pickLocality}); with slow start the weights are read at the time of the visit, as
-     * Envoy's EDF re-reads a host's weight when it puts the host back.
+     * Weighted round robin on the source's atomic sequence: value {@code s} is the point
+     * {@code s × 2^64/φ mod 2^64} (a golden-ratio Weyl sequence) scaled onto the cumulative weights,
+     * and the host whose stretch holds it is picked, found by binary search. Every point of the
+     * sequence is equally likely over its period, so shares are weight over total weight exactly,
+     * and consecutive points are spread as evenly as any sequence can be, so any run of N picks is
+     * within O(log N) picks of those shares for every host. A pick takes one atomic increment and
+     * O(log n) steps, whatever the weights.
+     *
+     * <p>Under slow start a visited host is kept when a second, independent sequence
+     * ({@code s × 2^64(√2 − 1)}) falls below its slow-start factor, read at the time of the visit as
+     * Envoy's EDF re-reads a host's weight when it puts the host back; otherwise the next value is
+     * visited. Shares are then weight × factor over their sum, and a pick visits on average at most
+     * 1 / (the smallest factor), 10 with Envoy's default floor.
      */
     private int weightedRoundRobin(Source source, boolean slowStart, long now) {
         int[] hosts = source.hosts;
-        int n = hosts.length;
-        long scale = slowStart ? SLOW_START_SCALE : 1;
-        long m = source.maxWeight * scale;
-        int limit = 64 * n + 64;
+        long[] cumulative = source.cumulative;
+        long total = cumulative[cumulative.length - 1];
         int last = hosts[0];
-        for (int visit = 0; visit < limit; visit++) {
+        for (int visit = 0; visit < SLOW_START_VISITS; visit++) {
             long seq = sequences.next(source.slot);
-            int i = (int) Long.remainderUnsigned(seq, n);
+            int i = upperBound(cumulative, unsignedMultiplyHigh(seq * GOLDEN_STEP, total));
             last = hosts[i];
-            long w = slowStart
-                    ? Math.max(1L, (long) (slowStartWeight(last, source.weights[i], now) * scale))
-                    : source.weights[i];
-            if (w >= m || accepts(w, m, Long.divideUnsigned(seq, n), i)) {
+            if (!slowStart) {
+                return last;
+            }
+            double factor = slowStartWeight(last, 1.0, now);
+            if (factor >= 1.0 || ((seq * SQRT2_STEP) >>> 11) * TWO_TO_MINUS_53 < factor) {
                 return last;
             }
         }
         return last;
+    }
+
+    /** The first index whose cumulative weight exceeds {@code point} ({@code 0 <= point < total}). */
+    private static int upperBound(long[] cumulative, long point) {
+        int lo = 0;
+        int hi = cumulative.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (cumulative[mid] > point) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    /** The high 64 bits of the unsigned 128-bit product; {@code y} is not negative. */
+    private static long unsignedMultiplyHigh(long x, long y) {
+        return Math.multiplyHigh(x, y) + ((x >> 63) & y);
     }
 
     private int leastOfChoices(int[] hosts, RandomSource random) {
@@ -827,6 +871,11 @@ public final class Snapshot {
     /** Whether slow start weights apply at this time. */
     boolean slowStartActiveAt(long now) {
         return slowStartActive(now);
+    }
+
+    /** How far a source's sequence has advanced: one per host visited by round robin; for tests. */
+    long sequenceValue(Source source) {
+        return sequences.peek(source.slot);
     }
 
     boolean slowStartConfigured() {
