@@ -5,6 +5,8 @@ package dev.meridian.core;
  * ({@code envoy.config.core.v3.HealthStatus}): {@link #UNKNOWN} and {@link #HEALTHY} take traffic,
  * {@link #DEGRADED} takes traffic only when healthy hosts are short, and {@link #UNHEALTHY},
  * {@link #DRAINING} and {@link #TIMEOUT} take traffic only in panic.
+ *
+ * <p>Immutable and thread-safe.
  */
 public enum HealthStatus {
     UNKNOWN,

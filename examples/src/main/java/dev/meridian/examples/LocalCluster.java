@@ -14,6 +14,8 @@ import dev.meridian.lb.ZoneAwareConfig;
  * @param endpoints the caller's service's endpoints (their localities and health are what count)
  * @param minClusterSize Envoy's {@code min_cluster_size}
  * @param routingEnabledPercent Envoy's {@code routing_enabled}
+ *
+ * <p>Thread-safe.
  */
 public record LocalCluster(EndpointTable endpoints, int minClusterSize, double routingEnabledPercent) {
 

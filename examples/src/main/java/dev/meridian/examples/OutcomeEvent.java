@@ -12,6 +12,8 @@ import dev.meridian.outlier.LocalOriginResult;
  * @param httpStatus the response status, or 0 for a local-origin outcome
  * @param localOrigin the local-origin outcome, or null for a response
  * @param count how many such outcomes, one after the other
+ *
+ * <p>Immutable and thread-safe.
  */
 public record OutcomeEvent(long atNanos, String address, int httpStatus, LocalOriginResult localOrigin, int count) {
 }

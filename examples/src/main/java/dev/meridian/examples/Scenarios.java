@@ -16,6 +16,8 @@ import java.util.Map;
 /**
  * Loads scenarios (a YAML file or a built-in name) into validated {@link Scenario}s. Every problem
  * is reported as one line naming the file, the field and the value.
+ *
+ * <p>Stateless and thread-safe.
  */
 public final class Scenarios {
     private Scenarios() {

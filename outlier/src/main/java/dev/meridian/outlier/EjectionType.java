@@ -3,6 +3,8 @@ package dev.meridian.outlier;
 /**
  * Why a host was ejected, named as Envoy names it ({@code envoy.data.cluster.v3.OutlierEjectionType}).
  * The first three are detected as results arrive; the others at a sweep.
+ *
+ * <p>Immutable and thread-safe.
  */
 public enum EjectionType {
     /** {@code consecutive_5xx} 5xx responses (and, without split errors, local-origin failures). */

@@ -4,6 +4,8 @@ package dev.meridian.outlier;
  * An outcome the proxy observes itself rather than reads from a response, as Envoy's
  * {@code Upstream::Outlier::Result} reports it. Without split external/local-origin errors these
  * map to HTTP statuses the way {@code DetectorHostMonitorImpl::resultToHttpCode} maps them.
+ *
+ * <p>Immutable and thread-safe.
  */
 public enum LocalOriginResult {
     /** The connection could not be made; without split errors it counts as a 503. */
