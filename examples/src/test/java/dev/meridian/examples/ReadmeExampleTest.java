@@ -53,4 +53,33 @@ class ReadmeExampleTest {
         int host = lb.pick();
         assertThat(lb.table().endpoint(host).address()).isEqualTo("10.2.0.13:9080");
     }
+
+    /**
+     * Compiles the README's quick-start block as written, inside a method with the two names it
+     * leaves to the reader ({@code scheduler} and {@code send}), so an API change that breaks the
+     * front door fails here.
+     */
+    @Test
+    void readmeQuickStartCompiles() throws java.io.IOException {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("../README.md"));
+        int start = readme.indexOf("```java", readme.indexOf("## Quick start"));
+        assertThat(start).as("README has a java block after '## Quick start'").isPositive();
+        String block = readme.substring(readme.indexOf('\n', start) + 1, readme.indexOf("```", start + 7));
+        StringBuilder imports = new StringBuilder("import java.util.*;\nimport java.util.concurrent.*;\n");
+        StringBuilder body = new StringBuilder();
+        for (String line : block.split("\n")) {
+            (line.startsWith("import ") ? imports : body).append(line).append('\n');
+        }
+        String source = imports + "class QuickStart {\n"
+                + "  static int send(dev.meridian.core.Endpoint e) { return 200; }\n"
+                + "  void run(ScheduledExecutorService scheduler) {\n" + body + "  }\n}\n";
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("readme");
+        java.nio.file.Path file = dir.resolve("QuickStart.java");
+        java.nio.file.Files.writeString(file, source);
+        javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+        java.io.ByteArrayOutputStream errors = new java.io.ByteArrayOutputStream();
+        int status = javac.run(null, null, errors, "-d", dir.toString(), "-classpath",
+                System.getProperty("java.class.path"), file.toString());
+        assertThat(status).as(errors.toString() + "\n" + source).isZero();
+    }
 }
