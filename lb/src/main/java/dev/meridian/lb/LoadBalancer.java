@@ -23,13 +23,23 @@ import org.agrona.concurrent.NanoClock;
  * balancer is shared by all threads, so weighted round robin walks a lock-free low-discrepancy
  * sequence over an atomic counter per host list: a pick takes the next counter value {@code s},
  * maps it to the point {@code s × 2^64/φ mod 2^64} of a golden-ratio sequence, scales that onto the
- * hosts' cumulative weights and takes the host whose stretch holds it (binary search). Shares
- * equal Envoy's EDF shares (weight over total weight) with no rounding, any N consecutive picks
- * are within O(log N) picks of them, and a pick costs one atomic increment plus O(log n) steps
- * however skewed the weights (one host at 10^6 among thousands at 1 costs the same as equal
- * weights). While slow start is in force a visited host is kept with its slow-start factor and
- * otherwise the next value is tried, on average at most 1 / (the smallest factor) visits (10 with
- * Envoy's 10% floor), at most 256. Equal weights fall back to plain rotation, as in Envoy.
+ * hosts' cumulative weights and takes the host whose stretch holds it (a guide-table lookup, O(1)
+ * expected steps). Shares equal Envoy's EDF shares (weight over total weight) with no rounding, any
+ * N consecutive picks of one thread are within O(log N) picks of them, and a pick costs one atomic
+ * increment plus O(1) expected steps however skewed the weights (one host at 10^6 among thousands
+ * at 1 costs the same as equal weights). While slow start is in force a visited host is kept with
+ * its slow-start factor and otherwise the next value is tried, on average at most 1 / (the smallest
+ * factor) visits (10 with Envoy's 10% floor), at most 256. Equal weights fall back to plain
+ * rotation, as in Envoy.
+ *
+ * <p>The counters are striped by thread, much as Envoy's rotation is per worker: each thread takes
+ * its values from one of a few counters per host list (chosen by a hash of its thread id, four per
+ * processor, at most 64), each stripe starting at a different point. Every stripe is on its own a
+ * complete rotation or golden-ratio walk, so long-run shares stay exact and each thread's picks
+ * are smooth; the order is smooth per thread, not globally, so two threads may pick the same host
+ * back to back. Threads that hash to the same stripe share it atomically. When one priority takes
+ * all the load no random value is drawn for the priority, and a level with one weighted locality
+ * takes no locality step.
  */
 public final class LoadBalancer {
 

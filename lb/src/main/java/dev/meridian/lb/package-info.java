@@ -47,15 +47,28 @@
  * <h2>Deliberate differences from Envoy</h2>
  * <ul>
  *   <li>Envoy keeps an EDF schedule per worker thread; one Meridian balancer serves every thread, so
- *       the locality choice uses a lock-free stride scheduler on atomic sequences and weighted round
- *       robin a golden-ratio low-discrepancy sequence over the hosts' cumulative weights (one atomic
- *       increment and a binary search per pick, whatever the weights; under slow start a visit is
- *       kept with the host's slow-start factor). Shares are Envoy's exactly, with no quantisation of
- *       weights, and N consecutive picks stay within O(log N) picks of them; the exact order of
- *       picks is not Envoy's. Weighted least
- *       request samples hosts and keeps one with probability {@code dynamicWeight / maxWeight}
- *       (same long-run shares as Envoy's dynamic EDF); after 64 rejections it takes the best host
- *       seen.</li>
+ *       the locality choice and weighted round robin both walk a golden-ratio low-discrepancy
+ *       sequence over cumulative weights (one atomic increment and a guide-table lookup per pick,
+ *       O(1) expected steps whatever the weights; under slow start a visit is kept with the host's
+ *       slow-start factor). Host shares are Envoy's exactly, with no quantisation of weights, and N
+ *       consecutive picks of one thread stay within O(log N) picks of them; the exact order of picks
+ *       is not Envoy's. Locality effective weights are scaled to integers, the heaviest to 2^20 and
+ *       every positive one to at least 1, so with k localities a locality's share differs from the
+ *       one {@link dev.meridian.lb.LoadBalancer#plan()} reports by at most (k + 1) × 2^-20 (about one
+ *       pick in a million per locality, far below what the chi-square tests resolve).</li>
+ *   <li>The sequences are striped by thread (a hash of the thread id chooses one of up to 64
+ *       counters per host list, each starting at a different value), as Envoy's per-worker
+ *       schedules are: each stripe on its own keeps exact long-run shares and a smooth order, so the
+ *       shares of all picks are exact too, but the order is smooth per thread, not across threads.
+ *       Threads hashed to the same stripe share it atomically.</li>
+ *   <li>When one priority takes all the load (every entry of the priority table is the same) a pick
+ *       draws no random value for the priority, and a level with a single weighted locality takes
+ *       no locality step; neither changes a share. Without a hash key the priority draw is
+ *       {@code random.nextInt(100)} (multiply-shift, bias below 100 / 2^32) instead of Envoy's
+ *       {@code random() % 100}; with a key it is Envoy's {@code hash % 100}.</li>
+ *   <li>Weighted least request samples hosts and keeps one with probability
+ *       {@code dynamicWeight / maxWeight} (same long-run shares as Envoy's dynamic EDF); after 64
+ *       rejections it takes the best host seen.</li>
  *   <li>Random draws the priority and the host independently; Envoy reuses one random value for
  *       both, which slightly correlates them.</li>
  *   <li>Hosts in the table given to {@code create} are not in slow start; hosts added by

@@ -3,32 +3,68 @@ package dev.meridian.lb.internal;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * One atomic sequence per host source, each on its own cache line so that threads rotating through
- * different sources do not slow each other down. Thread-safe and allocation-free after construction.
+ * One atomic sequence per host source and per stripe. A thread always takes the values of one
+ * stripe, chosen by a hash of its thread id, so threads picking at once mostly increment counters on
+ * different cache lines instead of bouncing one line between cores; each stripe's counters sit
+ * together (a thread touches only its own) and stripes are a cache line apart.
+ *
+ * <p>Each stripe of a sequence starts at a different value and advances by one per value taken, so
+ * every stripe on its own is a complete rotation (or low-discrepancy walk) with exact long-run
+ * shares, and the union of the stripes has exact long-run shares too; what is lost is a single
+ * global order: picks are smooth per thread, not across threads. Two threads that hash to the same
+ * stripe share its counters atomically, exactly as if there were one stripe.
+ *
+ * <p>Thread-safe and allocation-free after construction.
  */
 final class Sequences {
     /** Longs per 64-byte cache line. */
-    private static final int STRIDE = 8;
+    private static final int LINE = 8;
+    /** log2 of the stripe count: four stripes per processor, rounded up to a power of two, 1 to 64. */
+    static final int STRIPE_BITS = stripeBits(Runtime.getRuntime().availableProcessors());
+    /** Spreads the stripes' starting values: 2^64 / golden ratio. */
+    private static final long STRIPE_OFFSET = 0x9E3779B97F4A7C15L;
+
     private final AtomicLongArray values;
+    /** Longs per stripe: the counters rounded up to whole lines, plus one line of padding. */
+    private final int width;
 
     /**
      * @param count number of sequences
-     * @param start the first value of every sequence; Envoy starts round robin at a random index
+     * @param start the first value of stripe 0 of every sequence; Envoy starts round robin at a
+     *     random index
      */
     Sequences(int count, long start) {
-        values = new AtomicLongArray((count + 1) * STRIDE);
-        for (int i = 0; i < count; i++) {
-            values.set((i + 1) * STRIDE, start);
+        width = (count + LINE - 1) / LINE * LINE + LINE;
+        int stripes = 1 << STRIPE_BITS;
+        values = new AtomicLongArray(LINE + stripes * width);
+        for (int k = 0; k < stripes; k++) {
+            long first = start + k * STRIPE_OFFSET;
+            for (int i = 0; i < count; i++) {
+                values.set(LINE + k * width + i, first);
+            }
         }
     }
 
-    /** The value the next {@link #next} of a sequence will take; for tests. */
-    long peek(int slot) {
-        return values.get((slot + 1) * STRIDE);
+    static int stripeBits(int processors) {
+        int stripes = Math.min(64, Math.max(2, 4 * processors));
+        return 32 - Integer.numberOfLeadingZeros(stripes - 1);
     }
 
-    /** Takes the next value of a sequence. */
+    /** Index of the current thread's stripe of sequence 0. */
+    private int base() {
+        // Fibonacci hashing: consecutive thread ids land on stripes far apart.
+        long id = Thread.currentThread().getId();
+        int stripe = (int) ((id * 0x9E3779B97F4A7C15L) >>> (64 - STRIPE_BITS));
+        return LINE + stripe * width;
+    }
+
+    /** The value the current thread's next {@link #next} of a sequence will take; for tests. */
+    long peek(int slot) {
+        return values.get(base() + slot);
+    }
+
+    /** Takes the next value of a sequence from the current thread's stripe. */
     long next(int slot) {
-        return values.getAndIncrement((slot + 1) * STRIDE);
+        return values.getAndIncrement(base() + slot);
     }
 }

@@ -67,6 +67,12 @@ public final class Snapshot {
     final PriorityLoad load;
     /** For each {@code hash mod 100}: {@code priority << 1 | 1 when degraded}. */
     private final int[] choice;
+    /** The entry of every {@link #choice} when one (priority, degraded) takes all the load, else -1. */
+    private final int soleChoice;
+    private final boolean hashed;
+    private final boolean roundRobin;
+    /** Whether slow start is configured and some host's slow start has begun: the clock must be read. */
+    private final boolean slowStartPossible;
     final Level[] levels;
     private final Sequences sequences;
     private final AtomicIntegerArray active;
@@ -93,8 +99,12 @@ public final class Snapshot {
         final boolean equalWeights;
         final int maxWeight;
         final int slot;
+        /** {@code floor((2^64 - 1) / hosts.length)}, for rotation without a 64-bit division. */
+        final long reciprocal;
+        /** Weighted round robin's lookup over {@link #cumulative}; null unless weighted round robin may use it. */
+        final WeightedIndex index;
 
-        Source(int[] hosts, EndpointTable table, int slot) {
+        Source(int[] hosts, EndpointTable table, int slot, boolean roundRobin) {
             this.hosts = hosts;
             this.weights = new int[hosts.length];
             this.cumulative = new long[hosts.length];
@@ -111,15 +121,25 @@ public final class Snapshot {
             this.maxWeight = max;
             this.equalWeights = equal;
             this.slot = slot;
+            this.reciprocal = hosts.length == 0 ? 0 : Long.divideUnsigned(-1L, hosts.length);
+            // Slow start can make a source of equal weights weighted, so every round-robin source
+            // with more than one host gets its index.
+            this.index = roundRobin && hosts.length > 1 ? new WeightedIndex(cumulative) : null;
         }
     }
 
-    /** A lock-free weighted rotation over localities by effective weight. */
+    /**
+     * A lock-free weighted walk over localities by effective weight, scaled to integers: the heaviest
+     * locality to {@code LOCALITY_SCALE} (2^20), every other with a positive weight to at least 1.
+     */
     static final class LocalitySchedule {
         final long[] scaled;
         final double[] effective;
         final double total;
         final int slot;
+        /** The only locality with a positive weight, or -1 when there are several. */
+        final int only;
+        final WeightedIndex index;
 
         LocalitySchedule(double[] effective, int slot) {
             this.effective = effective;
@@ -132,9 +152,21 @@ public final class Snapshot {
             }
             this.total = sum;
             scaled = new long[effective.length];
+            long[] cumulative = new long[effective.length];
+            long sumScaled = 0;
+            int positive = 0;
+            int last = -1;
             for (int i = 0; i < effective.length; i++) {
                 scaled[i] = effective[i] <= 0 ? 0 : Math.max(1, Math.round(effective[i] / max * LOCALITY_SCALE));
+                sumScaled += scaled[i];
+                cumulative[i] = sumScaled;
+                if (scaled[i] > 0) {
+                    positive++;
+                    last = i;
+                }
             }
+            this.only = positive == 1 ? last : -1;
+            this.index = new WeightedIndex(cumulative);
         }
     }
 
@@ -165,6 +197,8 @@ public final class Snapshot {
     /** One priority level. */
     static final class Level {
         final int priority;
+        /** Whether the priority is in panic; copied from the priority load for the pick path. */
+        boolean panic;
         Source all;
         Source healthy;
         Source degraded;
@@ -222,6 +256,9 @@ public final class Snapshot {
             }
         }
         this.latestSlowStart = latest;
+        this.slowStartPossible = slowStartWindowMillis > 0 && latest != ESTABLISHED;
+        this.hashed = policy == LbPolicy.RING_HASH || policy == LbPolicy.MAGLEV;
+        this.roundRobin = policy == LbPolicy.ROUND_ROBIN;
 
         int priorities = Math.max(1, table.priorityCount());
         int[] hosts = new int[priorities];
@@ -253,6 +290,14 @@ public final class Snapshot {
             }
         }
         // choice[] is already 0 (P0, healthy) past the sum, which is Envoy's fallback too.
+        int sole = choice[0];
+        for (int b = 1; b < 100; b++) {
+            if (choice[b] != sole) {
+                sole = -1;
+                break;
+            }
+        }
+        this.soleChoice = sole;
 
         levels = new Level[priorities];
         int[] slots = {0};
@@ -297,6 +342,7 @@ public final class Snapshot {
 
     private Level buildLevel(int p, int[] slots) {
         Level level = new Level(p);
+        level.panic = load.panic(p);
         int n = table.size();
         int[] all = new int[n];
         int[] h = new int[n];
@@ -317,9 +363,10 @@ public final class Snapshot {
                 d[nd++] = host;
             }
         }
-        level.all = new Source(Arrays.copyOf(all, na), table, slots[0]++);
-        level.healthy = new Source(Arrays.copyOf(h, nh), table, slots[0]++);
-        level.degraded = new Source(Arrays.copyOf(d, nd), table, slots[0]++);
+        boolean rr = policy == LbPolicy.ROUND_ROBIN;
+        level.all = new Source(Arrays.copyOf(all, na), table, slots[0]++, rr);
+        level.healthy = new Source(Arrays.copyOf(h, nh), table, slots[0]++, rr);
+        level.degraded = new Source(Arrays.copyOf(d, nd), table, slots[0]++, rr);
 
         int localities = 0;
         for (int c : localityCount) {
@@ -363,10 +410,11 @@ public final class Snapshot {
             }
         }
         for (int i = 0; i < localities; i++) {
-            level.allByLocality[i] = new Source(allBy[i], table, slots[0]++);
-            level.healthyByLocality[i] = new Source(Arrays.copyOf(healthyBy[i], fillHealthy[i]), table, slots[0]++);
+            level.allByLocality[i] = new Source(allBy[i], table, slots[0]++, rr);
+            level.healthyByLocality[i] = new Source(Arrays.copyOf(healthyBy[i], fillHealthy[i]), table, slots[0]++,
+                    rr);
             level.degradedByLocality[i] = new Source(Arrays.copyOf(degradedBy[i], fillDegraded[i]), table,
-                    slots[0]++);
+                    slots[0]++, rr);
             level.localityWeights[i] = table.localityWeight(allBy[i][0]);
         }
         if (localityWeighted) {
@@ -550,18 +598,19 @@ public final class Snapshot {
 
     /** Picks a host for a request without a hash key. */
     public int pick(RandomSource random, NanoClock clock) {
-        if (policy == LbPolicy.RING_HASH || policy == LbPolicy.MAGLEV) {
+        if (hashed) {
             // Without a key, Envoy's hash balancers hash a random value.
             return pickHash(random.nextLong());
         }
         if (table.size() == 0) {
             return NO_HOST;
         }
-        int c = choice[(int) Long.remainderUnsigned(random.nextLong(), 100)];
+        // With one priority taking all the load (the healthy case) there is nothing to draw.
+        int c = soleChoice >= 0 ? soleChoice : choice[random.nextInt(100)];
         Level level = levels[c >>> 1];
         boolean degraded = (c & 1) != 0;
         Source source;
-        if (load.panic(level.priority)) {
+        if (level.panic) {
             if (failTrafficOnPanic) {
                 return NO_HOST;
             }
@@ -588,7 +637,9 @@ public final class Snapshot {
         if (table.size() == 0) {
             return NO_HOST;
         }
-        Level level = levels[choice[(int) Long.remainderUnsigned(hash, 100)] >>> 1];
+        // Envoy's hash % 100, kept exactly: the key must choose the same priority as in Envoy.
+        int c = soleChoice >= 0 ? soleChoice : choice[(int) Long.remainderUnsigned(hash, 100)];
+        Level level = levels[c >>> 1];
         HashRing ring = level.ring;
         return ring == null ? NO_HOST : ring.pick(hash);
     }
@@ -596,22 +647,23 @@ public final class Snapshot {
     private Source zoneSource(Level level, boolean degraded, RandomSource random) {
         ZoneRoute z = level.zone;
         Source whole = degraded ? level.degraded : level.healthy;
-        if (z.routingEnabled < 100 && Long.remainderUnsigned(random.nextLong(), 100) >= z.routingEnabled) {
+        if (z.routingEnabled < 100 && random.nextInt(100) >= z.routingEnabled) {
             return whole;
         }
         if (z.localPanic) {
             return failTrafficOnPanic ? null : whole;
         }
         int bucket;
-        if (z.direct || Long.remainderUnsigned(random.nextLong(), 10000) < z.localPercentToRoute) {
+        if (z.direct || random.nextInt(10000) < z.localPercentToRoute) {
             bucket = 0;
         } else {
             int buckets = z.residual.length;
             long total = z.residual[buckets - 1];
             if (total == 0) {
-                bucket = (int) Long.remainderUnsigned(random.nextLong(), buckets);
+                bucket = random.nextInt(buckets);
             } else {
-                long threshold = Long.remainderUnsigned(random.nextLong(), total);
+                // Residual capacities are in units of 1/10000, so the total fits an int.
+                long threshold = random.nextInt((int) total);
                 bucket = 0;
                 while (threshold >= z.residual[bucket]) {
                     bucket++;
@@ -622,42 +674,15 @@ public final class Snapshot {
     }
 
     /**
-     * Stride scheduling over localities: sequence value {@code s} visits locality {@code s mod n} in
-     * generation {@code s / n}, which accepts it in exactly {@code w} of every {@code M} generations,
-     * spread evenly. The heaviest locality has {@code w = M} and is always accepted, so a pick visits
-     * at most {@code n} localities.
+     * The locality for the next value of the schedule's sequence, on the same golden-ratio walk over
+     * cumulative (scaled) weights as weighted round robin: shares are scaled weight over their sum,
+     * consecutive picks spread evenly. A schedule with one weighted locality takes no sequence value.
      */
     private int pickLocality(LocalitySchedule s) {
-        int n = s.scaled.length;
-        for (int visit = 0; visit <= n; visit++) {
-            long seq = sequences.next(s.slot);
-            int i = (int) Long.remainderUnsigned(seq, n);
-            long w = s.scaled[i];
-            if (w >= LOCALITY_SCALE) {
-                return i;
-            }
-            if (w > 0 && accepts(w, LOCALITY_SCALE, Long.divideUnsigned(seq, n), i)) {
-                return i;
-            }
+        if (s.only >= 0) {
+            return s.only;
         }
-        return argMax(s.scaled);
-    }
-
-    private static int argMax(long[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
-    /** Whether generation {@code g} of item {@code i} with weight {@code w} out of {@code m} is a pick. */
-    private static boolean accepts(long w, long m, long g, int i) {
-        // A per-item phase spreads items of equal weight over different generations.
-        long offset = Long.remainderUnsigned(i * 0x9E3779B97F4A7C15L, m);
-        return (w * (g % m) + offset) % m >= m - w;
+        return s.index.find(sequences.next(s.slot) * GOLDEN_STEP);
     }
 
     private int pickHost(Source source, RandomSource random, NanoClock clock) {
@@ -669,36 +694,45 @@ public final class Snapshot {
         if (n == 1) {
             return hosts[0];
         }
-        switch (policy) {
-            case RANDOM:
-                return hosts[random.nextInt(n)];
-            case LEAST_REQUEST: {
-                long now = slowStartWindowMillis > 0 && latestSlowStart != ESTABLISHED ? clock.nanoTime() : 0;
-                boolean slowStart = slowStartActive(now);
-                if (source.equalWeights && !slowStart) {
-                    return leastOfChoices(hosts, random);
-                }
-                return weightedLeastRequest(source, random, slowStart, now);
+        if (roundRobin) {
+            long now = slowStartPossible ? clock.nanoTime() : 0;
+            boolean slowStart = slowStartPossible && slowStartActive(now);
+            if (source.equalWeights && !slowStart) {
+                return hosts[remainder(sequences.next(source.slot), n, source.reciprocal)];
             }
-            default: {
-                long now = slowStartWindowMillis > 0 && latestSlowStart != ESTABLISHED ? clock.nanoTime() : 0;
-                boolean slowStart = slowStartActive(now);
-                if (source.equalWeights && !slowStart) {
-                    return hosts[(int) Long.remainderUnsigned(sequences.next(source.slot), n)];
-                }
-                return weightedRoundRobin(source, slowStart, now);
-            }
+            return weightedRoundRobin(source, slowStart, now);
         }
+        if (policy == LbPolicy.RANDOM) {
+            return hosts[random.nextInt(n)];
+        }
+        long now = slowStartPossible ? clock.nanoTime() : 0;
+        boolean slowStart = slowStartPossible && slowStartActive(now);
+        if (source.equalWeights && !slowStart) {
+            return leastOfChoices(hosts, random);
+        }
+        return weightedLeastRequest(source, random, slowStart, now);
+    }
+
+    /**
+     * {@code Long.remainderUnsigned(value, n)} without a 64-bit division (Barrett reduction):
+     * {@code reciprocal = floor((2^64 - 1) / n)} makes the quotient estimate exact or one short, so
+     * one conditional subtraction finishes it.
+     */
+    static int remainder(long value, int n, long reciprocal) {
+        long r = value - WeightedIndex.unsignedMultiplyHigh(value, reciprocal) * n;
+        return (int) (r >= n ? r - n : r);
     }
 
     /**
      * Weighted round robin on the source's atomic sequence: value {@code s} is the point
      * {@code s × 2^64/φ mod 2^64} (a golden-ratio Weyl sequence) scaled onto the cumulative weights,
-     * and the host whose stretch holds it is picked, found by binary search. Every point of the
-     * sequence is equally likely over its period, so shares are weight over total weight exactly,
-     * and consecutive points are spread as evenly as any sequence can be, so any run of N picks is
-     * within O(log N) picks of those shares for every host. A pick takes one atomic increment and
-     * O(log n) steps, whatever the weights.
+     * and the host whose stretch holds it is picked, found through the source's guide table
+     * ({@link WeightedIndex}; the same host a binary search finds). Every point of the sequence is
+     * equally likely over its period, so shares are weight over total weight exactly, and
+     * consecutive points are spread as evenly as any sequence can be, so any run of N picks is
+     * within O(log N) picks of those shares for every host. A pick takes one atomic increment (on
+     * the calling thread's stripe, see {@link Sequences}) and O(1) expected steps, whatever the
+     * weights.
      *
      * <p>Under slow start a visited host is kept when a second, independent sequence
      * ({@code s × 2^64(√2 − 1)}) falls below its slow-start factor, read at the time of the visit as
@@ -708,12 +742,11 @@ public final class Snapshot {
      */
     private int weightedRoundRobin(Source source, boolean slowStart, long now) {
         int[] hosts = source.hosts;
-        long[] cumulative = source.cumulative;
-        long total = cumulative[cumulative.length - 1];
+        WeightedIndex index = source.index;
         int last = hosts[0];
         for (int visit = 0; visit < SLOW_START_VISITS; visit++) {
             long seq = sequences.next(source.slot);
-            int i = upperBound(cumulative, unsignedMultiplyHigh(seq * GOLDEN_STEP, total));
+            int i = index.find(seq * GOLDEN_STEP);
             last = hosts[i];
             if (!slowStart) {
                 return last;
@@ -724,26 +757,6 @@ public final class Snapshot {
             }
         }
         return last;
-    }
-
-    /** The first index whose cumulative weight exceeds {@code point} ({@code 0 <= point < total}). */
-    private static int upperBound(long[] cumulative, long point) {
-        int lo = 0;
-        int hi = cumulative.length - 1;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (cumulative[mid] > point) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        return lo;
-    }
-
-    /** The high 64 bits of the unsigned 128-bit product; {@code y} is not negative. */
-    private static long unsignedMultiplyHigh(long x, long y) {
-        return Math.multiplyHigh(x, y) + ((x >> 63) & y);
     }
 
     private int leastOfChoices(int[] hosts, RandomSource random) {
