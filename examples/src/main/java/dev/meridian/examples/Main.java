@@ -28,7 +28,8 @@ public final class Main {
                     yield 2;
                 }
             };
-        } catch (InputException e) {
+        } catch (IllegalArgumentException e) {
+            // InputException and every configuration error of the library: one line, status 2.
             err.println("meridian: " + e.getMessage());
             return 2;
         }
