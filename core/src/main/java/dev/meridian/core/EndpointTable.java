@@ -24,6 +24,7 @@ public final class EndpointTable {
     private static final EndpointTable EMPTY = new Builder().build();
 
     private final Endpoint[] endpoints;
+    private final String[] addresses;
     private final int[] localityIds;
     private final int[] weights;
     private final int[] priorities;
@@ -36,6 +37,7 @@ public final class EndpointTable {
     private EndpointTable(Builder b) {
         int n = b.endpoints.size();
         endpoints = b.endpoints.toArray(new Endpoint[0]);
+        addresses = new String[n];
         localityIds = new int[n];
         weights = new int[n];
         priorities = new int[n];
@@ -48,7 +50,8 @@ public final class EndpointTable {
         int maxPriority = -1;
         for (int i = 0; i < n; i++) {
             Endpoint e = endpoints[i];
-            Integer previous = ids.putIfAbsent(e.address(), i);
+            addresses[i] = e.address();
+            Integer previous = ids.putIfAbsent(addresses[i], i);
             if (previous != null) {
                 throw new IllegalArgumentException("endpoints[" + i + "].address: duplicate '" + e.address()
                         + "' (also endpoints[" + previous + "])");
@@ -144,6 +147,25 @@ public final class EndpointTable {
     /** One more than the highest priority in use; 0 for an empty table. */
     public int priorityCount() {
         return priorityCount;
+    }
+
+    /** The host's {@code host:port} address, built once with the table. */
+    public String address(int hostId) {
+        return addresses[hostId];
+    }
+
+    /**
+     * The host id in this table of host {@code hostId} of table {@code from}, matched by address, or
+     * -1 when this table does not have it. Cold path, used to carry per-host state across updates:
+     * when both tables list an endpoint at the same position (the usual endpoint update, which
+     * changes a few hosts of many) this compares two strings; otherwise it looks up a hash map.
+     */
+    public int idOf(EndpointTable from, int hostId) {
+        String address = from.addresses[hostId];
+        if (hostId < addresses.length && addresses[hostId].equals(address)) {
+            return hostId;
+        }
+        return indexOf(address);
     }
 
     /** The host id for a {@code host:port} address, or -1. Cold path: looks up a hash map. */

@@ -92,4 +92,18 @@ class EndpointTableTest {
         assertThat(u.priority(0)).isEqualTo(1);
         assertThat(u.localityWeight(0)).isEqualTo(5);
     }
+
+    @Test
+    void idOfMatchesByAddressAtTheSamePositionOrAnywhere() {
+        EndpointTable old = EndpointTable.of(List.of(ep("a:1", "r1"), ep("b:1", "r1"), ep("c:1", "r2")));
+        EndpointTable same = EndpointTable.of(List.of(ep("a:1", "r1"), ep("b:1", "r1").withHealth(HealthStatus.UNHEALTHY),
+                ep("c:1", "r2")));
+        EndpointTable shuffled = EndpointTable.of(List.of(ep("c:1", "r2"), ep("d:1", "r1"), ep("a:1", "r1")));
+        assertThat(old.idOf(same, 1)).isEqualTo(1);
+        assertThat(old.idOf(shuffled, 0)).isEqualTo(2);
+        assertThat(old.idOf(shuffled, 1)).isEqualTo(-1);
+        assertThat(old.idOf(shuffled, 2)).isZero();
+        assertThat(shuffled.idOf(old, 1)).isEqualTo(-1);
+        assertThat(old.address(2)).isEqualTo("c:1");
+    }
 }

@@ -142,7 +142,7 @@ public final class LoadBalancer {
         long[] since = new long[n];
         int[] previousId = new int[n];
         for (int h = 0; h < n; h++) {
-            int before = oldTable.indexOf(newTable.endpoint(h).address());
+            int before = oldTable.idOf(newTable, h);
             previousId[h] = before;
             if (before >= 0) {
                 ejected[h] = old.ejected(before);

@@ -574,7 +574,7 @@ public final class OutlierDetector {
             if (newTable != old.table) {
                 HostStates s = new HostStates(newTable);
                 for (int h = 0; h < s.size; h++) {
-                    int from = old.table.indexOf(newTable.endpoint(h).address());
+                    int from = old.table.idOf(newTable, h);
                     if (from >= 0) {
                         s.copyHost(old, from, h);
                     }
