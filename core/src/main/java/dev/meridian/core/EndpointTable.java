@@ -46,7 +46,6 @@ public final class EndpointTable {
         Map<Locality, Integer> interned = new HashMap<>();
         List<Locality> localityList = new ArrayList<>();
         Map<String, Integer> ids = new HashMap<>(n * 2);
-        Map<Long, Integer> groupWeight = new HashMap<>();
         int maxPriority = -1;
         for (int i = 0; i < n; i++) {
             Endpoint e = endpoints[i];
@@ -68,17 +67,47 @@ public final class EndpointTable {
             localityWeights[i] = b.localityWeights.get(i);
             health[i] = (byte) e.health().ordinal();
             maxPriority = Math.max(maxPriority, priorities[i]);
-            long group = ((long) priorities[i] << 32) | lid;
-            Integer w = groupWeight.putIfAbsent(group, localityWeights[i]);
-            if (w != null && w != localityWeights[i]) {
-                throw new IllegalArgumentException("endpoints[" + i + "].localityWeight: " + localityWeights[i]
-                        + " differs from " + w + " given for locality '" + e.locality() + "' at priority "
-                        + priorities[i]);
-            }
         }
+        checkGroupWeights(maxPriority + 1, localityList.size());
         localities = localityList.toArray(new Locality[0]);
         priorityCount = maxPriority + 1;
         idByAddress = Collections.unmodifiableMap(ids);
+    }
+
+    /**
+     * Every endpoint of one locality in one priority must carry the same locality weight. Checked
+     * with one int per (priority, locality) pair in use, falling back to a map when that grid would
+     * be large, so that building a large table costs no boxing per endpoint.
+     */
+    private void checkGroupWeights(int priorityCount, int localityCount) {
+        long cells = (long) priorityCount * localityCount;
+        if (cells <= 4L * endpoints.length + 1024) {
+            int[] first = new int[(int) cells];  // host id + 1 of the first endpoint of each group
+            for (int i = 0; i < endpoints.length; i++) {
+                int cell = priorities[i] * localityCount + localityIds[i];
+                if (first[cell] == 0) {
+                    first[cell] = i + 1;
+                } else {
+                    checkSameWeight(i, first[cell] - 1);
+                }
+            }
+        } else {
+            Map<Long, Integer> first = new HashMap<>();
+            for (int i = 0; i < endpoints.length; i++) {
+                Integer j = first.putIfAbsent(((long) priorities[i] << 32) | localityIds[i], i);
+                if (j != null) {
+                    checkSameWeight(i, j);
+                }
+            }
+        }
+    }
+
+    private void checkSameWeight(int i, int firstOfGroup) {
+        if (localityWeights[i] != localityWeights[firstOfGroup]) {
+            throw new IllegalArgumentException("endpoints[" + i + "].localityWeight: " + localityWeights[i]
+                    + " differs from " + localityWeights[firstOfGroup] + " given for locality '"
+                    + endpoints[i].locality() + "' at priority " + priorities[i]);
+        }
     }
 
     /** The table with no endpoints. */
