@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -33,6 +34,7 @@ public final class EndpointTable {
     private final Locality[] localities;
     private final int priorityCount;
     private final Map<String, Integer> idByAddress;
+    private final IdentityHashMap<Endpoint, Integer> idByEndpoint;
 
     private EndpointTable(Builder b) {
         int n = b.endpoints.size();
@@ -72,6 +74,10 @@ public final class EndpointTable {
         localities = localityList.toArray(new Locality[0]);
         priorityCount = maxPriority + 1;
         idByAddress = Collections.unmodifiableMap(ids);
+        idByEndpoint = new IdentityHashMap<>(n);
+        for (int i = 0; i < n; i++) {
+            idByEndpoint.putIfAbsent(endpoints[i], i);
+        }
     }
 
     /**
@@ -195,6 +201,19 @@ public final class EndpointTable {
             return hostId;
         }
         return indexOf(address);
+    }
+
+    /**
+     * The host id of an endpoint, or -1 when this table does not have it. For an endpoint object of
+     * this table (as a pick hands out) this is an identity lookup that allocates nothing; any other
+     * object is matched by address, which builds the address string.
+     */
+    public int idOf(Endpoint endpoint) {
+        if (endpoint == null) {
+            return -1;
+        }
+        Integer id = idByEndpoint.get(endpoint);
+        return id != null ? id : indexOf(endpoint.address());
     }
 
     /** The host id for a {@code host:port} address, or -1. Cold path: looks up a hash map. */

@@ -40,18 +40,16 @@ class ReadmeExampleTest {
                 RandomSource.seeded(2), clock, EjectionListener.none());
 
         for (int i = 0; i < 100; i++) {
-            int host = lb.pick();
-            assertThat(host).isNotEqualTo(LoadBalancer.NO_ENDPOINT);
-            Endpoint target = lb.table().endpoint(host);
+            Endpoint target = lb.pickEndpoint();
+            assertThat(target).isNotNull();
             boolean local = target.locality().region().equals("r1");
             if (i < 10) {
                 assertThat(local).as("nearby access while r1 is healthy").isTrue();
             }
             // From request 10 on, r1 answers 503: after 5 in a row each r1 host is ejected.
-            failover.detector().record(host, i >= 10 && local ? 503 : 200);
+            failover.detector().record(target, i >= 10 && local ? 503 : 200);
         }
-        int host = lb.pick();
-        assertThat(lb.table().endpoint(host).address()).isEqualTo("10.2.0.13:9080");
+        assertThat(lb.pickEndpoint().address()).isEqualTo("10.2.0.13:9080");
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.meridian.lb;
 
+import dev.meridian.core.Endpoint;
 import dev.meridian.core.EndpointTable;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.internal.Planner;
@@ -93,6 +94,26 @@ public final class LoadBalancer {
      */
     public int pick() {
         return snapshot.pick(random, clock);
+    }
+
+    /**
+     * Picks an endpoint, or null when there is none to pick (an empty set, or every host unhealthy
+     * or ejected with panic disabled). Host and endpoint come from one snapshot, so an update that
+     * lands between the pick and the lookup cannot hand out another host's endpoint, as
+     * {@code table().endpoint(pick())} could. Never throws; allocates nothing.
+     */
+    public Endpoint pickEndpoint() {
+        Snapshot s = snapshot;
+        int host = s.pick(random, clock);
+        return host < 0 ? null : s.table().endpoint(host);
+    }
+
+    /** As {@link #pickEndpoint()}, for a hash key (see {@link #pick(long)}). */
+    public Endpoint pickEndpoint(long hashKey) {
+        Snapshot s = snapshot;
+        int host = s.policy() == LbPolicy.RING_HASH || s.policy() == LbPolicy.MAGLEV ? s.pickHash(hashKey)
+                : s.pick(random, clock);
+        return host < 0 ? null : s.table().endpoint(host);
     }
 
     /**

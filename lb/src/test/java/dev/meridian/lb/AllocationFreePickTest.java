@@ -55,7 +55,7 @@ class AllocationFreePickTest {
         return b.build();
     }
 
-    @DisplayName("pick() and pick(hash) allocate nothing in steady state")
+    @DisplayName("pick(), pick(hash) and pickEndpoint allocate nothing in steady state")
     @ParameterizedTest(name = "{0}, {1} endpoints, {2}")
     @MethodSource("cases")
     void pickAllocatesNothing(LbPolicy policy, int size, String variant) {
@@ -114,6 +114,8 @@ class AllocationFreePickTest {
             sink += h;
             int k = lb.pick(i * 0x9E3779B97F4A7C15L + salt);
             sink += k;
+            sink += System.identityHashCode(lb.pickEndpoint());
+            sink += System.identityHashCode(lb.pickEndpoint(i + salt));
             lb.requestFinished(h);
         }
         return sink;

@@ -9,6 +9,7 @@ import static dev.meridian.outlier.HostStates.ONE_FAILURE;
 import static dev.meridian.outlier.HostStates.ONE_SUCCESS;
 import static dev.meridian.outlier.HostStates.slot;
 
+import dev.meridian.core.Endpoint;
 import dev.meridian.core.EndpointTable;
 import dev.meridian.core.RandomSource;
 import java.util.BitSet;
@@ -132,6 +133,26 @@ public final class OutlierDetector {
     }
 
     /**
+     * Records a response's status for an endpoint, as {@link #record(int, int)}: the endpoint is
+     * found in the detector's current table by identity (allocation-free for the objects a pick
+     * hands out), so an outcome is never charged to another host after an update. An endpoint the
+     * table no longer has is ignored.
+     */
+    public void record(Endpoint endpoint, int httpStatus) {
+        HostStates s = states;
+        int hostId = s.table.idOf(endpoint);
+        if (hostId >= 0) {
+            recordStatus(s, hostId, httpStatus);
+        }
+    }
+
+    /** As {@link #recordLocalOrigin(int, LocalOriginResult)}, for an endpoint found as {@link #record(Endpoint, int)} finds it. */
+    public void recordLocalOrigin(Endpoint endpoint, LocalOriginResult result) {
+        HostStates s = states;
+        recordLocalOrigin(s, s.table.idOf(endpoint), result);
+    }
+
+    /**
      * Records an outcome the proxy observed itself, as Envoy's {@code putResult}. Without split
      * external/local-origin errors a connect failure or reset counts as a 503, a timeout as a 504, a
      * final success as a 200, and a connect success for nothing. With them, failures extend the
@@ -142,7 +163,10 @@ public final class OutlierDetector {
      * as {@link #record}. A null result or a host id outside {@link #table()} is ignored.
      */
     public void recordLocalOrigin(int hostId, LocalOriginResult result) {
-        HostStates s = states;
+        recordLocalOrigin(states, hostId, result);
+    }
+
+    private void recordLocalOrigin(HostStates s, int hostId, LocalOriginResult result) {
         if (hostId < 0 || hostId >= s.size || result == null) {
             return;
         }

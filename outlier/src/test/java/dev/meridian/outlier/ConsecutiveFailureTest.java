@@ -237,4 +237,23 @@ class ConsecutiveFailureTest {
         assertThat(d.ejectedUntilNanos(99)).isEqualTo(OutlierDetector.NOT_EJECTED);
         assertThat(d.ejectionCount(99)).isZero();
     }
+
+    @org.junit.jupiter.api.Test
+    void outcomesRecordedByEndpointFollowTheEndpointAcrossAnUpdate() {
+        dev.meridian.core.EndpointTable before = Fixtures.hosts(4);
+        OutlierDetector d = OutlierDetector.create(OutlierDetectionConfig.builder().maxEjectionPercent(100).build(),
+                before, dev.meridian.core.RandomSource.seeded(1), dev.meridian.core.Clocks.manual(), null);
+        dev.meridian.core.Endpoint third = before.endpoint(2);
+        // The new table lists the hosts in reverse, so the old id 2 now names another host.
+        java.util.List<dev.meridian.core.Endpoint> reversed = new java.util.ArrayList<>(before.endpoints());
+        java.util.Collections.reverse(reversed);
+        d.update(dev.meridian.core.EndpointTable.of(reversed));
+        for (int i = 0; i < 5; i++) {
+            d.record(third, 500);
+        }
+        int now = d.table().idOf(third);
+        org.assertj.core.api.Assertions.assertThat(now).isEqualTo(1);
+        org.assertj.core.api.Assertions.assertThat(d.isEjected(now)).isTrue();
+        org.assertj.core.api.Assertions.assertThat(d.ejectedCount()).isEqualTo(1);
+    }
 }
