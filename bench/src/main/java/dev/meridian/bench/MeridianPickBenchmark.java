@@ -1,5 +1,6 @@
 package dev.meridian.bench;
 
+import dev.meridian.core.Endpoint;
 import dev.meridian.core.Clocks;
 import dev.meridian.core.EndpointTable;
 import dev.meridian.core.RandomSource;
@@ -88,16 +89,19 @@ public class MeridianPickBenchmark {
         }
     }
 
-    /** One pick, as a caller makes it for each request. */
+    /**
+     * One pick, as a caller makes it for each request: the {@link Endpoint} itself, as the floor
+     * and the peers return theirs, taken with the host from one snapshot.
+     */
     @Benchmark
-    public int pick(Keys keys) {
-        return hashed ? balancer.pick(keys.nextKey()) : balancer.pick();
+    public Endpoint pick(Keys keys) {
+        return hashed ? balancer.pickEndpoint(keys.nextKey()) : balancer.pickEndpoint();
     }
 
     /** The same from two threads sharing one balancer. */
     @Benchmark
     @Threads(2)
-    public int pick2Threads(Keys keys) {
-        return hashed ? balancer.pick(keys.nextKey()) : balancer.pick();
+    public Endpoint pick2Threads(Keys keys) {
+        return hashed ? balancer.pickEndpoint(keys.nextKey()) : balancer.pickEndpoint();
     }
 }
