@@ -105,7 +105,7 @@ public final class LoadBalancer {
     public Endpoint pickEndpoint() {
         Snapshot s = snapshot;
         int host = s.pick(random, clock);
-        return host < 0 ? null : s.table().endpoint(host);
+        return host < 0 ? null : s.endpoint(host);
     }
 
     /** As {@link #pickEndpoint()}, for a hash key (see {@link #pick(long)}). */
@@ -113,7 +113,7 @@ public final class LoadBalancer {
         Snapshot s = snapshot;
         int host = s.policy() == LbPolicy.RING_HASH || s.policy() == LbPolicy.MAGLEV ? s.pickHash(hashKey)
                 : s.pick(random, clock);
-        return host < 0 ? null : s.table().endpoint(host);
+        return host < 0 ? null : s.endpoint(host);
     }
 
     /**

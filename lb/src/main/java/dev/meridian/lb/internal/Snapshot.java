@@ -1,5 +1,6 @@
 package dev.meridian.lb.internal;
 
+import dev.meridian.core.Endpoint;
 import dev.meridian.core.EndpointTable;
 import dev.meridian.core.HealthStatus;
 import dev.meridian.core.Locality;
@@ -62,6 +63,8 @@ public final class Snapshot {
     private static final long NANOS_PER_MILLI = 1_000_000L;
 
     final EndpointTable table;
+    /** The table's endpoints by host id, held here so a pick reaches its endpoint in one load. */
+    private final Endpoint[] endpoints;
     final boolean[] ejected;
     final byte[] state;
     final PriorityLoad load;
@@ -220,6 +223,10 @@ public final class Snapshot {
     private Snapshot(LbConfig config, EndpointTable table, boolean[] ejected, AtomicIntegerArray active,
                      long[] slowStartSince, long sequenceStart) {
         this.table = table;
+        this.endpoints = new Endpoint[table.size()];
+        for (int h = 0; h < endpoints.length; h++) {
+            endpoints[h] = table.endpoint(h);
+        }
         this.ejected = ejected;
         this.active = active;
         this.slowStartSince = slowStartSince;
@@ -859,6 +866,11 @@ public final class Snapshot {
 
     public EndpointTable table() {
         return table;
+    }
+
+    /** The endpoint with this host id; hot path, no bounds beyond the array's own. */
+    public Endpoint endpoint(int host) {
+        return endpoints[host];
     }
 
     public boolean ejected(int host) {
