@@ -66,7 +66,9 @@ final class ScenarioLoader {
             LoadSettings settings = LoadSettings.builder().setLabel(source).setMaxAliasesForCollections(50)
                     .setAllowDuplicateKeys(false).setCodePointLimit(MAX_BYTES).build();
             doc = new Load(settings).loadFromString(text);
-        } catch (YamlEngineException e) {
+        } catch (YamlEngineException | IllegalArgumentException e) {
+            // snakeyaml-engine reports a few malformed inputs (a bad %-escape in a tag) as a bare
+            // IllegalArgumentException rather than a YamlEngineException.
             String msg = e.getMessage() == null ? e.toString() : e.getMessage().replaceAll("\\s+", " ").strip();
             throw new InputException(source, "not valid YAML: " + msg);
         }

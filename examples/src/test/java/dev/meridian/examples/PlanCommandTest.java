@@ -152,6 +152,11 @@ class PlanCommandTest {
         assertThat(missing.status()).isEqualTo(2);
         assertThat(missing.err()).contains("nope.yaml").contains("built-in");
         Path f = dir.resolve("broken.yaml");
+        Path tag = dir.resolve("tag.yaml");
+        Files.writeString(tag, "!aa%a\n");
+        Run badTag = run("plan", tag.toString());
+        assertThat(badTag.status()).isEqualTo(2);
+        assertThat(badTag.err()).contains("tag.yaml").contains("not valid YAML");
         Files.writeString(f, "name: [unclosed\n");
         Run broken = run("plan", f.toString());
         assertThat(broken.status()).isEqualTo(2);

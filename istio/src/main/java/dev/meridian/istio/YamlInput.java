@@ -60,6 +60,13 @@ final class YamlInput {
             return document;
         } catch (YamlEngineException e) {
             throw new IllegalArgumentException(sourceName + ": invalid YAML: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            // snakeyaml-engine reports some malformed input (a bad %-escape in a tag, "!aa%a") as a
+            // bare IllegalArgumentException; name the source like every other refusal.
+            if (String.valueOf(e.getMessage()).startsWith(sourceName + ": ")) {
+                throw e;
+            }
+            throw new IllegalArgumentException(sourceName + ": invalid YAML: " + e.getMessage(), e);
         }
     }
 

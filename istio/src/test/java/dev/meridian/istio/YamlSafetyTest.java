@@ -121,4 +121,12 @@ class YamlSafetyTest {
                 .hasMessage("long.yaml: spec.trafficPolicy.outlierDetection.interval: invalid duration '"
                         + "z".repeat(80) + "...'");
     }
+
+    @Test
+    void malformedTagEscapeIsRefusedNamingTheSource() {
+        // snakeyaml-engine throws a bare IllegalArgumentException for a bad %-escape in a tag; found
+        // by ReaderProperties.arbitraryText.
+        assertThatThrownBy(() -> DestinationRules.parse("fuzz.yaml", "!aa%a"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("fuzz.yaml: ");
+    }
 }
