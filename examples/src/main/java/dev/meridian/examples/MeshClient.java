@@ -14,7 +14,7 @@ import dev.meridian.topology.Caller;
 import dev.meridian.topology.LocalityPriorities;
 import dev.meridian.topology.PriorityAssignment;
 import java.util.List;
-import org.agrona.concurrent.NanoClock;
+import dev.meridian.core.NanoClock;
 
 /**
  * One caller's view of one destination, wired from the real library classes exactly as an

@@ -15,7 +15,7 @@ import dev.meridian.topology.PriorityAssignment;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import org.agrona.concurrent.CachedNanoClock;
+import dev.meridian.core.ManualClock;
 
 /**
  * {@code meridian plan SCENARIO}: explains, as JSON, which priority and locality each endpoint
@@ -50,7 +50,7 @@ final class PlanCommand {
             return 2;
         }
         Scenario scenario = Scenarios.load(scenarioArg);
-        CachedNanoClock clock = Clocks.manual();
+        ManualClock clock = Clocks.manual();
         MeshClient client = scenario.newClient(scenario.caller(), scenario.endpoints(), clock, RandomSource.seeded(1));
         replay(scenario, client, clock);
         out.println(render(scenario, client, clock.nanoTime()));
@@ -61,7 +61,7 @@ final class PlanCommand {
      * Replays the scenario's {@code history:} through the client's outlier detector on virtual
      * time, running each sweep when its interval comes, up to {@code planAt}.
      */
-    static void replay(Scenario scenario, MeshClient client, CachedNanoClock clock) {
+    static void replay(Scenario scenario, MeshClient client, ManualClock clock) {
         for (OutcomeEvent e : scenario.history()) {
             advance(client, clock, e.atNanos());
             int host = client.table().indexOf(e.address());
@@ -76,7 +76,7 @@ final class PlanCommand {
         advance(client, clock, scenario.planAtNanos());
     }
 
-    private static void advance(MeshClient client, CachedNanoClock clock, long toNanos) {
+    private static void advance(MeshClient client, ManualClock clock, long toNanos) {
         while (client.nextSweepAtNanos() <= toNanos) {
             clock.update(client.nextSweepAtNanos());
             client.runDueSweeps();

@@ -6,7 +6,7 @@ import dev.meridian.outlier.EjectionListener;
 import dev.meridian.topology.Caller;
 import java.util.List;
 import java.util.Map;
-import org.agrona.concurrent.NanoClock;
+import dev.meridian.core.NanoClock;
 
 /**
  * A validated scenario: the caller, the destination's endpoints (already narrowed to the pinned

@@ -17,7 +17,7 @@ import dev.meridian.topology.LocalityLbSetting;
 import dev.meridian.topology.LocalityPriorities;
 import dev.meridian.topology.PriorityAssignment;
 import java.util.List;
-import org.agrona.concurrent.CachedNanoClock;
+import dev.meridian.core.ManualClock;
 import org.junit.jupiter.api.Test;
 
 /** The README's quick start, on a manual clock and a seeded source, so the front door stays true. */
@@ -25,7 +25,7 @@ class ReadmeExampleTest {
 
     @Test
     void quickStartFailsOverWhenTheLocalRegionReturnsGatewayErrors() {
-        CachedNanoClock clock = Clocks.manual();
+        ManualClock clock = Clocks.manual();
         List<Endpoint> endpoints = List.of(
                 Endpoint.of("10.1.0.11:9080", Locality.parse("r1/z1")),
                 Endpoint.of("10.1.0.12:9080", Locality.parse("r1/z1")),

@@ -7,7 +7,7 @@ import dev.meridian.lb.internal.Planner;
 import dev.meridian.lb.internal.Snapshot;
 import java.util.BitSet;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import org.agrona.concurrent.NanoClock;
+import dev.meridian.core.NanoClock;
 
 /**
  * Picks upstream hosts as an Envoy sidecar would for the same endpoints, health, ejections and

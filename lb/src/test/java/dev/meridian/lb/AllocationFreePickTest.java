@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.agrona.concurrent.CachedNanoClock;
+import dev.meridian.core.ManualClock;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -59,7 +59,7 @@ class AllocationFreePickTest {
     @ParameterizedTest(name = "{0}, {1} endpoints, {2}")
     @MethodSource("cases")
     void pickAllocatesNothing(LbPolicy policy, int size, String variant) {
-        CachedNanoClock clock = Clocks.manual();
+        ManualClock clock = Clocks.manual();
         LbConfig.Builder config = LbConfig.builder().policy(policy);
         if (variant.startsWith("locality")) {
             config.localityWeighted(true).slowStart(SlowStartConfig.of(Duration.ofMinutes(10)));

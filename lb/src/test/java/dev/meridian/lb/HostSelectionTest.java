@@ -9,7 +9,7 @@ import dev.meridian.core.HealthStatus;
 import dev.meridian.core.RandomSource;
 import java.time.Duration;
 import java.util.BitSet;
-import org.agrona.concurrent.CachedNanoClock;
+import dev.meridian.core.ManualClock;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -171,7 +171,7 @@ class HostSelectionTest {
     @Test
     @DisplayName("EdfLoadBalancerBase::applySlowStartFactor: a new host ramps from 10% to full weight over the window")
     void slowStart() {
-        CachedNanoClock clock = Clocks.manual();
+        ManualClock clock = Clocks.manual();
         LbConfig config = LbConfig.builder().slowStart(SlowStartConfig.of(Duration.ofSeconds(10))).build();
         LoadBalancer lb = LoadBalancer.create(config, weighted(1, 1), RandomSource.seeded(3), clock);
         lb.update(weighted(1, 1, 1));

@@ -16,7 +16,7 @@ import java.util.BitSet;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
-import org.agrona.concurrent.NanoClock;
+import dev.meridian.core.NanoClock;
 
 /**
  * Envoy's outlier detection ({@code source/common/upstream/outlier_detection_impl.cc}) over one

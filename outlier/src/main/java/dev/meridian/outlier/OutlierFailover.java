@@ -6,7 +6,7 @@ import dev.meridian.lb.LoadBalancer;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import org.agrona.concurrent.NanoClock;
+import dev.meridian.core.NanoClock;
 
 /**
  * An {@link OutlierDetector} bound to a {@link LoadBalancer}: ejections and returns publish the

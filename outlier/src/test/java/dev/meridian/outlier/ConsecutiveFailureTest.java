@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.meridian.core.Clocks;
 import dev.meridian.core.RandomSource;
 import java.time.Duration;
-import org.agrona.concurrent.CachedNanoClock;
+import dev.meridian.core.ManualClock;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConsecutiveFailureTest {
 
-    private final CachedNanoClock clock = Clocks.manual();
+    private final ManualClock clock = Clocks.manual();
     private final Fixtures.EventLog log = new Fixtures.EventLog();
 
     private OutlierDetector detector(OutlierDetectionConfig config, int hosts) {

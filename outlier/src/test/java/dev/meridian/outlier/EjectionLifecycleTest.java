@@ -9,7 +9,7 @@ import dev.meridian.core.Locality;
 import dev.meridian.core.RandomSource;
 import java.time.Duration;
 import java.util.List;
-import org.agrona.concurrent.CachedNanoClock;
+import dev.meridian.core.ManualClock;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +29,7 @@ class EjectionLifecycleTest {
 
     private static final long SECOND = 1_000_000_000L;
 
-    private final CachedNanoClock clock = Clocks.manual();
+    private final ManualClock clock = Clocks.manual();
     private final Fixtures.EventLog log = new Fixtures.EventLog();
 
     private OutlierDetector detector(OutlierDetectionConfig config, int hosts) {

@@ -10,7 +10,7 @@ import java.util.List;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
-import org.agrona.concurrent.CachedNanoClock;
+import dev.meridian.core.ManualClock;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +20,7 @@ class FlightRecorderEventsTest {
     @Test
     @DisplayName("an ejection and a return each commit one event with host, address, type and virtual time")
     void ejectionAndReturnAreRecorded() throws Exception {
-        CachedNanoClock clock = Clocks.manual();
+        ManualClock clock = Clocks.manual();
         OutlierDetector d = OutlierDetector.create(OutlierDetectionConfig.defaults(), Fixtures.hosts(10),
                 RandomSource.seeded(1), clock, null);
         Path file = Files.createTempFile("outlier", ".jfr");

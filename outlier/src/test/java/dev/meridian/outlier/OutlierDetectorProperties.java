@@ -15,7 +15,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
-import org.agrona.concurrent.CachedNanoClock;
+import dev.meridian.core.ManualClock;
 
 /**
  * Invariants of the detector under arbitrary traffic, sweeps and virtual time, from the rules in
@@ -62,7 +62,7 @@ class OutlierDetectorProperties {
                 .build();
     }
 
-    private static void apply(OutlierDetector d, CachedNanoClock clock, Step step) {
+    private static void apply(OutlierDetector d, ManualClock clock, Step step) {
         int host = step.host() % d.table().size();
         switch (step.kind()) {
             case 0 -> d.record(host, STATUSES[step.value() % STATUSES.length]);
@@ -79,7 +79,7 @@ class OutlierDetectorProperties {
                                       @ForAll @IntRange(min = 0, max = 100) int maxPercent,
                                       @ForAll boolean alwaysOne, @ForAll boolean split,
                                       @ForAll @IntRange(min = 1, max = 4) int threshold) {
-        CachedNanoClock clock = Clocks.manual();
+        ManualClock clock = Clocks.manual();
         OutlierDetector d = OutlierDetector.create(config(maxPercent, alwaysOne, split, threshold),
                 Fixtures.hosts(hosts), RandomSource.seeded(hosts * 31L + maxPercent), clock, null);
         int cap = (int) Math.floor(maxPercent * hosts / 100.0 + 1e-9);
@@ -115,7 +115,7 @@ class OutlierDetectorProperties {
     }
 
     private static List<String> run(OutlierDetectionConfig config, int hosts, List<Step> steps) {
-        CachedNanoClock clock = Clocks.manual();
+        ManualClock clock = Clocks.manual();
         Fixtures.EventLog log = new Fixtures.EventLog();
         OutlierDetector d = OutlierDetector.create(config, Fixtures.hosts(hosts), RandomSource.seeded(11), clock, log);
         for (Step step : steps) {
@@ -126,7 +126,7 @@ class OutlierDetectorProperties {
 
     @Property(tries = 100, edgeCases = EdgeCasesMode.NONE)
     void aReturnedHostIsBackInService(@ForAll @Size(max = 20) List<@IntRange(min = 0, max = 4) Integer> hosts) {
-        CachedNanoClock clock = Clocks.manual();
+        ManualClock clock = Clocks.manual();
         OutlierDetector d = OutlierDetector.create(OutlierDetectionConfig.builder().maxEjectionPercent(100).build(),
                 Fixtures.hosts(5), RandomSource.seeded(2), clock, null);
         for (int h : hosts) {

@@ -9,7 +9,7 @@ import dev.meridian.lb.LbConfig;
 import dev.meridian.lb.LoadBalancer;
 import java.util.ArrayList;
 import java.util.List;
-import org.agrona.concurrent.CachedNanoClock;
+import dev.meridian.core.ManualClock;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +24,7 @@ class OutlierFailoverPublicationTest {
 
     private static final long SECOND = 1_000_000_000L;
 
-    private final CachedNanoClock clock = Clocks.manual();
+    private final ManualClock clock = Clocks.manual();
     /** Per event: the event, then how many hosts the balancer counted healthy when it was told. */
     private final List<String> seen = new ArrayList<>();
 

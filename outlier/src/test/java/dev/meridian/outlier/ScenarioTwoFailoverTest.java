@@ -16,7 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.agrona.concurrent.CachedNanoClock;
+import dev.meridian.core.ManualClock;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -61,7 +61,7 @@ class ScenarioTwoFailoverTest {
 
     /** A caller sending one request every 100ms of virtual time, and a scheduler sweeping when due. */
     private static final class Mesh {
-        final CachedNanoClock clock = Clocks.manual();
+        final ManualClock clock = Clocks.manual();
         final IstioOutlierTranslation istio;
         final LoadBalancer balancer;
         final OutlierFailover failover;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.meridian.core.Clocks;
 import dev.meridian.core.RandomSource;
-import org.agrona.concurrent.CachedNanoClock;
+import dev.meridian.core.ManualClock;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class SuccessRateTest {
 
-    private final CachedNanoClock clock = Clocks.manual();
+    private final ManualClock clock = Clocks.manual();
     private final Fixtures.EventLog log = new Fixtures.EventLog();
 
     /**

@@ -15,7 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongConsumer;
 import org.HdrHistogram.IntCountsHistogram;
-import org.agrona.concurrent.CachedNanoClock;
+import dev.meridian.core.ManualClock;
 
 /**
  * Runs a scenario's traffic and faults through the real Meridian client on virtual time: a
@@ -50,7 +50,7 @@ final class Simulation {
     private final List<Endpoint> endpoints;
     private final int endpointCount;
     private final int callerCount;
-    private final CachedNanoClock clock = Clocks.manual();
+    private final ManualClock clock = Clocks.manual();
     private final RandomSource traffic;
     private final RandomSource outcomes;
     private final Map<String, Integer> indexByAddress = new HashMap<>();

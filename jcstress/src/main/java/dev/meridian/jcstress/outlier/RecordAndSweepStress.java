@@ -13,7 +13,7 @@ import dev.meridian.outlier.OutlierDetectionConfig;
 import dev.meridian.outlier.OutlierDetector;
 import java.util.ArrayList;
 import java.util.List;
-import org.agrona.concurrent.CachedNanoClock;
+import dev.meridian.core.ManualClock;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -44,7 +44,7 @@ public final class RecordAndSweepStress {
         return EndpointTable.of(endpoints);
     }
 
-    static OutlierDetector detector(OutlierDetectionConfig config, CachedNanoClock clock) {
+    static OutlierDetector detector(OutlierDetectionConfig config, ManualClock clock) {
         return OutlierDetector.create(config, TEN_HOSTS, RandomSource.seeded(1), clock, null);
     }
 
@@ -160,7 +160,7 @@ public final class RecordAndSweepStress {
     @Outcome(expect = FORBIDDEN, desc = "the active count disagrees with the ejected hosts")
     @State
     public static class ReturnDuringFailures {
-        final CachedNanoClock clock = Clocks.manual();
+        final ManualClock clock = Clocks.manual();
         final OutlierDetector detector = detector(OutlierDetectionConfig.defaults(), clock);
 
         public ReturnDuringFailures() {

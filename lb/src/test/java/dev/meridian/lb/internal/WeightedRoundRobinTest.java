@@ -14,7 +14,7 @@ import dev.meridian.lb.SlowStartConfig;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
-import org.agrona.concurrent.CachedNanoClock;
+import dev.meridian.core.ManualClock;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +46,7 @@ class WeightedRoundRobinTest {
         Snapshot s = Snapshot.build(LbConfig.defaults(), table, new boolean[table.size()],
                 Snapshot.newActiveCounts(table.size()), established(table.size()), RandomSource.seeded(5), 0);
         Snapshot.Source source = s.levels[0].healthy;
-        CachedNanoClock clock = Clocks.manual();
+        ManualClock clock = Clocks.manual();
         RandomSource random = RandomSource.seeded(6);
         long start = s.sequenceValue(source);
         int picks = 1_000_000;
@@ -75,7 +75,7 @@ class WeightedRoundRobinTest {
     @Test
     @DisplayName("slow start with skewed weights: a new host's visits are kept with its factor, other picks visit once")
     void slowStartWithSkewedWeightsStaysCheap() {
-        CachedNanoClock clock = Clocks.manual();
+        ManualClock clock = Clocks.manual();
         LbConfig config = LbConfig.builder().slowStart(SlowStartConfig.of(Duration.ofSeconds(10))).build();
         EndpointTable table = skewed(1_000_000, 9);
         long[] since = established(table.size());
