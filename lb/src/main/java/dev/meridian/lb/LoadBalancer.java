@@ -3,10 +3,10 @@ package dev.meridian.lb;
 import dev.meridian.core.Endpoint;
 import dev.meridian.core.EndpointTable;
 import dev.meridian.core.RandomSource;
+import dev.meridian.lb.internal.ActiveRequests;
 import dev.meridian.lb.internal.Planner;
 import dev.meridian.lb.internal.Snapshot;
 import java.util.BitSet;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import dev.meridian.core.NanoClock;
 
 /**
@@ -83,7 +83,7 @@ public final class LoadBalancer {
         for (int h = 0; h < n; h++) {
             since[h] = table.health(h).isHealthy() ? Snapshot.ESTABLISHED : Snapshot.NOT_YET_HEALTHY;
         }
-        Snapshot s = Snapshot.build(config, table, new boolean[n], Snapshot.newActiveCounts(n), since, random,
+        Snapshot s = Snapshot.build(config, table, new boolean[n], ActiveRequests.striped(n), since, random,
                 clock.nanoTime());
         return new LoadBalancer(config, random, clock, s);
     }
@@ -175,13 +175,13 @@ public final class LoadBalancer {
                 since[h] = Snapshot.NOT_YET_HEALTHY;
             }
         }
-        AtomicIntegerArray active = Snapshot.newActiveCounts(n);
+        ActiveRequests.Striped active = ActiveRequests.striped(n);
         Snapshot next = Snapshot.build(config, newTable, ejected, active, since, random, clock.nanoTime());
         // Copied after the build, right before publishing, to keep the window in which a count
         // changed on the old snapshot is lost as short as one pass over the hosts.
         for (int h = 0; h < n; h++) {
             if (previousId[h] >= 0) {
-                active.set(h * Snapshot.ACTIVE_STRIDE, old.activeRequests(previousId[h]));
+                active.set(h, old.activeRequests(previousId[h]));
             }
         }
         snapshot = next;
@@ -220,7 +220,7 @@ public final class LoadBalancer {
      * {@link #update} describes; {@link #setEjected} keeps the same counts and loses none.
      */
     public void requestStarted(int hostId) {
-        snapshot.requestStarted(hostId);
+        ((ActiveRequests.Striped) snapshot.activeCounts()).started(hostId);
     }
 
     /**
@@ -229,7 +229,7 @@ public final class LoadBalancer {
      * extra call) does nothing, so a later start counts from zero again.
      */
     public void requestFinished(int hostId) {
-        snapshot.requestFinished(hostId);
+        ((ActiveRequests.Striped) snapshot.activeCounts()).finished(hostId);
     }
 
     /** Explains the current snapshot. Cold path: allocates. */

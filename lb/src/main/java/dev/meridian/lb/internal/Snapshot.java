@@ -13,7 +13,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import dev.meridian.core.NanoClock;
 
 /**
@@ -41,9 +40,6 @@ public final class Snapshot {
     public static final long ESTABLISHED = Long.MIN_VALUE;
     /** Slow-start time of a host that has not been healthy yet: it starts when it first is. */
     public static final long NOT_YET_HEALTHY = Long.MAX_VALUE;
-
-    /** Ints between two active-request counters: 64 bytes, one counter per cache line. */
-    public static final int ACTIVE_STRIDE = 16;
 
     /** Scale of locality weights in the stride scheduler. */
     private static final long LOCALITY_SCALE = 1L << 20;
@@ -78,7 +74,7 @@ public final class Snapshot {
     private final boolean slowStartPossible;
     final Level[] levels;
     private final Sequences sequences;
-    private final AtomicIntegerArray active;
+    private final ActiveRequests active;
     final long[] slowStartSince;
     private final long latestSlowStart;
 
@@ -220,7 +216,7 @@ public final class Snapshot {
         }
     }
 
-    private Snapshot(LbConfig config, EndpointTable table, boolean[] ejected, AtomicIntegerArray active,
+    private Snapshot(LbConfig config, EndpointTable table, boolean[] ejected, ActiveRequests active,
                      long[] slowStartSince, long sequenceStart) {
         this.table = table;
         this.endpoints = new Endpoint[table.size()];
@@ -327,11 +323,11 @@ public final class Snapshot {
      * Builds a snapshot.
      *
      * @param ejected per host id, true when ejected by outlier detection (length {@code table.size()})
-     * @param active the active-request counters, {@link #ACTIVE_STRIDE} ints per host id
+     * @param active the active-request counters by host id
      * @param slowStartSince per host id, when its slow start began, {@link #ESTABLISHED} or
      *     {@link #NOT_YET_HEALTHY}; hosts not yet healthy that are healthy now start at {@code now}
      */
-    public static Snapshot build(LbConfig config, EndpointTable table, boolean[] ejected, AtomicIntegerArray active,
+    public static Snapshot build(LbConfig config, EndpointTable table, boolean[] ejected, ActiveRequests active,
                                  long[] slowStartSince, RandomSource random, long now) {
         long[] since = slowStartSince.clone();
         for (int h = 0; h < table.size(); h++) {
@@ -342,10 +338,6 @@ public final class Snapshot {
         return new Snapshot(config, table, ejected, active, since, random.nextLong());
     }
 
-    /** A fresh active-request counter array for a table of this size. */
-    public static AtomicIntegerArray newActiveCounts(int hosts) {
-        return new AtomicIntegerArray(Math.max(1, hosts) * ACTIVE_STRIDE);
-    }
 
     private Level buildLevel(int p, int[] slots) {
         Level level = new Level(p);
@@ -836,29 +828,7 @@ public final class Snapshot {
 
     /** The number of requests in flight to a host, never negative. */
     public int activeRequests(int host) {
-        return Math.max(0, active.get(host * ACTIVE_STRIDE));
-    }
-
-    /** Counts a request started to a host of this snapshot's table; ignores unknown ids. */
-    public void requestStarted(int host) {
-        if (host >= 0 && host < table.size()) {
-            active.incrementAndGet(host * ACTIVE_STRIDE);
-        }
-    }
-
-    /** Counts a request finished; the count never goes below zero. */
-    public void requestFinished(int host) {
-        if (host < 0 || host >= table.size()) {
-            return;
-        }
-        int index = host * ACTIVE_STRIDE;
-        int current;
-        do {
-            current = active.get(index);
-            if (current <= 0) {
-                return;
-            }
-        } while (!active.compareAndSet(index, current, current - 1));
+        return active.get(host);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -877,7 +847,7 @@ public final class Snapshot {
         return ejected[host];
     }
 
-    public AtomicIntegerArray activeCounts() {
+    public ActiveRequests activeCounts() {
         return active;
     }
 

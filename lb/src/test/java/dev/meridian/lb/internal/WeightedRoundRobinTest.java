@@ -44,7 +44,7 @@ class WeightedRoundRobinTest {
     void skewedWeightsCostOneVisitPerPick() {
         EndpointTable table = skewed(1_000_000, 999);
         Snapshot s = Snapshot.build(LbConfig.defaults(), table, new boolean[table.size()],
-                Snapshot.newActiveCounts(table.size()), established(table.size()), RandomSource.seeded(5), 0);
+                ActiveRequests.striped(table.size()), established(table.size()), RandomSource.seeded(5), 0);
         Snapshot.Source source = s.levels[0].healthy;
         ManualClock clock = Clocks.manual();
         RandomSource random = RandomSource.seeded(6);
@@ -82,7 +82,7 @@ class WeightedRoundRobinTest {
         // The heavy host joined 5 s into a 10 s window: factor 0.5 (applySlowStartFactor).
         since[0] = 0;
         Clocks.advance(clock, Duration.ofSeconds(5));
-        Snapshot s = Snapshot.build(config, table, new boolean[table.size()], Snapshot.newActiveCounts(table.size()),
+        Snapshot s = Snapshot.build(config, table, new boolean[table.size()], ActiveRequests.striped(table.size()),
                 since, RandomSource.seeded(5), clock.nanoTime());
         Snapshot.Source source = s.levels[0].healthy;
         RandomSource random = RandomSource.seeded(6);
