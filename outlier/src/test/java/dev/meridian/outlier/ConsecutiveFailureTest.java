@@ -60,15 +60,22 @@ class ConsecutiveFailureTest {
     }
 
     @Test
-    @DisplayName("legacy consecutiveErrors: a completed run of plain 5xx is counted but asks for no ejection, enforcing_consecutive_5xx being 0 (enforceEjection)")
-    void unenforcedRunsDoNotAskForTheTransitionLock() {
+    @DisplayName("legacy consecutiveErrors: a completed run of plain 5xx is counted but hands nothing to the owner, enforcing_consecutive_5xx being 0 (enforceEjection)")
+    void unenforcedRunsHandNothingOver() {
         OutlierDetector d = detector(legacyConsecutiveErrors5(), 10);
-        record(d, 0, 500, 20);
-        record(d, 1, 501, 20);
-        assertThat(d.ejectionBatches()).as("no ejection can follow, so no lock is tried and nothing is applied")
-                .isZero();
-        record(d, 2, 503, 5);
-        assertThat(d.ejectionBatches()).as("the gateway run is enforced (100)").isEqualTo(1);
+        OutcomeRecorder recorder = d.recorder();
+        int handedOver = 0;
+        for (int i = 0; i < 20; i++) {
+            handedOver += recorder.record(d.monitor(0), 500) ? 1 : 0;
+            handedOver += recorder.record(d.monitor(1), 501) ? 1 : 0;
+        }
+        assertThat(handedOver).as("no ejection can follow, so no host is handed to the owner").isZero();
+        for (int i = 0; i < 5; i++) {
+            handedOver += recorder.record(d.monitor(2), 503) ? 1 : 0;
+        }
+        assertThat(handedOver).as("the gateway run is enforced (100)").isEqualTo(1);
+        assertThat(d.isEjected(2)).as("not yet: the owner decides").isFalse();
+        d.applyPending(d.monitor(2));
         assertThat(d.isEjected(2)).isTrue();
         assertThat(log.events).containsExactly("eject 2 CONSECUTIVE_GATEWAY_FAILURE at 0 until 300000000000");
     }
@@ -78,11 +85,13 @@ class ConsecutiveFailureTest {
     void unenforcedRunResetsLikeEnvoy() {
         // Envoy's defaults: gateway runs detected (5) but not enforced (0); 5xx runs enforced.
         OutlierDetector d = detector(OutlierDetectionConfig.builder().consecutive5xx(7).build(), 10);
-        record(d, 0, 503, 6);
-        assertThat(d.ejectionBatches()).isZero();
+        for (int i = 0; i < 6; i++) {
+            assertThat(d.recorder().record(d.monitor(0), 503)).isFalse();
+        }
+        assertThat(d.monitor(0).runLength(EjectionType.CONSECUTIVE_GATEWAY_FAILURE))
+                .as("the unenforced gateway run reset at 5").isEqualTo(1);
         d.record(0, 503);
         assertThat(d.isEjected(0)).as("the 7th 503 completes the 5xx run").isTrue();
-        assertThat(d.ejectionBatches()).isEqualTo(1);
     }
 
     @Test

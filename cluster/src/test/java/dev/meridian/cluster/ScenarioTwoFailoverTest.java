@@ -1,4 +1,4 @@
-package dev.meridian.outlier;
+package dev.meridian.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,19 +10,23 @@ import dev.meridian.core.Locality;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.lb.LbPolicy;
-import dev.meridian.lb.LoadBalancer;
 import dev.meridian.lb.PriorityPlan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import dev.meridian.outlier.EjectionListener;
+import dev.meridian.outlier.EjectionType;
+import dev.meridian.outlier.IstioOutlierTranslation;
+import dev.meridian.outlier.OutlierDetectionConfig;
+import dev.meridian.outlier.OutlierDetector;
 import dev.meridian.core.ManualClock;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
  * Scenario 2 (cross-region failover with nearby access) end to end, on virtual time, with the real
- * {@link LoadBalancer}: the {@code reviews} DestinationRule's legacy {@code consecutiveErrors: 5},
+ * {@link Cluster}: the {@code reviews} DestinationRule's legacy {@code consecutiveErrors: 5},
  * {@code interval: 2m}, {@code baseEjectionTime: 5m}, translated as Istio did
  * ({@code pilot/pkg/networking/core/v1alpha3/cluster.go}, {@code applyOutlierDetection}); the
  * caller is in r1, v1 and v2 run in r1 at priority 0, v3 in r2 at priority 1. Ejection follows
@@ -63,8 +67,7 @@ class ScenarioTwoFailoverTest {
     private static final class Mesh {
         final ManualClock clock = Clocks.manual();
         final IstioOutlierTranslation istio;
-        final LoadBalancer balancer;
-        final OutlierFailover failover;
+        final Cluster cluster;
         final List<String> events = new ArrayList<>();
         final List<List<Integer>> loadsAtEvents = new ArrayList<>();
         boolean r1Failing;
@@ -77,9 +80,9 @@ class ScenarioTwoFailoverTest {
             // LEAST_REQUEST is Istio's default policy; the panic threshold is Istio's minHealthPercent.
             LbConfig lb = LbConfig.builder().policy(LbPolicy.LEAST_REQUEST)
                     .panicThreshold(istio.healthyPanicThreshold()).build();
-            balancer = LoadBalancer.create(lb, bothRegions(), RandomSource.seeded(21), clock);
             OutlierDetectionConfig config = istio.config().toBuilder().alwaysEjectOneHost(alwaysEjectOneHost).build();
-            failover = OutlierFailover.bind(balancer, config, RandomSource.seeded(22), clock, new EjectionListener() {
+            cluster = Cluster.builder(lb).endpoints(bothRegions()).outlierDetection(config).clock(clock)
+                    .random(RandomSource.seeded(21)).listener(new EjectionListener() {
                 @Override
                 public void onEjected(EndpointTable table, int hostId, EjectionType type, long at, long until) {
                     events.add("eject " + table.endpoint(hostId).labels().get("version") + " " + type + " for "
@@ -92,34 +95,45 @@ class ScenarioTwoFailoverTest {
                     events.add("return " + table.endpoint(hostId).labels().get("version") + " at " + at / SECOND);
                     loadsAtEvents.add(loads());
                 }
-            });
+            }).build();
         }
 
         OutlierDetector detector() {
-            return failover.detector();
+            return cluster.detector();
         }
 
         List<Integer> loads() {
-            return balancer.plan().priorities().stream().map(PriorityPlan::healthyLoad).toList();
+            return cluster.plan().priorities().stream().map(PriorityPlan::healthyLoad).toList();
         }
 
         /** Runs the caller and the sweep scheduler until the given virtual time. */
         void runUntil(long nanos) {
             while (clock.nanoTime() < nanos) {
                 clock.advance(STEP);
-                detector().sweepIfDue();
-                int host = balancer.pick();
-                if (host == LoadBalancer.NO_ENDPOINT) {
+                cluster.drain();
+                Host host = cluster.pick();
+                if (host == null) {
                     errors++;
                     continue;
                 }
-                picks[host]++;
-                int status = r1Failing && host != V3 ? 503 : 200;
+                int version = version(host);
+                picks[version]++;
+                cluster.requestStarted(host);
+                int status = r1Failing && version != V3 ? 503 : 200;
                 if (status != 200) {
                     errors++;
                 }
-                detector().record(host, status);
+                cluster.record(host, status);
+                cluster.requestFinished(host);
             }
+        }
+
+        static int version(Host host) {
+            return switch (host.endpoint().labels().get("version")) {
+                case "v1" -> V1;
+                case "v2" -> V2;
+                default -> V3;
+            };
         }
 
         /** Counts picks and errors over one stretch of time. */
@@ -145,7 +159,7 @@ class ScenarioTwoFailoverTest {
 
         mesh.r1Failing = true;
         int[] failing = mesh.window(62 * SECOND);
-        // Consecutive gateway failures eject as the 5th arrives: no interval, no sweep involved.
+        // Consecutive gateway failures eject at the drain after the 5th: no interval, no sweep involved.
         assertThat(mesh.events).containsExactlyInAnyOrder(
                 "eject v1 CONSECUTIVE_GATEWAY_FAILURE for 300s", "eject v2 CONSECUTIVE_GATEWAY_FAILURE for 300s");
         assertThat(failing[3]).as("exactly 5 failed requests per r1 host").isEqualTo(10);
@@ -215,7 +229,7 @@ class ScenarioTwoFailoverTest {
 
     @Test
     @DisplayName("scenario 2: r1 scaled to zero -> v3 serves at once, no errors needed; an update keeps ejections by address")
-    void updatesThroughTheBinding() {
+    void updatesKeepEjectionsByAddress() {
         Mesh mesh = new Mesh(100, false);
         mesh.runUntil(30 * SECOND);
         mesh.r1Failing = true;
@@ -224,20 +238,22 @@ class ScenarioTwoFailoverTest {
 
         EndpointTable reordered = EndpointTable.builder().add(REVIEWS_V3, 1, 0).add(REVIEWS_V2, 0, 0)
                 .add(REVIEWS_V1, 0, 0).build();
-        mesh.failover.update(reordered);
-        assertThat(mesh.balancer.table()).isSameAs(reordered);
+        mesh.cluster.update(reordered);
+        mesh.cluster.drain();
+        assertThat(mesh.cluster.table()).isSameAs(reordered);
         assertThat(mesh.detector().ejectedHosts().toString()).isEqualTo("{1, 2}");
         assertThat(mesh.loads()).containsExactly(0, 100);
         for (int i = 0; i < 100; i++) {
-            assertThat(mesh.balancer.pick()).isZero();
+            assertThat(mesh.cluster.pick().endpoint()).isSameAs(REVIEWS_V3);
         }
 
         Mesh scaled = new Mesh(100, false);
         scaled.runUntil(30 * SECOND);
         EndpointTable onlyR2 = EndpointTable.builder().add(REVIEWS_V3, 0, 0).build();
-        scaled.failover.update(onlyR2);
+        scaled.cluster.update(onlyR2);
+        scaled.cluster.drain();
         for (int i = 0; i < 100; i++) {
-            assertThat(scaled.balancer.pick()).isZero();
+            assertThat(scaled.cluster.pick().endpoint()).isSameAs(REVIEWS_V3);
         }
         assertThat(scaled.events).isEmpty();
     }
