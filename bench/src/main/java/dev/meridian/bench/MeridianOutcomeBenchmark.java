@@ -1,14 +1,13 @@
 package dev.meridian.bench;
 
+import dev.meridian.cluster.Cluster;
+import dev.meridian.cluster.Host;
 import dev.meridian.core.Clocks;
+import dev.meridian.core.ManualClock;
 import dev.meridian.core.EndpointTable;
-import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.lb.LbPolicy;
-import dev.meridian.lb.LoadBalancer;
-import dev.meridian.outlier.EjectionListener;
 import dev.meridian.outlier.OutlierDetectionConfig;
-import dev.meridian.outlier.OutlierDetector;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,14 +23,14 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The return path: recording each response in the outlier detector, alone and together with the
+ * The return path through a {@link Cluster}: recording each response for outlier detection, alone and with the
  * pick that preceded it, the periodic sweep, and least request's start/finish bookkeeping around a
  * pick. One response in 64 is a 503, never five in a row
  * for one host, so the detector counts and the success-rate buckets fill but nothing is ejected by
  * a run of failures.
  *
  * <p>Not thread-safe itself: a JMH state whose setup runs on one thread; the benchmark threads only
- * call the balancer under test, which is built to be shared.
+ * call the clusters under test, which are built to be shared.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -44,10 +43,11 @@ public class MeridianOutcomeBenchmark {
     @Param({"10", "100", "1000", "10000"})
     public int endpoints;
 
-    private OutlierDetector detector;
-    private LoadBalancer balancer;
-    private LoadBalancer leastRequest;
-    private int size;
+    private Cluster roundRobin;
+    private Cluster leastRequest;
+    private Host[] hosts;
+    private ManualClock clock;
+    private Cluster swept;
 
     /** Each thread's own stream of hosts and statuses. */
     @State(Scope.Thread)
@@ -68,19 +68,20 @@ public class MeridianOutcomeBenchmark {
     public void setUp() {
         MeshTopology mesh = MeshTopology.of(endpoints);
         EndpointTable table = mesh.table(true);
-        size = table.size();
-        detector = OutlierDetector.create(OutlierDetectionConfig.defaults(), table, RandomSource.threadLocal(),
-                Clocks.system(), EjectionListener.none());
-        balancer = LoadBalancer.create(LbConfig.builder().policy(LbPolicy.ROUND_ROBIN).localityWeighted(true).build(),
-                table, RandomSource.threadLocal(), Clocks.system());
-        leastRequest = LoadBalancer.create(LbConfig.builder().policy(LbPolicy.LEAST_REQUEST).localityWeighted(true)
-                .build(), table, RandomSource.threadLocal(), Clocks.system());
+        roundRobin = Cluster.builder(LbConfig.builder().policy(LbPolicy.ROUND_ROBIN).localityWeighted(true).build())
+                .endpoints(table).outlierDetection(OutlierDetectionConfig.defaults()).build();
+        leastRequest = Cluster.builder(LbConfig.builder().policy(LbPolicy.LEAST_REQUEST).localityWeighted(true)
+                .build()).endpoints(table).build();
+        hosts = roundRobin.hosts().toArray(new Host[0]);
+        clock = Clocks.manual();
+        swept = Cluster.builder(LbConfig.builder().build()).endpoints(table)
+                .outlierDetection(OutlierDetectionConfig.defaults()).clock(clock).build();
     }
 
     /** A least-request pick with the request start and finish a caller reports around it. */
     @Benchmark
-    public int leastRequestCycle() {
-        int host = leastRequest.pick();
+    public Host leastRequestCycle() {
+        Host host = leastRequest.pick();
         leastRequest.requestStarted(host);
         leastRequest.requestFinished(host);
         return host;
@@ -88,42 +89,42 @@ public class MeridianOutcomeBenchmark {
 
     /** Records one response. */
     @Benchmark
-    public OutlierDetector record(Responses r) {
-        detector.record(r.nextHost(size), r.status());
-        return detector;
+    public Cluster record(Responses r) {
+        roundRobin.record(hosts[r.nextHost(hosts.length)], r.status());
+        return roundRobin;
     }
 
     /** The same from two threads. */
     @Benchmark
     @Threads(2)
-    public OutlierDetector record2Threads(Responses r) {
-        detector.record(r.nextHost(size), r.status());
-        return detector;
+    public Cluster record2Threads(Responses r) {
+        roundRobin.record(hosts[r.nextHost(hosts.length)], r.status());
+        return roundRobin;
     }
 
     /** A pick, then the response from the picked host. */
     @Benchmark
-    public int pickAndRecord(Responses r) {
-        int host = balancer.pick();
+    public Host pickAndRecord(Responses r) {
+        Host host = roundRobin.pick();
         r.next++;
-        detector.record(host, r.status());
+        roundRobin.record(host, r.status());
         return host;
     }
 
     /** The same from two threads. */
     @Benchmark
     @Threads(2)
-    public int pickAndRecord2Threads(Responses r) {
-        int host = balancer.pick();
+    public Host pickAndRecord2Threads(Responses r) {
+        Host host = roundRobin.pick();
         r.next++;
-        detector.record(host, r.status());
+        roundRobin.record(host, r.status());
         return host;
     }
 
-    /** One interval sweep over every host. */
+    /** One interval sweep over every host, run by the control thread's drain when it is due. */
     @Benchmark
-    public OutlierDetector sweep() {
-        detector.sweep();
-        return detector;
+    public int sweep() {
+        clock.advance(OutlierDetectionConfig.DEFAULT_INTERVAL.toNanos());
+        return swept.drain();
     }
 }
