@@ -143,7 +143,7 @@ public final class DestinationRules {
     }
 
     private static TrafficPolicy readTrafficPolicy(YamlMapping tp) {
-        LoadBalancer lb = tp.has("loadBalancer") ? readLoadBalancer(tp.mapping("loadBalancer")) : null;
+        LoadBalancerSettings lb = tp.has("loadBalancer") ? readLoadBalancer(tp.mapping("loadBalancer")) : null;
         OutlierDetection od = tp.has("outlierDetection") ? readOutlierDetection(tp.mapping("outlierDetection")) : null;
         boolean anyField = lb != null || od != null;
         anyField |= tp.ignore("connectionPool",
@@ -162,7 +162,7 @@ public final class DestinationRules {
         return new TrafficPolicy(lb, od);
     }
 
-    private static LoadBalancer readLoadBalancer(YamlMapping m) {
+    private static LoadBalancerSettings readLoadBalancer(YamlMapping m) {
         SimplePolicy simple = readSimple(m);
         ConsistentHash hash = m.has("consistentHash") ? readConsistentHash(m.mapping("consistentHash")) : null;
         if (simple != null && hash != null) {
@@ -181,7 +181,7 @@ public final class DestinationRules {
             m.warn(m.path("warmupDurationSecs") + ": overridden by warmup.duration ("
                     + IstioDuration.format(warmup) + "), as in Istio");
         }
-        return new LoadBalancer(simple, hash, locality, warmup != null ? warmup : warmupSecs);
+        return new LoadBalancerSettings(simple, hash, locality, warmup != null ? warmup : warmupSecs);
     }
 
     private static SimplePolicy readSimple(YamlMapping m) {

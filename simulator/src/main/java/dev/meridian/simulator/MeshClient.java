@@ -6,12 +6,12 @@ import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.lb.LoadBalancer;
 import dev.meridian.lb.ZoneAwareConfig;
+import dev.meridian.istio.DestinationPolicy;
 import dev.meridian.outlier.EjectionListener;
 import dev.meridian.outlier.LocalOriginResult;
 import dev.meridian.outlier.OutlierDetector;
 import dev.meridian.outlier.OutlierFailover;
 import dev.meridian.topology.Caller;
-import dev.meridian.topology.LocalityPriorities;
 import dev.meridian.topology.PriorityAssignment;
 import java.util.List;
 import dev.meridian.core.NanoClock;
@@ -28,13 +28,13 @@ import dev.meridian.core.NanoClock;
  * classes allow.
  */
 public final class MeshClient {
-    private final MeshPolicy policy;
+    private final DestinationPolicy policy;
     private final Caller caller;
     private final LoadBalancer lb;
     private final OutlierFailover failover;
     private PriorityAssignment assignment;
 
-    MeshClient(MeshPolicy policy, Caller caller, List<Endpoint> endpoints, NanoClock clock, RandomSource random,
+    MeshClient(DestinationPolicy policy, Caller caller, List<Endpoint> endpoints, NanoClock clock, RandomSource random,
                EjectionListener listener, ZoneAwareConfig zoneAware) {
         this.policy = policy;
         this.caller = caller;
@@ -48,8 +48,7 @@ public final class MeshClient {
     }
 
     private PriorityAssignment assign(List<Endpoint> endpoints) {
-        return LocalityPriorities.assign(endpoints, caller, policy.meshLocality(), policy.ruleLocality(),
-                policy.outlier() != null);
+        return policy.assign(endpoints, caller);
     }
 
     /** The caller this client picks for. */

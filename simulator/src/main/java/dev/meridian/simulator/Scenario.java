@@ -2,6 +2,7 @@ package dev.meridian.simulator;
 
 import dev.meridian.core.Endpoint;
 import dev.meridian.core.RandomSource;
+import dev.meridian.istio.DestinationPolicy;
 import dev.meridian.outlier.EjectionListener;
 import dev.meridian.topology.Caller;
 import java.util.List;
@@ -22,7 +23,7 @@ public final class Scenario {
     private final String host;
     private final String subset;
     private final List<Endpoint> endpoints;
-    private final MeshPolicy policy;
+    private final DestinationPolicy policy;
     private final Map<String, Object> simulation;
     private final List<String> warnings;
     private final List<OutcomeEvent> history;
@@ -30,7 +31,7 @@ public final class Scenario {
     private final LocalCluster localCluster;
 
     Scenario(String source, String name, String description, Caller caller, String host, String subset,
-             List<Endpoint> endpoints, MeshPolicy policy, Map<String, Object> simulation, List<String> warnings,
+             List<Endpoint> endpoints, DestinationPolicy policy, Map<String, Object> simulation, List<String> warnings,
              List<OutcomeEvent> history, long planAtNanos, LocalCluster localCluster) {
         this.source = source;
         this.name = name;
@@ -96,7 +97,7 @@ public final class Scenario {
     }
 
     /** The translated policy. */
-    public MeshPolicy policy() {
+    public DestinationPolicy policy() {
         return policy;
     }
 

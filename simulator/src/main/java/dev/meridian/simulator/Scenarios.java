@@ -1,12 +1,12 @@
 package dev.meridian.simulator;
 
 import dev.meridian.core.Endpoint;
+import dev.meridian.istio.DestinationPolicy;
 import dev.meridian.istio.DestinationRule;
 import dev.meridian.istio.DestinationRules;
 import dev.meridian.istio.MeshConfigs;
 import dev.meridian.istio.Parsed;
 import dev.meridian.istio.Subset;
-import dev.meridian.istio.TrafficPolicy;
 import dev.meridian.topology.Caller;
 import dev.meridian.topology.LocalityLbSetting;
 import java.util.ArrayList;
@@ -75,8 +75,7 @@ public final class Scenarios {
             if (raw.subset() != null) {
                 endpoints = subsetEndpoints(source, rule, raw.subset(), endpoints);
             }
-            TrafficPolicy trafficPolicy = rule == null ? null : rule.policyFor(raw.subset());
-            MeshPolicy policy = IstioPolicy.translate(mesh, trafficPolicy);
+            DestinationPolicy policy = DestinationPolicy.from(rule, raw.subset(), mesh);
             warnings.addAll(policy.notes());
             Caller caller = new Caller(raw.callerLocality(), raw.callerLabels());
             @SuppressWarnings("unchecked")

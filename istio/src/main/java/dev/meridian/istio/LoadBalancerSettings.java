@@ -18,10 +18,10 @@ import java.time.Duration;
  * @param warmupDuration the slow-start window: {@code warmup.duration}, or else the older
  *        {@code warmupDurationSecs}; null when neither was written
  */
-public record LoadBalancer(SimplePolicy simple, ConsistentHash consistentHash,
+public record LoadBalancerSettings(SimplePolicy simple, ConsistentHash consistentHash,
                            LocalityLbSetting localityLbSetting, Duration warmupDuration) {
 
-    public LoadBalancer {
+    public LoadBalancerSettings {
         if (simple != null && consistentHash != null) {
             throw new IllegalArgumentException("loadBalancer: set either 'simple' or 'consistentHash', not both; got simple "
                     + simple + " and a consistentHash");
