@@ -1,5 +1,6 @@
 package dev.meridian.cli;
 
+import dev.meridian.istio.YamlNode;
 import dev.meridian.simulator.CsvReport;
 import dev.meridian.simulator.HtmlReport;
 import dev.meridian.simulator.JsonReport;
@@ -10,7 +11,6 @@ import dev.meridian.simulator.Simulation;
 import dev.meridian.simulator.SimulationResult;
 import dev.meridian.simulator.SimulationSpec;
 import dev.meridian.simulator.TextReport;
-import dev.meridian.simulator.YamlNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;

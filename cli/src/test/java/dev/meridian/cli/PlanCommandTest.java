@@ -159,12 +159,12 @@ class PlanCommandTest {
         Files.writeString(tag, "!aa%a\n");
         Run badTag = run("plan", tag.toString());
         assertThat(badTag.status()).isEqualTo(2);
-        assertThat(badTag.err()).contains("tag.yaml").contains("not valid YAML");
+        assertThat(badTag.err()).contains("tag.yaml").contains("invalid YAML");
         Files.writeString(f, "name: [unclosed\n");
         Run broken = run("plan", f.toString());
         assertThat(broken.status()).isEqualTo(2);
         assertThat(broken.err().strip().lines()).hasSize(1);
-        assertThat(broken.err()).contains("broken.yaml").contains("not valid YAML");
+        assertThat(broken.err()).contains("broken.yaml").contains("invalid YAML");
     }
 
     @Test

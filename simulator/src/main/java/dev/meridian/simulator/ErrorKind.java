@@ -1,5 +1,6 @@
 package dev.meridian.simulator;
 
+import dev.meridian.istio.YamlNode;
 
 /**
  * How a simulated request fails: an HTTP status the endpoint answers with (500 to 599), or an error

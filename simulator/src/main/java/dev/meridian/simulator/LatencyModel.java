@@ -1,5 +1,6 @@
 package dev.meridian.simulator;
 
+import dev.meridian.istio.YamlNode;
 import java.util.Locale;
 
 /**

@@ -3,6 +3,7 @@ package dev.meridian.simulator;
 import dev.meridian.core.Endpoint;
 import dev.meridian.core.HealthStatus;
 import dev.meridian.core.Locality;
+import dev.meridian.istio.YamlNode;
 import dev.meridian.outlier.LocalOriginResult;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,13 +14,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /**
- * Reads a scenario: a YAML file path or the name of a built-in scenario. YAML is read with
- * snakeyaml-engine's safe defaults (YAML 1.2 core schema; tags never construct objects).
+ * Reads a scenario: a YAML file path or the name of a built-in scenario, through Meridian's one YAML
+ * reader ({@link YamlNode#parse}): YAML 1.2 core schema, tags never construct objects, and the length,
+ * aliases and nesting of a document bounded.
  */
 final class ScenarioLoader {
     static final List<String> BUILT_IN = List.of("cross-region", "cross-region-no-outlier", "bookinfo-multicluster",
@@ -61,19 +60,18 @@ final class ScenarioLoader {
     }
 
     static RawScenario parse(String source, String text) {
-        Object doc;
+        YamlNode root;
         try {
-            LoadSettings settings = LoadSettings.builder().setLabel(source).setMaxAliasesForCollections(50)
-                    .setAllowDuplicateKeys(false).setCodePointLimit(MAX_BYTES).build();
-            doc = new Load(settings).loadFromString(text);
-        } catch (YamlEngineException | IllegalArgumentException e) {
-            // snakeyaml-engine reports a few malformed inputs (a bad %-escape in a tag) as a bare
-            // IllegalArgumentException rather than a YamlEngineException.
-            String msg = e.getMessage() == null ? e.toString() : e.getMessage().replaceAll("\\s+", " ").strip();
-            throw new InputException(source, "not valid YAML: " + msg);
+            root = YamlNode.parse(source, text);
+        } catch (IllegalArgumentException e) {
+            // One line naming the file: snakeyaml-engine's messages quote the offending lines.
+            String msg = String.valueOf(e.getMessage());
+            if (msg.startsWith(source + ": ")) {
+                msg = msg.substring(source.length() + 2);
+            }
+            throw new InputException(source, msg.replaceAll("\\s+", " ").strip());
         }
-        YamlNode root = new YamlNode(source, "", doc);
-        if (!(doc instanceof Map)) {
+        if (!root.isMap()) {
             throw root.error("a scenario must be a YAML mapping");
         }
         root.allowOnly("name", "description", "caller", "mesh", "destinationRule", "subset", "endpoints",

@@ -2,6 +2,7 @@ package dev.meridian.simulator;
 
 import dev.meridian.core.Endpoint;
 import dev.meridian.core.Locality;
+import dev.meridian.istio.YamlNode;
 import dev.meridian.topology.Caller;
 import java.util.ArrayList;
 import java.util.Comparator;
