@@ -1,9 +1,9 @@
 package dev.meridian.simulator;
 
 /**
- * Bad input to the command line: names the file, the field and the value in one line, which the
- * command prints on stderr before exiting with status 2. An {@link IllegalArgumentException}, as
- * every configuration error in Meridian is.
+ * A bad scenario: names the file, the field and the value in one line, which the command line
+ * prints on stderr before exiting with status 2. An {@link IllegalArgumentException}, as every
+ * configuration error in Meridian is.
  */
 public final class InputException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
