@@ -23,7 +23,8 @@ import java.util.Map;
 final class ScenarioLoader {
     static final List<String> BUILT_IN = List.of("cross-region", "cross-region-no-outlier", "bookinfo-multicluster",
             "zone-outage", "virtual-nodes");
-    private static final int MAX_BYTES = 4 * 1024 * 1024;
+    /** A UTF-8 file longer than this cannot be within the reader's {@link YamlNode#MAX_CHARS}: refused unread. */
+    private static final int MAX_BYTES = 4 * YamlNode.MAX_CHARS;
 
     private ScenarioLoader() {
     }
