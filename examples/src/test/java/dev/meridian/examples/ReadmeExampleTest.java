@@ -80,4 +80,20 @@ class ReadmeExampleTest {
                 System.getProperty("java.class.path"), file.toString());
         assertThat(status).as(errors.toString() + "\n" + source).isZero();
     }
+
+    /** The runnable quick start ends, as the README promises, on the other region once r1 keeps failing. */
+    @Test
+    void quickStartProgramFailsOverToTheOtherRegion() {
+        java.util.concurrent.ScheduledExecutorService scheduler =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            Endpoint last = QuickStart.run(scheduler, new java.io.PrintStream(out, true,
+                    java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(last.address()).isEqualTo("10.2.0.13:9080");
+        } finally {
+            scheduler.shutdownNow();
+        }
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).startsWith("request 0: 10.1.0.1");
+    }
 }

@@ -39,7 +39,7 @@ public final class DestinationRules {
      */
     public static Parsed<DestinationRule> parse(String sourceName, String yaml) {
         String source = sourceName(sourceName);
-        return read(source, YamlInput.loadOne(source, yaml));
+        return read(source, YamlNode.loadDocument(source, yaml));
     }
 
     /**
@@ -63,13 +63,13 @@ public final class DestinationRules {
     private static Parsed<DestinationRule> read(String source, Object document) {
         List<String> warnings = new ArrayList<>();
         try {
-            return new Parsed<>(readRule(YamlMapping.root(document, warnings)), warnings);
+            return new Parsed<>(readRule(YamlNode.root(document, warnings)), warnings);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
     }
 
-    private static DestinationRule readRule(YamlMapping root) {
+    private static DestinationRule readRule(YamlNode root) {
         String apiVersion = root.requiredString("apiVersion");
         if (!DestinationRule.API_VERSIONS.contains(apiVersion)) {
             throw new IllegalArgumentException("apiVersion: expected one of " + DestinationRule.API_VERSIONS
@@ -79,18 +79,18 @@ public final class DestinationRules {
         if (!KIND.equals(kind)) {
             throw new IllegalArgumentException("kind: expected " + KIND + ", got " + Values.describe(kind));
         }
-        YamlMapping metadata = root.mapping("metadata");
+        YamlNode metadata = root.mapping("metadata");
         if (metadata == null) {
             throw new IllegalArgumentException("metadata: required, got nothing");
         }
         String name = metadata.requiredString("name");
-        String namespace = metadata.string("namespace");
+        String namespace = metadata.stringField("namespace");
         // Kubernetes object metadata: valid here, and nothing in it changes endpoint choice.
         metadata.skip("labels", "annotations", "uid", "resourceVersion", "generation", "creationTimestamp",
                 "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "ownerReferences",
                 "finalizers", "generateName", "selfLink");
         metadata.finish();
-        YamlMapping spec = root.mapping("spec");
+        YamlNode spec = root.mapping("spec");
         if (spec == null) {
             throw new IllegalArgumentException("spec: required, got nothing");
         }
@@ -104,7 +104,7 @@ public final class DestinationRules {
         List<?> subsetItems = spec.list("subsets");
         if (subsetItems != null) {
             for (int i = 0; i < subsetItems.size(); i++) {
-                subsets.add(readSubset(YamlMapping.of(spec.path("subsets") + "[" + i + "]", subsetItems.get(i),
+                subsets.add(readSubset(YamlNode.of(spec.path("subsets") + "[" + i + "]", subsetItems.get(i),
                         spec.warnings())));
             }
         }
@@ -117,7 +117,7 @@ public final class DestinationRules {
         return new DestinationRule(apiVersion, name, namespace, host, policy, subsets);
     }
 
-    private static void warnFailoverWithoutOutlierDetection(YamlMapping spec, TrafficPolicy policy,
+    private static void warnFailoverWithoutOutlierDetection(YamlNode spec, TrafficPolicy policy,
                                                             List<Subset> subsets) {
         // Istio's validateLoadBalancer warns "outlier detection policy must be provided for failover",
         // and its cluster builder then leaves failover out. Judged on the merged policy a cluster gets.
@@ -142,8 +142,8 @@ public final class DestinationRules {
                 && LocalitySettingReader.wantsFailover(policy.loadBalancer().localityLbSetting());
     }
 
-    private static TrafficPolicy readTrafficPolicy(YamlMapping tp) {
-        LoadBalancer lb = tp.has("loadBalancer") ? readLoadBalancer(tp.mapping("loadBalancer")) : null;
+    private static TrafficPolicy readTrafficPolicy(YamlNode tp) {
+        LoadBalancerSettings lb = tp.has("loadBalancer") ? readLoadBalancer(tp.mapping("loadBalancer")) : null;
         OutlierDetection od = tp.has("outlierDetection") ? readOutlierDetection(tp.mapping("outlierDetection")) : null;
         boolean anyField = lb != null || od != null;
         anyField |= tp.ignore("connectionPool",
@@ -162,7 +162,7 @@ public final class DestinationRules {
         return new TrafficPolicy(lb, od);
     }
 
-    private static LoadBalancer readLoadBalancer(YamlMapping m) {
+    private static LoadBalancerSettings readLoadBalancer(YamlNode m) {
         SimplePolicy simple = readSimple(m);
         ConsistentHash hash = m.has("consistentHash") ? readConsistentHash(m.mapping("consistentHash")) : null;
         if (simple != null && hash != null) {
@@ -181,11 +181,11 @@ public final class DestinationRules {
             m.warn(m.path("warmupDurationSecs") + ": overridden by warmup.duration ("
                     + IstioDuration.format(warmup) + "), as in Istio");
         }
-        return new LoadBalancer(simple, hash, locality, warmup != null ? warmup : warmupSecs);
+        return new LoadBalancerSettings(simple, hash, locality, warmup != null ? warmup : warmupSecs);
     }
 
-    private static SimplePolicy readSimple(YamlMapping m) {
-        String text = m.string("simple");
+    private static SimplePolicy readSimple(YamlNode m) {
+        String text = m.stringField("simple");
         if (text == null) {
             return null;
         }
@@ -209,7 +209,7 @@ public final class DestinationRules {
         }
     }
 
-    private static Duration readWarmup(YamlMapping w) {
+    private static Duration readWarmup(YamlNode w) {
         Duration duration = IstioChecks.protoDuration(w.path("duration"), w.duration("duration"));
         if (duration == null) {
             throw new IllegalArgumentException(w.path("duration") + ": required, got nothing");
@@ -229,10 +229,10 @@ public final class DestinationRules {
         return duration;
     }
 
-    private static ConsistentHash readConsistentHash(YamlMapping c) {
+    private static ConsistentHash readConsistentHash(YamlNode c) {
         List<String> keysWritten = new ArrayList<>();
         ConsistentHash.HashKey key = null;
-        String header = c.string("httpHeaderName");
+        String header = c.stringField("httpHeaderName");
         if (header != null) {
             keysWritten.add("httpHeaderName");
             key = new ConsistentHash.HttpHeader(header);
@@ -246,7 +246,7 @@ public final class DestinationRules {
             keysWritten.add("useSourceIp");
             key = sourceIp ? new ConsistentHash.SourceIp() : null;
         }
-        String query = c.string("httpQueryParameterName");
+        String query = c.stringField("httpQueryParameterName");
         if (query != null) {
             keysWritten.add("httpQueryParameterName");
             key = new ConsistentHash.HttpQueryParameter(query);
@@ -257,8 +257,8 @@ public final class DestinationRules {
         }
 
         ConsistentHash.HashAlgorithm algorithm = null;
-        YamlMapping ring = c.mapping("ringHash");
-        YamlMapping maglev = c.mapping("maglev");
+        YamlNode ring = c.mapping("ringHash");
+        YamlNode maglev = c.mapping("maglev");
         if (ring != null && maglev != null) {
             throw new IllegalArgumentException(c.path() + ": set only one of ringHash and maglev, got both");
         }
@@ -290,9 +290,9 @@ public final class DestinationRules {
         return new ConsistentHash(key, algorithm);
     }
 
-    private static ConsistentHash.HttpCookie readCookie(YamlMapping cookie) {
-        String name = cookie.string("name");
-        String path = cookie.string("path");
+    private static ConsistentHash.HttpCookie readCookie(YamlNode cookie) {
+        String name = cookie.stringField("name");
+        String path = cookie.stringField("path");
         // The CRD opts ttl out of the 1ms minimum: zero means a session cookie.
         Duration ttl = cookie.duration("ttl");
         cookie.finish();
@@ -303,7 +303,7 @@ public final class DestinationRules {
         return new ConsistentHash.HttpCookie(name, path, ttl);
     }
 
-    private static OutlierDetection readOutlierDetection(YamlMapping o) {
+    private static OutlierDetection readOutlierDetection(YamlNode o) {
         Integer consecutiveErrors = o.intValue("consecutiveErrors");
         Integer consecutive5xx = o.intValue("consecutive5xxErrors");
         Integer consecutiveGateway = o.intValue("consecutiveGatewayErrors");
@@ -334,10 +334,10 @@ public final class DestinationRules {
                 + " to say so explicitly";
     }
 
-    private static Subset readSubset(YamlMapping s) {
+    private static Subset readSubset(YamlNode s) {
         String name = IstioChecks.subsetName(s.path("name"), s.requiredString("name"));
         Map<String, String> labels = new LinkedHashMap<>();
-        YamlMapping labelBlock = s.mapping("labels");
+        YamlNode labelBlock = s.mapping("labels");
         if (labelBlock != null) {
             for (Map.Entry<?, ?> e : labelBlock.entries().entrySet()) {
                 if (!(e.getKey() instanceof String key)) {

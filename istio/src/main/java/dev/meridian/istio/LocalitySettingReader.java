@@ -26,7 +26,7 @@ final class LocalitySettingReader {
     private LocalitySettingReader() {
     }
 
-    static LocalityLbSetting read(YamlMapping block) {
+    static LocalityLbSetting read(YamlNode block) {
         Boolean enabled = block.bool("enabled");
         List<LocalityLbSetting.Distribute> distribute = readDistribute(block);
         List<LocalityLbSetting.Failover> failover = readFailover(block);
@@ -58,7 +58,7 @@ final class LocalitySettingReader {
         return setting != null && (!setting.failover().isEmpty() || !setting.failoverPriority().isEmpty());
     }
 
-    private static List<LocalityLbSetting.Distribute> readDistribute(YamlMapping block) {
+    private static List<LocalityLbSetting.Distribute> readDistribute(YamlNode block) {
         List<?> items = block.list("distribute");
         List<LocalityLbSetting.Distribute> out = new ArrayList<>();
         if (items == null) {
@@ -68,9 +68,9 @@ final class LocalitySettingReader {
         List<String> fromPaths = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             String itemPath = block.path("distribute") + "[" + i + "]";
-            YamlMapping rule = YamlMapping.of(itemPath, items.get(i), block.warnings());
-            String from = rule.string("from");
-            YamlMapping toBlock = rule.mapping("to");
+            YamlNode rule = YamlNode.of(itemPath, items.get(i), block.warnings());
+            String from = rule.stringField("from");
+            YamlNode toBlock = rule.mapping("to");
             rule.finish();
             if (from == null) {
                 throw new IllegalArgumentException(rule.path("from") + ": required, got nothing");
@@ -87,7 +87,7 @@ final class LocalitySettingReader {
                             + Values.describe(e.getKey()));
                 }
                 String weightPath = toBlock.path() + "['" + Values.clip(locality) + "']";
-                Long weight = YamlMapping.integer(weightPath, e.getValue(), Long.MIN_VALUE, Long.MAX_VALUE);
+                Long weight = YamlNode.integer(weightPath, e.getValue(), Long.MIN_VALUE, Long.MAX_VALUE);
                 if (weight == null || weight < 1 || weight > 100) {
                     throw new IllegalArgumentException(weightPath + ": locality weight must be in range [1, 100], got "
                             + weight);
@@ -115,7 +115,7 @@ final class LocalitySettingReader {
         return out;
     }
 
-    private static List<LocalityLbSetting.Failover> readFailover(YamlMapping block) {
+    private static List<LocalityLbSetting.Failover> readFailover(YamlNode block) {
         List<?> items = block.list("failover");
         List<LocalityLbSetting.Failover> out = new ArrayList<>();
         if (items == null) {
@@ -123,9 +123,9 @@ final class LocalitySettingReader {
         }
         for (int i = 0; i < items.size(); i++) {
             String itemPath = block.path("failover") + "[" + i + "]";
-            YamlMapping rule = YamlMapping.of(itemPath, items.get(i), block.warnings());
-            String from = rule.string("from");
-            String to = rule.string("to");
+            YamlNode rule = YamlNode.of(itemPath, items.get(i), block.warnings());
+            String from = rule.stringField("from");
+            String to = rule.stringField("to");
             rule.finish();
             checkRegion(rule.path("from"), from);
             checkRegion(rule.path("to"), to);
@@ -151,7 +151,7 @@ final class LocalitySettingReader {
         }
     }
 
-    private static List<String> readFailoverPriority(YamlMapping block) {
+    private static List<String> readFailoverPriority(YamlNode block) {
         List<?> items = block.list("failoverPriority");
         List<String> out = new ArrayList<>();
         if (items == null) {

@@ -48,7 +48,7 @@ public final class MeshConfigs {
      */
     public static Parsed<LocalityLbSetting> parseLocalityLbSetting(String sourceName, String yaml) {
         String source = DestinationRules.sourceName(sourceName);
-        return read(source, YamlInput.loadOne(source, yaml));
+        return read(source, YamlNode.loadDocument(source, yaml));
     }
 
     /**
@@ -66,7 +66,7 @@ public final class MeshConfigs {
     private static Parsed<LocalityLbSetting> read(String source, Object document) {
         List<String> warnings = new ArrayList<>();
         try {
-            YamlMapping block = findBlock(source, YamlMapping.root(document, warnings));
+            YamlNode block = findBlock(source, YamlNode.root(document, warnings));
             if (block == null) {
                 return new Parsed<>(MESH_DEFAULT, warnings);
             }
@@ -81,26 +81,26 @@ public final class MeshConfigs {
         }
     }
 
-    private static YamlMapping findBlock(String source, YamlMapping root) {
+    private static YamlNode findBlock(String source, YamlNode root) {
         Object kind = root.raw("kind");
         if ("ConfigMap".equals(kind)) {
-            YamlMapping data = root.mapping("data");
-            String mesh = data == null ? null : data.string("mesh");
+            YamlNode data = root.mapping("data");
+            String mesh = data == null ? null : data.stringField("mesh");
             if (mesh == null) {
                 throw new IllegalArgumentException("data.mesh: required in the istio ConfigMap, got nothing");
             }
             // The ConfigMap's own size already bounds this nested document.
-            Object meshDocument = YamlInput.loadOne(source + " data.mesh", mesh);
-            return YamlMapping.of("data.mesh", meshDocument, root.warnings()).mapping(BLOCK);
+            Object meshDocument = YamlNode.loadDocument(source + " data.mesh", mesh);
+            return YamlNode.of("data.mesh", meshDocument, root.warnings()).mapping(BLOCK);
         }
         if ("IstioOperator".equals(kind)) {
-            YamlMapping spec = root.mapping("spec");
-            YamlMapping meshConfig = spec == null ? null : spec.mapping("meshConfig");
+            YamlNode spec = root.mapping("spec");
+            YamlNode meshConfig = spec == null ? null : spec.mapping("meshConfig");
             return meshConfig == null ? null : meshConfig.mapping(BLOCK);
         }
-        YamlMapping topLevel = root.mapping(BLOCK);
-        YamlMapping meshConfig = root.mapping("meshConfig");
-        YamlMapping nested = meshConfig == null ? null : meshConfig.mapping(BLOCK);
+        YamlNode topLevel = root.mapping(BLOCK);
+        YamlNode meshConfig = root.mapping("meshConfig");
+        YamlNode nested = meshConfig == null ? null : meshConfig.mapping(BLOCK);
         if (topLevel != null && nested != null) {
             throw new IllegalArgumentException(BLOCK + ": written both at the top level and under meshConfig; "
                     + "keep one");
@@ -110,7 +110,7 @@ public final class MeshConfigs {
         }
         if (kind == null && meshConfig == null && isBlockItself(root.entries())) {
             // The block's own fields at the top: a file (or an embedding) that holds just the setting.
-            return YamlMapping.of(BLOCK, root.entries(), root.warnings());
+            return YamlNode.of(BLOCK, root.entries(), root.warnings());
         }
         return null;
     }

@@ -11,7 +11,7 @@ package dev.meridian.istio;
  * @param loadBalancer the {@code loadBalancer} block; null when not written
  * @param outlierDetection the {@code outlierDetection} block; null when not written
  */
-public record TrafficPolicy(LoadBalancer loadBalancer, OutlierDetection outlierDetection) {
+public record TrafficPolicy(LoadBalancerSettings loadBalancer, OutlierDetection outlierDetection) {
 
     /** True when an {@code outlierDetection} block is present, even an empty one. */
     public boolean hasOutlierDetection() {

@@ -221,7 +221,7 @@ class DestinationRulesTest {
             assertThat(dr.namespace()).isEqualTo("bookinfo");
             assertThat(dr.host()).isEqualTo("*.reviews.svc.cluster.local");
 
-            LoadBalancer lb = dr.trafficPolicy().loadBalancer();
+            LoadBalancerSettings lb = dr.trafficPolicy().loadBalancer();
             assertThat(lb.simple()).isEqualTo(SimplePolicy.ROUND_ROBIN);
             assertThat(lb.consistentHash()).isNull();
             assertThat(lb.warmupDuration()).isEqualTo(Duration.ofSeconds(90));
@@ -239,7 +239,7 @@ class DestinationRulesTest {
                     Map.entry("app.kubernetes.io/name", "reviews"));
             assertThat(v1.trafficPolicy()).isNull();
 
-            LoadBalancer v2 = dr.subsets().get(1).trafficPolicy().loadBalancer();
+            LoadBalancerSettings v2 = dr.subsets().get(1).trafficPolicy().loadBalancer();
             assertThat(v2.simple()).isNull();
             assertThat(v2.consistentHash()).isEqualTo(new ConsistentHash(
                     new ConsistentHash.HttpCookie("user", "/", Duration.ZERO), new ConsistentHash.Maglev(65537)));
@@ -378,14 +378,14 @@ class DestinationRulesTest {
         @Test
         @DisplayName("localityLbSetting without enabled is enabled; loadBalancer: {} sets nothing")
         void localityAndLoadBalancerLeftOut() {
-            LoadBalancer lb = parse(policy("loadBalancer:\n  localityLbSetting: {}\n")).value().trafficPolicy()
+            LoadBalancerSettings lb = parse(policy("loadBalancer:\n  localityLbSetting: {}\n")).value().trafficPolicy()
                     .loadBalancer();
             assertThat(lb.localityLbSetting().enabled()).isNull();
             assertThat(lb.localityLbSetting().isEnabled()).isTrue();
             assertThat(lb.simple()).isNull();
             assertThat(lb.warmupDuration()).isNull();
             assertThat(parse(policy("loadBalancer: {}\n")).value().trafficPolicy().loadBalancer())
-                    .isEqualTo(new LoadBalancer(null, null, null, null));
+                    .isEqualTo(new LoadBalancerSettings(null, null, null, null));
         }
     }
 

@@ -86,7 +86,7 @@ class YamlSafetyTest {
 
     @Test
     void oversizedDocumentIsRefused() {
-        String big = RULE + "#" + "x".repeat(YamlInput.MAX_CHARS) + "\n";
+        String big = RULE + "#" + "x".repeat(YamlNode.MAX_CHARS) + "\n";
         assertThatThrownBy(() -> DestinationRules.parse("big.yaml", big))
                 .hasMessage("big.yaml: document is " + big.length() + " characters, more than the 1048576 accepted");
     }

@@ -1,0 +1,169 @@
+package dev.meridian.cli;
+
+import dev.meridian.core.Clocks;
+import dev.meridian.simulator.MeshClient;
+import dev.meridian.simulator.OutcomeEvent;
+import dev.meridian.simulator.Scenario;
+import dev.meridian.simulator.Scenarios;
+import dev.meridian.core.Endpoint;
+import dev.meridian.core.EndpointTable;
+import dev.meridian.core.Locality;
+import dev.meridian.core.RandomSource;
+import dev.meridian.lb.HostPlan;
+import dev.meridian.lb.LoadPlan;
+import dev.meridian.lb.LocalityPlan;
+import dev.meridian.lb.PriorityPlan;
+import dev.meridian.outlier.OutlierDetector;
+import dev.meridian.topology.ExcludedEndpoint;
+import dev.meridian.topology.PriorityAssignment;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import dev.meridian.core.ManualClock;
+
+/**
+ * {@code meridian plan SCENARIO}: explains, as JSON, which priority and locality each endpoint
+ * lands in for the scenario's caller, how load splits between them, and why. The format is
+ * documented in {@code docs/plan-format.md} and kept stable.
+ */
+final class PlanCommand {
+    private PlanCommand() {
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        String scenarioArg = null;
+        for (String a : args) {
+            if (a.equals("-h") || a.equals("--help")) {
+                out.println("usage: meridian plan SCENARIO");
+                out.println("  SCENARIO is a scenario file or a built-in name: " + String.join(", ", Scenarios.builtIn()));
+                out.println("  Prints the decision for the scenario's caller as JSON (docs/plan-format.md).");
+                return 0;
+            }
+            if (a.startsWith("-")) {
+                err.println("meridian plan: unknown option '" + a + "' (try --help)");
+                return 2;
+            }
+            if (scenarioArg != null) {
+                err.println("meridian plan: one scenario at a time, got '" + scenarioArg + "' and '" + a + "'");
+                return 2;
+            }
+            scenarioArg = a;
+        }
+        if (scenarioArg == null) {
+            err.println("meridian plan: which scenario? (a file or one of " + String.join(", ", Scenarios.builtIn()) + ")");
+            return 2;
+        }
+        Scenario scenario = Scenarios.load(scenarioArg);
+        ManualClock clock = Clocks.manual();
+        MeshClient client = scenario.newClient(scenario.caller(), scenario.endpoints(), clock, RandomSource.seeded(1));
+        replay(scenario, client, clock);
+        out.println(render(scenario, client, clock.nanoTime()));
+        return 0;
+    }
+
+    /**
+     * Replays the scenario's {@code history:} through the client's outlier detector on virtual
+     * time, running each sweep when its interval comes, up to {@code planAt}.
+     */
+    static void replay(Scenario scenario, MeshClient client, ManualClock clock) {
+        for (OutcomeEvent e : scenario.history()) {
+            advance(client, clock, e.atNanos());
+            int host = client.table().indexOf(e.address());
+            for (int i = 0; i < e.count(); i++) {
+                if (e.localOrigin() != null) {
+                    client.recordLocalOrigin(host, e.localOrigin());
+                } else {
+                    client.record(host, e.httpStatus());
+                }
+            }
+        }
+        advance(client, clock, scenario.planAtNanos());
+    }
+
+    private static void advance(MeshClient client, ManualClock clock, long toNanos) {
+        while (client.nextSweepAtNanos() <= toNanos) {
+            clock.update(client.nextSweepAtNanos());
+            client.runDueSweeps();
+        }
+        clock.update(Math.max(clock.nanoTime(), toNanos));
+    }
+
+    static String render(Scenario scenario, MeshClient client, long nowNanos) {
+        PriorityAssignment a = client.assignment();
+        EndpointTable table = client.table();
+        LoadPlan plan = client.loadBalancer().plan();
+        Json j = new Json().beginObject();
+        j.field("scenario", scenario.name());
+        j.field("destination", scenario.host());
+        j.field("subset", scenario.subset());
+        j.field("atSeconds", nowNanos / 1e9, 3);
+        j.key("caller").beginObject();
+        locality(j, client.caller().locality());
+        j.stringMap("labels", client.caller().labels());
+        j.endObject();
+        j.field("lbPolicy", plan.policy().name());
+        j.field("overprovisioningFactor", plan.overprovisioningFactor());
+        j.field("panicThreshold", plan.panicThreshold(), 2);
+        j.key("localityLb").beginObject()
+                .field("applied", a.applied())
+                .field("mode", a.mode())
+                .field("localityWeighted", a.localityWeighted())
+                .field("reason", a.reason())
+                .endObject();
+        j.key("priorities").beginArray();
+        for (PriorityPlan p : plan.priorities()) {
+            j.beginObject();
+            j.field("priority", p.priority());
+            j.key("hosts").beginObject().field("total", p.hosts()).field("healthy", p.healthy())
+                    .field("degraded", p.degraded()).endObject();
+            j.field("healthyLoad", p.healthyLoad());
+            j.field("degradedLoad", p.degradedLoad());
+            j.field("panic", p.panic());
+            j.key("localities").beginArray();
+            for (LocalityPlan l : p.localities()) {
+                j.beginObject();
+                locality(j, l.locality());
+                j.field("weight", l.weight());
+                j.field("effectiveWeight", l.effectiveWeight(), 4);
+                j.field("share", l.share(), 4);
+                j.key("endpoints").beginArray();
+                for (HostPlan h : l.hosts()) {
+                    Endpoint e = table.endpoint(h.hostId());
+                    j.beginObject();
+                    j.field("address", e.address());
+                    j.field("health", e.health().name());
+                    j.field("weight", e.weight());
+                    j.stringMap("labels", e.labels());
+                    j.field("share", h.share(), 4);
+                    j.field("ejected", h.ejected());
+                    long until = client.ejectedUntilNanos(h.hostId());
+                    j.field("ejectedForSeconds", h.ejected() && until != OutlierDetector.NOT_EJECTED
+                            ? Math.max(0, until - nowNanos) / 1e9 : null, 3);
+                    j.endObject();
+                }
+                j.endArray();
+                j.endObject();
+            }
+            j.endArray();
+            j.endObject();
+        }
+        j.endArray();
+        j.key("excluded").beginArray();
+        for (ExcludedEndpoint x : a.excluded()) {
+            j.beginObject().field("address", x.endpoint().address()).field("reason", x.reason()).endObject();
+        }
+        j.endArray();
+        List<String> warnings = new ArrayList<>(scenario.warnings());
+        warnings.addAll(a.warnings());
+        j.key("warnings").beginArray();
+        for (String w : warnings) {
+            j.value(w);
+        }
+        j.endArray();
+        return j.endObject().toString();
+    }
+
+    private static void locality(Json j, Locality l) {
+        j.field("region", l.region()).field("zone", l.zone()).field("subzone", l.subzone());
+    }
+}

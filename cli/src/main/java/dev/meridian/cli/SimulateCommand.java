@@ -1,0 +1,285 @@
+package dev.meridian.cli;
+
+import dev.meridian.istio.YamlNode;
+import dev.meridian.simulator.CsvReport;
+import dev.meridian.simulator.HtmlReport;
+import dev.meridian.simulator.JsonReport;
+import dev.meridian.simulator.Reports;
+import dev.meridian.simulator.Scenario;
+import dev.meridian.simulator.Scenarios;
+import dev.meridian.simulator.Simulation;
+import dev.meridian.simulator.SimulationResult;
+import dev.meridian.simulator.SimulationSpec;
+import dev.meridian.simulator.TextReport;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.LongConsumer;
+
+/**
+ * {@code meridian simulate}: runs a scenario's traffic and faults through the real Meridian client on
+ * virtual time and reports where the requests went, when endpoints were ejected, and when traffic
+ * failed over and came back. Without arguments it runs the built-in {@code cross-region} scenario.
+ *
+ * <p>Exit status: 0 on success, 2 on bad arguments or a bad scenario (one line on stderr naming the
+ * file, the field and the value), 1 when an output file cannot be written.
+ *
+ * <p>Stateless and thread-safe; each call works on its own arguments and streams.
+ */
+public final class SimulateCommand {
+    /** The scenario {@code meridian simulate} runs when none is named. */
+    public static final String DEFAULT_SCENARIO = "cross-region";
+
+    static final String USAGE = """
+            usage: meridian simulate [SCENARIO] [options]
+              SCENARIO          a built-in scenario name or a scenario YAML file (default: cross-region)
+              --list            list the built-in scenarios and exit
+              --json            print the summary as JSON (deterministic: no wall-clock figures)
+              --csv FILE        write requests, errors and ejections per time bucket and endpoint
+              --html FILE       write a self-contained HTML page with the traffic chart and the summary
+              --compare OTHER   run OTHER's mesh, rule and endpoints with the same traffic and faults,
+                                and print both summaries side by side
+              --seed N          use this random seed instead of the scenario's
+              --duration D      simulate this long instead (90s, 10m, 1h)
+              --rate R          send R requests per second instead
+              --no-timing       leave the wall-clock speed line out of the text summary
+              --no-progress     never draw the progress bar (it is drawn only when stderr is a terminal)
+            """;
+
+    private SimulateCommand() {
+    }
+
+    /**
+     * Runs the command.
+     *
+     * @param args the arguments after {@code simulate}
+     * @param out where the summary goes
+     * @param err where errors and progress go
+     * @return the exit status
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        Options o;
+        try {
+            o = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("meridian simulate: " + e.getMessage());
+            err.print(USAGE);
+            return 2;
+        }
+        if (o.help) {
+            out.print(USAGE);
+            return 0;
+        }
+        try {
+            if (o.list) {
+                list(out);
+                return 0;
+            }
+            Scenario scenario = load(o.scenario);
+            SimulationSpec spec = spec(scenario, o);
+            Scenario other = null;
+            if (o.compare != null) {
+                other = load(o.compare);
+                spec.requireTargets(other.source(), other.endpoints());
+            }
+            Progress progress = o.progress && stderrIsTerminal() ? new Progress(err) : null;
+            SimulationResult result = Simulation.run(scenario, spec, progress == null ? null
+                    : progress.stage(other == null ? "" : scenario.name() + " ", spec.durationNanos()));
+            SimulationResult otherResult = null;
+            if (other != null) {
+                otherResult = Simulation.run(other, spec, progress == null ? null
+                        : progress.stage(other.name() + " ", spec.durationNanos()));
+            }
+            if (progress != null) {
+                progress.clear();
+            }
+            if (o.csv != null) {
+                writeFile(o.csv, w -> CsvReport.write(result, w));
+                err.println("meridian simulate: wrote " + o.csv);
+            }
+            if (o.html != null) {
+                String page = HtmlReport.render(result);
+                writeFile(o.html, w -> w.write(page));
+                err.println("meridian simulate: wrote " + o.html);
+            }
+            if (o.json) {
+                out.print(otherResult == null ? JsonReport.render(result) : JsonReport.render(result, otherResult));
+            } else {
+                out.print(otherResult == null ? TextReport.render(result, o.timing)
+                        : TextReport.sideBySide(result, otherResult, o.timing));
+            }
+            out.flush();
+            return 0;
+        } catch (IllegalArgumentException e) {
+            err.println(e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            err.println("meridian simulate: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** The scenario's simulation plan with the command line's overrides applied. */
+    static SimulationSpec spec(Scenario scenario, Options o) {
+        SimulationSpec spec = SimulationSpec.parse(scenario.source(), scenario.simulation(), scenario.caller(),
+                scenario.endpoints());
+        if (o.duration != null) {
+            spec = spec.withDuration(new YamlNode("command line", "--duration", o.duration)
+                    .durationNanos(0, SimulationSpec.MAX_DURATION_SECONDS));
+        }
+        if (o.rate != null) {
+            spec = spec.withRate(o.rate);
+        }
+        if (o.seed != null) {
+            spec = spec.withSeed(o.seed);
+        }
+        spec.requireBucketCells(scenario.source(), scenario.endpoints().size());
+        return spec;
+    }
+
+    private static void list(PrintStream out) {
+        int width = 0;
+        for (String name : Scenarios.builtIn()) {
+            width = Math.max(width, name.length());
+        }
+        for (String name : Scenarios.builtIn()) {
+            Scenario s = load(name);
+            out.println(name + " ".repeat(width - name.length() + 2) + s.description());
+        }
+    }
+
+    /** Loads a scenario; its input errors are {@link IllegalArgumentException}s naming file, field and value. */
+    private static Scenario load(String nameOrPath) {
+        return Scenarios.load(nameOrPath);
+    }
+
+    private interface WriterBody {
+        void write(Writer w) throws IOException;
+    }
+
+    private static void writeFile(String file, WriterBody body) throws IOException {
+        Path path = Path.of(file);
+        try (BufferedWriter w = Files.newBufferedWriter(path, StandardCharsets.UTF_8)) {
+            body.write(w);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file + ": " + e, e);
+        }
+    }
+
+    /** The parsed command line. */
+    static final class Options {
+        String scenario = DEFAULT_SCENARIO;
+        boolean list;
+        boolean help;
+        boolean json;
+        boolean timing = true;
+        boolean progress = true;
+        String csv;
+        String html;
+        String compare;
+        Long seed;
+        String duration;
+        Double rate;
+
+        /**
+         * Parses the arguments after {@code simulate}.
+         *
+         * @throws IllegalArgumentException naming the bad argument
+         */
+        static Options parse(String[] args) {
+            Options o = new Options();
+            boolean named = false;
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--list" -> o.list = true;
+                    case "-h", "--help" -> o.help = true;
+                    case "--json" -> o.json = true;
+                    case "--no-timing" -> o.timing = false;
+                    case "--no-progress" -> o.progress = false;
+                    case "--csv" -> o.csv = value(args, ++i, a);
+                    case "--html" -> o.html = value(args, ++i, a);
+                    case "--compare" -> o.compare = value(args, ++i, a);
+                    case "--duration" -> o.duration = value(args, ++i, a);
+                    case "--seed" -> {
+                        String v = value(args, ++i, a);
+                        try {
+                            o.seed = Long.parseLong(v);
+                        } catch (NumberFormatException e) {
+                            throw new IllegalArgumentException("--seed: expected a whole number, got '" + v + "'");
+                        }
+                    }
+                    case "--rate" -> {
+                        String v = value(args, ++i, a);
+                        try {
+                            o.rate = Double.parseDouble(v);
+                        } catch (NumberFormatException e) {
+                            throw new IllegalArgumentException("--rate: expected requests per second, got '" + v + "'");
+                        }
+                    }
+                    default -> {
+                        if (a.startsWith("-") && a.length() > 1) {
+                            throw new IllegalArgumentException("unknown option '" + a + "'");
+                        }
+                        if (named) {
+                            throw new IllegalArgumentException("one scenario at a time (use --compare OTHER), got '"
+                                    + o.scenario + "' and '" + a + "'");
+                        }
+                        o.scenario = a;
+                        named = true;
+                    }
+                }
+            }
+            return o;
+        }
+
+        private static String value(String[] args, int i, String option) {
+            if (i >= args.length) {
+                throw new IllegalArgumentException(option + ": needs a value");
+            }
+            return args[i];
+        }
+    }
+
+    /** A one-line progress bar on a terminal's stderr. Not thread-safe; used by one run at a time. */
+    private static final class Progress {
+        private static final int WIDTH = 30;
+        private final PrintStream err;
+
+        Progress(PrintStream err) {
+            this.err = err;
+        }
+
+        LongConsumer stage(String prefix, long durationNanos) {
+            return now -> {
+                int filled = (int) (WIDTH * now / durationNanos);
+                err.print("\r" + prefix + "[" + "#".repeat(filled) + ".".repeat(WIDTH - filled) + "] "
+                        + Reports.duration(now - now % 1_000_000_000L) + " of " + Reports.duration(durationNanos) + " virtual ");
+                err.flush();
+            };
+        }
+
+        void clear() {
+            err.print("\r" + " ".repeat(WIDTH + 60) + "\r");
+            err.flush();
+        }
+    }
+
+    /**
+     * Whether stderr is a terminal, so the progress bar never lands in a log file. Java 17 has no
+     * API for one stream ({@code System.console()} asks about stdin and stdout), so on Linux this
+     * reads where file descriptor 2 points; elsewhere it falls back to {@code System.console()}.
+     */
+    static boolean stderrIsTerminal() {
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+            return System.console() != null;
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package dev.meridian.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.meridian.core.Clocks;
+import dev.meridian.core.RandomSource;
+import dev.meridian.lb.LbPolicy;
+import dev.meridian.lb.LoadPlan;
+import dev.meridian.lb.PriorityPlan;
+import dev.meridian.simulator.MeshClient;
+import dev.meridian.simulator.Scenario;
+import dev.meridian.simulator.Scenarios;
+import dev.meridian.topology.Priority;
+import dev.meridian.topology.PriorityAssignment;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PlanCommandTest {
+
+    record Run(int status, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static MeshClient client(String scenarioName) {
+        Scenario s = Scenarios.load(scenarioName);
+        return s.newClient(s.caller(), s.endpoints(), Clocks.manual(), RandomSource.seeded(1));
+    }
+
+    private static List<String> versions(Priority p) {
+        return p.endpoints().stream().map(e -> e.labels().get("version")).sorted().toList();
+    }
+
+    @Test
+    void crossRegionKeepsTrafficInTheCallersRegion() {
+        // Scenario 2 of the mesh scenarios: Istio's default proximity priorities apply because the
+        // DestinationRule has outlier detection (pilot/pkg/networking/core/loadbalancer/loadbalancer.go).
+        MeshClient c = client("cross-region");
+        PriorityAssignment a = c.assignment();
+        assertThat(a.applied()).isTrue();
+        assertThat(a.priorities()).hasSize(2);
+        assertThat(versions(a.priorities().get(0))).containsExactly("v1", "v2");
+        assertThat(versions(a.priorities().get(1))).containsExactly("v3");
+        LoadPlan plan = c.loadBalancer().plan();
+        assertThat(plan.priorities().get(0).healthyLoad()).isEqualTo(100);
+        assertThat(plan.priorities().get(1).healthyLoad()).isZero();
+        // Istio writes healthy_panic_threshold = minHealthPercent (default 0) with outlier detection,
+        // and LEAST_REQUEST is its default policy (cluster_traffic_policy.go).
+        assertThat(plan.panicThreshold()).isZero();
+        assertThat(plan.policy()).isEqualTo(LbPolicy.LEAST_REQUEST);
+    }
+
+    @Test
+    void withoutOutlierDetectionLocalityFailoverIsNotApplied() {
+        MeshClient c = client("cross-region-no-outlier");
+        PriorityAssignment a = c.assignment();
+        assertThat(a.applied()).isFalse();
+        assertThat(a.reason()).contains("outlier detection");
+        assertThat(a.priorities()).hasSize(1);
+        assertThat(versions(a.priorities().get(0))).containsExactly("v1", "v2", "v3");
+        // Without outlier detection Envoy's default panic threshold of 50% stands.
+        assertThat(c.loadBalancer().plan().panicThreshold()).isEqualTo(50.0);
+    }
+
+    @Test
+    void planPrintsTheDecisionAsJson() {
+        Run r = run("plan", "cross-region");
+        assertThat(r.status()).isZero();
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).startsWith("{").contains("\"scenario\": \"cross-region\"")
+                .contains("\"applied\": true").contains("\"healthyLoad\": 100")
+                .contains("\"address\": \"10.2.0.13:9080\"")
+                .contains("consecutiveErrors");  // the deprecation warning for the legacy field
+        PriorityPlan p0 = client("cross-region").loadBalancer().plan().priorities().get(0);
+        assertThat(p0.hosts()).isEqualTo(2);
+    }
+
+    @Test
+    void planWithoutOutlierSaysWhy() {
+        Run r = run("plan", "cross-region-no-outlier");
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).contains("\"applied\": false").contains("outlier detection");
+    }
+
+    @Test
+    void pinnedSubsetSendsEverythingToItsEndpoints(@TempDir Path dir) throws IOException {
+        // Scenario 1: a routing rule that pins v3 sends all traffic to cluster B whatever the localities say.
+        String yaml = Runs.builtInText("bookinfo-multicluster")
+                .replace("name: bookinfo-multicluster", "name: pinned\nsubset: v3");
+        Path f = dir.resolve("pinned.yaml");
+        Files.writeString(f, yaml);
+        Scenario s = Scenarios.load(f.toString());
+        assertThat(s.endpoints()).extracting(e -> e.labels().get("version")).containsOnly("v3");
+        Run r = run("plan", f.toString());
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).contains("\"subset\": \"v3\"").doesNotContain("10.1.0.11");
+    }
+
+    @Test
+    void badInputExitsTwoWithOneLineNamingFileFieldAndValue(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("bad.yaml");
+        Files.writeString(f, """
+                name: bad
+                caller: {locality: r1/z1}
+                endpoints:
+                  - {address: "10.0.0.1:80", weight: heavy}
+                """);
+        Run r = run("plan", f.toString());
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(r.err()).contains(f.toString()).contains("endpoints[0].weight").contains("'heavy'")
+                .doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void badIstioFieldIsReportedWithItsPath(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("bad-rule.yaml");
+        Files.writeString(f, """
+                name: bad-rule
+                caller: {locality: r1/z1}
+                destinationRule:
+                  apiVersion: networking.istio.io/v1
+                  kind: DestinationRule
+                  metadata: {name: reviews}
+                  spec:
+                    host: reviews
+                    trafficPolicy:
+                      outlierDetection: {interval: soon}
+                endpoints:
+                  - {address: "10.0.0.1:80"}
+                """);
+        Run r = run("plan", f.toString());
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(r.err()).contains(f.toString()).contains("outlierDetection.interval").contains("soon");
+    }
+
+    @Test
+    void unknownScenarioAndMalformedYamlAreBadInput(@TempDir Path dir) throws IOException {
+        Run missing = run("plan", dir.resolve("nope.yaml").toString());
+        assertThat(missing.status()).isEqualTo(2);
+        assertThat(missing.err()).contains("nope.yaml").contains("built-in");
+        Path f = dir.resolve("broken.yaml");
+        Path tag = dir.resolve("tag.yaml");
+        Files.writeString(tag, "!aa%a\n");
+        Run badTag = run("plan", tag.toString());
+        assertThat(badTag.status()).isEqualTo(2);
+        assertThat(badTag.err()).contains("tag.yaml").contains("invalid YAML");
+        Files.writeString(f, "name: [unclosed\n");
+        Run broken = run("plan", f.toString());
+        assertThat(broken.status()).isEqualTo(2);
+        assertThat(broken.err().strip().lines()).hasSize(1);
+        assertThat(broken.err()).contains("broken.yaml").contains("invalid YAML");
+    }
+
+    @Test
+    void everyBuiltInScenarioPlans() {
+        for (String name : Scenarios.builtIn()) {
+            Run r = run("plan", name);
+            assertThat(r.status()).as(name + ": " + r.err()).isZero();
+            assertThat(r.out()).contains("\"scenario\": \"" + name + "\"");
+        }
+    }
+
+    @Test
+    void virtualNodeEndpointsAreKeptWithTheirPartialLocality() {
+        // Scenario 4: endpoints with a region but no zone, or no locality at all, are valid and not lost.
+        MeshClient c = client("virtual-nodes");
+        assertThat(c.assignment().hostCount()).isEqualTo(4);
+        assertThat(c.table().size()).isEqualTo(4);
+        Run r = run("plan", "virtual-nodes");
+        assertThat(r.out()).contains("10.9.9.31:9080").contains("10.1.9.21:9080");
+    }
+
+    private static Path withHistory(Path dir, String planAt) throws IOException {
+        String yaml = Runs.builtInText("cross-region");
+        yaml = yaml.substring(0, yaml.indexOf("simulation:")) + """
+                history:
+                  - {at: 30s, endpoint: "10.1.0.11:9080", status: 503, count: 5}
+                  - {at: 30s, endpoint: "10.1.0.12:9080", localOrigin: connect-failure, count: 5}
+                  - {at: 40s, endpoint: "10.2.0.13:9080", status: 500, count: 50}
+                planAt: %s
+                """.formatted(planAt);
+        Path f = dir.resolve("history-" + planAt + ".yaml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    @Test
+    void historyEjectsAndPlanShowsTimeLeft(@TempDir Path dir) throws IOException {
+        // Legacy consecutiveErrors: 5 counts gateway failures (503, and connect failures, which Envoy
+        // reports as 503 without split errors); plain 500s do not count, so v3 stays in service.
+        // Ejected at 30s for baseEjectionTime 5m: at 1m, 270s are left.
+        Run r = run("plan", withHistory(dir, "1m").toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("\"atSeconds\": 60").contains("\"ejectedForSeconds\": 270")
+                .contains("\"healthyLoad\": 100");
+        assertThat(r.out().split("\"ejected\": true", -1)).hasSize(3);
+        int p0 = r.out().indexOf("\"priority\": 0");
+        assertThat(r.out().substring(p0, r.out().indexOf("\"priority\": 1"))).contains("\"healthyLoad\": 0");
+    }
+
+    @Test
+    void ejectedHostsReturnAtTheFirstSweepAfterTheirTime(@TempDir Path dir) throws IOException {
+        // interval 2m: sweeps at 2m, 4m, 6m; the hosts may return from 5m30s, so at 6m they are back.
+        Run r = run("plan", withHistory(dir, "6m").toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).doesNotContain("\"ejected\": true");
+        Run before = run("plan", withHistory(dir, "5m59s").toString());
+        assertThat(before.out().split("\"ejected\": true", -1)).hasSize(3);
+    }
+
+    @Test
+    void historyNamingAnUnknownEndpointIsBadInput(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("h.yaml");
+        Files.writeString(f, """
+                name: h
+                caller: {locality: r1/z1}
+                endpoints:
+                  - {address: "10.0.0.1:80"}
+                history:
+                  - {at: 1m, endpoint: "10.0.0.2:80", status: 503}
+                """);
+        Run r = run("plan", f.toString());
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains("history[0].endpoint").contains("10.0.0.2:80");
+    }
+}

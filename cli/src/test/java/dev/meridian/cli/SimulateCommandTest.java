@@ -1,0 +1,163 @@
+package dev.meridian.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.meridian.simulator.Scenarios;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SimulateCommandTest {
+
+    @Test
+    void withoutArgumentsItRunsTheCrossRegionScenario() {
+        Runs.Invocation run = Runs.simulate();
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(run.out()).startsWith("scenario cross-region (built-in scenario 'cross-region')\n")
+                .contains("phase 1  0s - 5m  start", "phase 2  5m - 9m  fail region r1 (503)",
+                        "what decided the picks:")
+                .containsPattern("cross-region: simulated [0-9,]+ requests in [0-9.]+ s wall clock");
+        // Not a terminal here: no progress bar, and nothing else on stderr.
+        assertThat(run.err()).isEmpty();
+    }
+
+    @Test
+    void listShowsEveryBuiltInScenarioWithWhatItShows() {
+        Runs.Invocation run = Runs.simulate("--list");
+        assertThat(run.status()).isZero();
+        List<String> lines = run.out().lines().toList();
+        assertThat(lines).hasSize(Scenarios.builtIn().size());
+        for (String name : List.of("bookinfo-multicluster", "cross-region", "cross-region-no-outlier", "zone-outage",
+                "virtual-nodes")) {
+            assertThat(lines).anyMatch(l -> l.startsWith(name + " ") && l.length() > name.length() + 10);
+        }
+    }
+
+    @Test
+    void aBadSimulationSectionExitsWithStatusTwoAndOneLineNamingFileFieldAndValue(@TempDir Path dir)
+            throws IOException {
+        Path file = dir.resolve("broken.yaml");
+        Files.writeString(file, Runs.builtInText("cross-region").replace("{at: 9m, heal:", "{at: 9 minutes, heal:"));
+        Runs.Invocation run = Runs.simulate(file.toString());
+        assertThat(run.status()).isEqualTo(2);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err().lines().toList()).singleElement().satisfies(line -> assertThat(line)
+                .startsWith(file + ": ")
+                .contains("simulation.faults[1].at", "'9 minutes'"));
+    }
+
+    @Test
+    void aBadScenarioOutsideTheSimulationSectionIsReportedTheSameWay(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("broken.yaml");
+        Files.writeString(file, Runs.builtInText("cross-region").replace("consecutiveErrors: 5",
+                "consecutiveErrors: many"));
+        Runs.Invocation run = Runs.simulate(file.toString());
+        assertThat(run.status()).isEqualTo(2);
+        assertThat(run.err().lines().toList()).singleElement().satisfies(line -> assertThat(line)
+                .startsWith(file.toString()).contains("consecutiveErrors", "many"));
+    }
+
+    @Test
+    void aMissingFileAndBadOptionsExitWithStatusTwo() {
+        Runs.Invocation missing = Runs.simulate("no-such-scenario.yaml");
+        assertThat(missing.status()).isEqualTo(2);
+        assertThat(missing.err()).contains("no-such-scenario.yaml");
+        assertThat(Runs.simulate("--frobnicate").status()).isEqualTo(2);
+        assertThat(Runs.simulate("--seed", "x").err()).contains("--seed", "'x'");
+        assertThat(Runs.simulate("--csv").err()).contains("--csv: needs a value");
+        Runs.Invocation duration = Runs.simulate("--duration", "forever");
+        assertThat(duration.status()).isEqualTo(2);
+        assertThat(duration.err()).contains("--duration", "'forever'");
+        assertThat(Runs.simulate("--rate", "0").err()).contains("--rate");
+    }
+
+    @Test
+    void theSameSeedGivesByteIdenticalOutput() {
+        String[] args = {"cross-region", "--json", "--duration", "12m"};
+        Runs.Invocation first = Runs.simulate(args);
+        Runs.Invocation second = Runs.simulate(args);
+        assertThat(first.status()).isZero();
+        assertThat(second.out()).isEqualTo(first.out());
+        Runs.Invocation text = Runs.simulate("zone-outage", "--no-timing");
+        assertThat(Runs.simulate("zone-outage", "--no-timing").out()).isEqualTo(text.out());
+    }
+
+    @Test
+    void aDifferentSeedGivesDifferentCountsAndTheSameConclusions() {
+        Map<String, Object> a = Runs.json(Runs.simulate("--json", "--seed", "1").out());
+        Map<String, Object> b = Runs.json(Runs.simulate("--json", "--seed", "2").out());
+        assertThat(b.get("requests")).isNotEqualTo(a.get("requests"));
+        for (Map<String, Object> run : List.of(a, b)) {
+            List<Map<String, Object>> phases = Runs.list(run.get("phases"));
+            // The phase-level story of scenario 2 holds whatever the seed: no v3 while r1 is healthy,
+            // nearly all of it on v3 while r1 fails (both r1 hosts ejected within the first second),
+            // all of it on v3 and no error while r1 is scaled to zero, none once r1 is back.
+            assertThat(share(phases.get(0), "v3")).isZero();
+            assertThat(share(phases.get(1), "v3")).isGreaterThan(0.99);
+            assertThat(share(phases.get(3), "v3")).isEqualTo(1.0);
+            assertThat(((Number) phases.get(3).get("errors")).longValue()).isZero();
+            assertThat(share(phases.get(4), "v3")).isZero();
+        }
+    }
+
+    @Test
+    void csvHasOneRowPerBucketAndEndpoint(@TempDir Path dir) throws IOException {
+        Path csv = dir.resolve("out.csv");
+        Runs.Invocation run = Runs.simulate("cross-region", "--duration", "2m", "--csv", csv.toString());
+        assertThat(run.status()).as(run.err()).isZero();
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        assertThat(lines.get(0)).isEqualTo("t_seconds,endpoint,locality,priority,requests,errors,ejected");
+        // 2 minutes in 1-second buckets, 3 endpoints.
+        assertThat(lines).hasSize(1 + 120 * 3);
+        Pattern row = Pattern.compile("\\d+(\\.\\d+)?,[0-9.]+:\\d+,[a-z0-9/]*,\\d*,\\d+,\\d+,[01]");
+        assertThat(lines.subList(1, lines.size())).allMatch(l -> row.matcher(l).matches());
+        assertThat(lines.get(1)).startsWith("0,10.1.0.11:9080,r1/z1,0,");
+        long requests = 0;
+        for (String l : lines.subList(1, lines.size())) {
+            requests += Long.parseLong(l.split(",")[4]);
+        }
+        Map<String, Object> json = Runs.json(Runs.simulate("cross-region", "--duration", "2m", "--json").out());
+        assertThat(requests).isEqualTo(((Number) json.get("requests")).longValue());
+    }
+
+    @Test
+    void htmlIsOneSelfContainedPageWithTheChartAndTheSummary(@TempDir Path dir) throws IOException {
+        Path html = dir.resolve("out.html");
+        Runs.Invocation run = Runs.simulate("cross-region", "--html", html.toString());
+        assertThat(run.status()).as(run.err()).isZero();
+        String page = Files.readString(html, StandardCharsets.UTF_8);
+        assertThat(page).startsWith("<!DOCTYPE html>").contains("<svg", "class=\"area\"", "class=\"fault\"",
+                "<table", "fail region r1 (503)", "<script>");
+        // Nothing to fetch: no external scripts, styles, images or fonts (the SVG namespace is a name, not a URL).
+        assertThat(page.replace("xmlns=\"http://www.w3.org/2000/svg\"", ""))
+                .doesNotContain("http://", "https://", "src=", "<link", "@import", "url(");
+    }
+
+    @Test
+    void compareRunsTheSameTrafficAndFaultsTwiceSideBySide() {
+        Runs.Invocation run = Runs.simulate("cross-region", "--compare", "cross-region-no-outlier", "--no-timing");
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(run.out().lines().findFirst().orElseThrow())
+                .contains("scenario cross-region (", "|", "scenario cross-region-no-outlier (");
+        assertThat(run.out()).contains("fail region r1 (503)");
+        Map<String, Object> json = Runs.json(Runs.simulate("cross-region", "--compare", "cross-region-no-outlier",
+                "--json").out());
+        List<Map<String, Object>> runs = Runs.list(json.get("runs"));
+        assertThat(runs).hasSize(2);
+        // Same arrivals: both runs see the same number of requests.
+        assertThat(runs.get(1).get("requests")).isEqualTo(runs.get(0).get("requests"));
+        assertThat(share(Runs.list(runs.get(1).get("phases")).get(0), "v3")).isPositive();
+        assertThat(share(Runs.list(runs.get(0).get("phases")).get(0), "v3")).isZero();
+    }
+
+    private static double share(Map<String, Object> phase, String version) {
+        Map<String, Object> versions = Runs.map(phase.get("versions"));
+        return ((Number) Runs.map(versions.get(version)).get("share")).doubleValue();
+    }
+}

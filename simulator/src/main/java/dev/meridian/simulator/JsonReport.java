@@ -1,0 +1,239 @@
+package dev.meridian.simulator;
+
+import dev.meridian.core.Endpoint;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code --json} summary, for tools and tests: everything the terminal summary shows, with
+ * times in seconds and shares as fractions, and nothing that depends on the wall clock, so two runs
+ * with the same scenario and seed give the same bytes. Stateless and thread-safe.
+ */
+public final class JsonReport {
+    private JsonReport() {
+    }
+
+    public static String render(SimulationResult r) {
+        return write(tree(r));
+    }
+
+    /** Two runs of {@code --compare}, in the order given. */
+    public static String render(SimulationResult left, SimulationResult right) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("runs", List.of(tree(left), tree(right)));
+        return write(root);
+    }
+
+    private static Map<String, Object> tree(SimulationResult r) {
+        SimulationSpec spec = r.spec();
+        List<Endpoint> eps = r.endpoints();
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("scenario", r.scenario());
+        root.put("source", r.source());
+        root.put("description", r.description());
+        root.put("seed", spec.seed());
+        root.put("durationSeconds", seconds(spec.durationNanos()));
+        root.put("ratePerSecond", decimal(spec.ratePerSecond(), 3));
+        root.put("bucketSeconds", seconds(spec.bucketNanos()));
+        List<Object> callers = new ArrayList<>();
+        for (SimulationSpec.CallerSpec c : spec.callers()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", c.name());
+            m.put("locality", c.caller().locality().toString());
+            m.put("share", decimal(c.share(), 4));
+            callers.add(m);
+        }
+        root.put("callers", callers);
+        root.put("notes", r.notes());
+        root.put("requests", r.requests());
+        root.put("errors", r.errors());
+        root.put("errorRate", fraction(r.errors(), r.requests()));
+        List<Object> endpoints = new ArrayList<>();
+        for (Endpoint e : eps) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("address", e.address());
+            m.put("locality", e.locality().toString());
+            m.put("version", SimulationResult.version(e));
+            endpoints.add(m);
+        }
+        root.put("endpoints", endpoints);
+        List<Object> phases = new ArrayList<>();
+        for (SimulationResult.Phase p : r.phases()) {
+            phases.add(phase(p, eps));
+        }
+        root.put("phases", phases);
+        List<Object> faults = new ArrayList<>();
+        for (SimulationResult.FaultResult f : r.faults()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("atSeconds", seconds(f.fault().atNanos()));
+            m.put("action", f.fault().action().key());
+            m.put("target", f.fault().target().describe());
+            m.put("description", f.fault().describe());
+            m.put("endpoints", f.endpointNames(eps));
+            List<Object> outcomes = new ArrayList<>();
+            for (SimulationResult.Outcome o : f.outcomes()) {
+                Map<String, Object> om = new LinkedHashMap<>();
+                om.put("caller", spec.callers().get(o.caller()).name());
+                om.put("measure", o.measure());
+                om.put("settledSeconds", o.settled() ? seconds(o.settledNanos()) : null);
+                om.put("firstRequestSeconds", o.firstRequestNanos() >= 0 ? seconds(o.firstRequestNanos()) : null);
+                om.put("requests", o.requests());
+                om.put("errors", o.errors());
+                outcomes.add(om);
+            }
+            m.put("outcomes", outcomes);
+            faults.add(m);
+        }
+        root.put("faults", faults);
+        List<Object> events = new ArrayList<>();
+        for (SimulationResult.Event e : r.events()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("atSeconds", seconds(e.atNanos()));
+            m.put("caller", spec.callers().get(e.caller()).name());
+            m.put("endpoint", eps.get(e.endpoint()).address());
+            m.put("event", e.type().label());
+            m.put("untilSeconds", e.untilNanos() > e.atNanos() ? seconds(e.untilNanos()) : null);
+            events.add(m);
+        }
+        root.put("events", events);
+        root.put("droppedEvents", r.droppedEvents());
+        return root;
+    }
+
+    private static Map<String, Object> phase(SimulationResult.Phase p, List<Endpoint> eps) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("phase", p.index() + 1);
+        m.put("fromSeconds", seconds(p.startNanos()));
+        m.put("toSeconds", seconds(p.endNanos()));
+        m.put("label", p.label());
+        m.put("requests", p.requests());
+        m.put("errors", p.errors());
+        m.put("noEndpoint", p.noEndpoint());
+        m.put("errorRate", fraction(p.errors(), p.requests()));
+        Map<String, Object> latency = new LinkedHashMap<>();
+        latency.put("p50", p.p50Nanos() < 0 ? null : decimal(p.p50Nanos() / 1e6, 3));
+        latency.put("p99", p.p99Nanos() < 0 ? null : decimal(p.p99Nanos() / 1e6, 3));
+        latency.put("p999", p.p999Nanos() < 0 ? null : decimal(p.p999Nanos() / 1e6, 3));
+        m.put("latencyMs", latency);
+        m.put("versions", shares(p.byVersion(eps), p.requests()));
+        m.put("localities", shares(p.byLocality(eps), p.requests()));
+        Map<String, Long> priorities = new LinkedHashMap<>();
+        for (Map.Entry<Integer, Long> e : p.byPriority().entrySet()) {
+            priorities.put(Integer.toString(e.getKey()), e.getValue());
+        }
+        m.put("priorities", shares(priorities, p.requests()));
+        Map<String, Object> perEndpoint = new LinkedHashMap<>();
+        for (int i = 0; i < eps.size(); i++) {
+            Map<String, Object> em = new LinkedHashMap<>();
+            em.put("requests", p.endpointRequests()[i]);
+            em.put("errors", p.endpointErrors()[i]);
+            perEndpoint.put(eps.get(i).address(), em);
+        }
+        m.put("endpoints", perEndpoint);
+        m.put("ejections", p.ejections());
+        m.put("returns", p.returns());
+        return m;
+    }
+
+    private static Map<String, Object> shares(Map<String, Long> counts, long total) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Long> e : counts.entrySet()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("requests", e.getValue());
+            m.put("share", fraction(e.getValue(), total));
+            out.put(e.getKey(), m);
+        }
+        return out;
+    }
+
+    private static BigDecimal fraction(long part, long whole) {
+        return decimal(whole == 0 ? 0 : (double) part / whole, 4);
+    }
+
+    private static BigDecimal seconds(long nanos) {
+        return new BigDecimal(Reports.seconds(nanos));
+    }
+
+    private static BigDecimal decimal(double d, int places) {
+        return new BigDecimal(Reports.decimal(d, places));
+    }
+
+    /** Writes maps, lists, strings, numbers, booleans and nulls with two-space indentation. */
+    static String write(Object value) {
+        StringBuilder out = new StringBuilder();
+        write(out, value, 0);
+        return out.append('\n').toString();
+    }
+
+    private static void write(StringBuilder out, Object value, int depth) {
+        if (value == null) {
+            out.append("null");
+        } else if (value instanceof String s) {
+            quote(out, s);
+        } else if (value instanceof BigDecimal d) {
+            out.append(d.toPlainString());
+        } else if (value instanceof Number || value instanceof Boolean) {
+            out.append(value);
+        } else if (value instanceof Map<?, ?> m) {
+            if (m.isEmpty()) {
+                out.append("{}");
+                return;
+            }
+            out.append('{');
+            String sep = "\n";
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                out.append(sep);
+                indent(out, depth + 1);
+                quote(out, String.valueOf(e.getKey()));
+                out.append(": ");
+                write(out, e.getValue(), depth + 1);
+                sep = ",\n";
+            }
+            out.append('\n');
+            indent(out, depth);
+            out.append('}');
+        } else if (value instanceof List<?> l) {
+            if (l.isEmpty()) {
+                out.append("[]");
+                return;
+            }
+            out.append('[');
+            String sep = "\n";
+            for (Object item : l) {
+                out.append(sep);
+                indent(out, depth + 1);
+                write(out, item, depth + 1);
+                sep = ",\n";
+            }
+            out.append('\n');
+            indent(out, depth);
+            out.append(']');
+        } else {
+            throw new IllegalArgumentException("json: cannot write a " + value.getClass().getName());
+        }
+    }
+
+    private static void indent(StringBuilder out, int depth) {
+        out.append("  ".repeat(depth));
+    }
+
+    private static void quote(StringBuilder out, String s) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c == '\n') {
+                out.append("\\n");
+            } else if (c < 0x20 || c == 0x2028 || c == 0x2029) {
+                out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        out.append('"');
+    }
+}

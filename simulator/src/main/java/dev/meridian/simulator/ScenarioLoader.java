@@ -1,0 +1,209 @@
+package dev.meridian.simulator;
+
+import dev.meridian.core.Endpoint;
+import dev.meridian.core.HealthStatus;
+import dev.meridian.core.Locality;
+import dev.meridian.istio.YamlNode;
+import dev.meridian.outlier.LocalOriginResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a scenario: a YAML file path or the name of a built-in scenario, through Meridian's one YAML
+ * reader ({@link YamlNode#parse}): YAML 1.2 core schema, tags never construct objects, and the length,
+ * aliases and nesting of a document bounded.
+ */
+final class ScenarioLoader {
+    static final List<String> BUILT_IN = List.of("cross-region", "cross-region-no-outlier", "bookinfo-multicluster",
+            "zone-outage", "virtual-nodes");
+    /** A UTF-8 file longer than this cannot be within the reader's {@link YamlNode#MAX_CHARS}: refused unread. */
+    private static final int MAX_BYTES = 4 * YamlNode.MAX_CHARS;
+
+    private ScenarioLoader() {
+    }
+
+    static RawScenario load(String nameOrPath) {
+        String text;
+        String source;
+        if (BUILT_IN.contains(nameOrPath)) {
+            source = "built-in scenario '" + nameOrPath + "'";
+            try (InputStream in = ScenarioLoader.class.getResourceAsStream("/scenarios/" + nameOrPath + ".yaml")) {
+                if (in == null) {
+                    throw new InputException(source, "missing from the jar");
+                }
+                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new InputException(source, "cannot read: " + e.getMessage());
+            }
+        } else {
+            Path p = Path.of(nameOrPath);
+            source = nameOrPath;
+            try {
+                if (Files.size(p) > MAX_BYTES) {
+                    throw new InputException(source, "file is larger than " + MAX_BYTES + " bytes");
+                }
+                text = Files.readString(p, StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                throw new InputException(source, "no such file, and not a built-in scenario (built-in: "
+                        + String.join(", ", BUILT_IN) + ")");
+            } catch (IOException e) {
+                throw new InputException(source, "cannot read: " + e.getMessage());
+            }
+        }
+        return parse(source, text);
+    }
+
+    static RawScenario parse(String source, String text) {
+        YamlNode root;
+        try {
+            root = YamlNode.parse(source, text);
+        } catch (IllegalArgumentException e) {
+            // One line naming the file: snakeyaml-engine's messages quote the offending lines.
+            String msg = String.valueOf(e.getMessage());
+            if (msg.startsWith(source + ": ")) {
+                msg = msg.substring(source.length() + 2);
+            }
+            throw new InputException(source, msg.replaceAll("\\s+", " ").strip());
+        }
+        if (!root.isMap()) {
+            throw root.error("a scenario must be a YAML mapping");
+        }
+        root.allowOnly("name", "description", "caller", "mesh", "destinationRule", "subset", "endpoints",
+                "simulation", "history", "planAt", "localCluster");
+        String name = root.get("name").string(source);
+        String description = root.get("description").string("");
+        YamlNode caller = root.get("caller");
+        caller.allowOnly("locality", "region", "zone", "subzone", "labels");
+        Locality callerLocality = locality(caller);
+        Map<String, String> callerLabels = caller.get("labels").stringMap();
+        List<Endpoint> endpoints = endpoints(root.get("endpoints"));
+        List<OutcomeEvent> history = history(root.get("history"));
+        long last = history.isEmpty() ? 0 : history.get(history.size() - 1).atNanos();
+        long planAt = root.has("planAt") ? duration(root.get("planAt")) : last;
+        if (planAt < last) {
+            throw root.get("planAt").error("must not come before the last history entry ("
+                    + root.get("planAt").string("") + " < " + java.time.Duration.ofNanos(last) + ")");
+        }
+        return new RawScenario(source, name, description, callerLocality, callerLabels, root.get("mesh"),
+                root.get("destinationRule"), root.get("subset").string(null), endpoints, root.get("simulation"),
+                history, planAt, localCluster(root.get("localCluster")));
+    }
+
+    /**
+     * {@code localCluster: {endpoints: [...], minClusterSize: 6, routingEnabled: 100}}: the caller's
+     * own service, for Envoy's zone-aware routing; null when absent.
+     */
+    static LocalCluster localCluster(YamlNode n) {
+        if (n.isMissing()) {
+            return null;
+        }
+        n.allowOnly("endpoints", "minClusterSize", "routingEnabled");
+        List<Endpoint> local = endpoints(n.get("endpoints"));
+        if (local.isEmpty()) {
+            throw n.get("endpoints").error("must list the caller's own endpoints");
+        }
+        try {
+            LocalCluster c = new LocalCluster(dev.meridian.core.EndpointTable.of(local),
+                    n.get("minClusterSize").intValue(dev.meridian.lb.ZoneAwareConfig.DEFAULT_MIN_CLUSTER_SIZE),
+                    n.get("routingEnabled").doubleValue(dev.meridian.lb.ZoneAwareConfig.DEFAULT_ROUTING_ENABLED_PERCENT));
+            c.zoneAware(dev.meridian.core.Locality.UNKNOWN);  // validates the numbers now, naming them
+            return c;
+        } catch (IllegalArgumentException e) {
+            throw n.error(e.getMessage());
+        }
+    }
+
+    static List<Endpoint> endpoints(YamlNode list) {
+        List<Endpoint> out = new ArrayList<>();
+        for (YamlNode e : list.list()) {
+            e.allowOnly("address", "locality", "region", "zone", "subzone", "labels", "weight", "health",
+                    "priority");
+            try {
+                out.add(Endpoint.parseAddress(e.get("address").requiredString(), locality(e),
+                        e.get("labels").stringMap(), e.get("weight").intValue(1),
+                        HealthStatus.parse(e.path() + ".health", e.get("health").string(null)),
+                        e.get("priority").intValue(Endpoint.NO_PRIORITY)));
+            } catch (IllegalArgumentException ex) {
+                throw e.error(ex.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code history:} entries, {@code {at: 1m, endpoint: "10.0.0.1:80", status: 503, count: 5}} or
+     * with {@code localOrigin: connect-failure | timeout | reset} in place of {@code status}; sorted
+     * by time, ties in file order.
+     */
+    static List<OutcomeEvent> history(YamlNode list) {
+        List<OutcomeEvent> out = new ArrayList<>();
+        for (YamlNode e : list.list()) {
+            e.allowOnly("at", "endpoint", "status", "localOrigin", "count");
+            long at = duration(e.get("at"));
+            String address = e.get("endpoint").requiredString();
+            int count = e.get("count").intValue(1);
+            if (count < 1 || count > 1_000_000) {
+                throw e.get("count").error("must be 1..1000000, got " + count);
+            }
+            if (e.has("status") == e.has("localOrigin")) {
+                throw e.error("give exactly one of status or localOrigin");
+            }
+            if (e.has("status")) {
+                int status = e.get("status").intValue(0);
+                if (status < 100 || status > 599) {
+                    throw e.get("status").error("must be an HTTP status 100..599, got " + status);
+                }
+                out.add(new OutcomeEvent(at, address, status, null, count));
+            } else {
+                String kind = e.get("localOrigin").requiredString();
+                LocalOriginResult r = switch (kind) {
+                    case "connect-failure" -> LocalOriginResult.CONNECT_FAILED;
+                    case "timeout" -> LocalOriginResult.TIMEOUT;
+                    case "reset" -> LocalOriginResult.RESET;
+                    default -> throw e.get("localOrigin").error(
+                            "expected connect-failure, timeout or reset, got '" + kind + "'");
+                };
+                out.add(new OutcomeEvent(at, address, 0, r, count));
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(OutcomeEvent::atNanos));
+        return out;
+    }
+
+    /** A required duration, in the grammar of every scenario duration ({@link YamlNode#durationNanos}). */
+    static long duration(YamlNode n) {
+        if (n.isMissing()) {
+            throw n.error("is required");
+        }
+        return n.durationNanos(0, YamlNode.MAX_SECONDS);
+    }
+
+    /** {@code locality: r/z/s} or separate {@code region}, {@code zone}, {@code subzone} fields. */
+    static Locality locality(YamlNode n) {
+        try {
+            if (n.has("locality")) {
+                if (n.has("region") || n.has("zone") || n.has("subzone")) {
+                    throw n.get("locality").error("give either locality or region/zone/subzone, not both");
+                }
+                return Locality.parse(n.get("locality").string(""));
+            }
+            return Locality.of(n.get("region").string(""), n.get("zone").string(""), n.get("subzone").string(""));
+        } catch (IllegalArgumentException ex) {
+            throw n.error(ex.getMessage());
+        }
+    }
+
+    /** A scenario as read, before the Istio parts are validated. */
+    record RawScenario(String source, String name, String description, Locality callerLocality,
+                       Map<String, String> callerLabels, YamlNode mesh, YamlNode destinationRule, String subset,
+                       List<Endpoint> endpoints, YamlNode simulation, List<OutcomeEvent> history,
+                       long planAtNanos, LocalCluster localCluster) {
+    }
+}

@@ -1,0 +1,105 @@
+package dev.meridian.simulator;
+
+import dev.meridian.core.Endpoint;
+import dev.meridian.istio.DestinationPolicy;
+import dev.meridian.istio.DestinationRule;
+import dev.meridian.istio.DestinationRules;
+import dev.meridian.istio.MeshConfigs;
+import dev.meridian.istio.Parsed;
+import dev.meridian.istio.Subset;
+import dev.meridian.topology.Caller;
+import dev.meridian.topology.LocalityLbSetting;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loads scenarios (a YAML file or a built-in name) into validated {@link Scenario}s. Every problem
+ * is reported as one line naming the file, the field and the value.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class Scenarios {
+    private Scenarios() {
+    }
+
+    /** The names of the built-in scenarios. */
+    public static List<String> builtIn() {
+        return ScenarioLoader.BUILT_IN;
+    }
+
+    /**
+     * Loads and validates a scenario.
+     *
+     * @throws InputException (an IllegalArgumentException) naming the file, the field and the value
+     */
+    public static Scenario load(String nameOrPath) {
+        return resolve(ScenarioLoader.load(nameOrPath));
+    }
+
+    /** Validates a scenario given as YAML text; {@code source} names it in errors. */
+    public static Scenario parse(String source, String yaml) {
+        return resolve(ScenarioLoader.parse(source, yaml));
+    }
+
+    /** The endpoints a subset selects by label, as Istio builds a subset cluster. */
+    private static List<Endpoint> subsetEndpoints(String source, DestinationRule rule, String subset,
+                                                  List<Endpoint> endpoints) {
+        if (rule == null) {
+            throw new InputException(source, "subset: '" + subset + "' needs a destinationRule that defines it");
+        }
+        Subset s = rule.subset(subset).orElseThrow(() -> new InputException(source, "subset: no subset named '"
+                + subset + "' in the destinationRule (subsets: "
+                + rule.subsets().stream().map(Subset::name).toList() + ")"));
+        return endpoints.stream().filter(e -> s.selects(e.labels())).toList();
+    }
+
+    private static Scenario resolve(ScenarioLoader.RawScenario raw) {
+        String source = raw.source();
+        List<String> warnings = new ArrayList<>();
+        try {
+            // Without a mesh section the mesh has Istio's default: locality load balancing enabled.
+            LocalityLbSetting mesh = MeshConfigs.MESH_DEFAULT;
+            if (!raw.mesh().isMissing()) {
+                Parsed<LocalityLbSetting> m = MeshConfigs.parseLocalityLbSetting(source, raw.mesh().map());
+                mesh = m.value();
+                m.warnings().forEach(w -> warnings.add("mesh." + w));
+            }
+            DestinationRule rule = null;
+            if (!raw.destinationRule().isMissing()) {
+                Parsed<DestinationRule> r = DestinationRules.parse(source, raw.destinationRule().map());
+                rule = r.value();
+                r.warnings().forEach(w -> warnings.add("destinationRule." + w));
+            }
+            List<Endpoint> endpoints = raw.endpoints();
+            if (raw.subset() != null) {
+                endpoints = subsetEndpoints(source, rule, raw.subset(), endpoints);
+            }
+            DestinationPolicy policy = DestinationPolicy.from(rule, raw.subset(), mesh);
+            warnings.addAll(policy.notes());
+            Caller caller = new Caller(raw.callerLocality(), raw.callerLabels());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> simulation = raw.simulation().isMissing() ? Map.of() : raw.simulation().map();
+            Scenario scenario = new Scenario(source, raw.name(), raw.description(), caller,
+                    rule == null ? null : rule.host(), raw.subset(), endpoints, policy, simulation, warnings,
+                    raw.history(), raw.planAtNanos(), raw.localCluster());
+            for (int i = 0; i < raw.history().size(); i++) {
+                String address = raw.history().get(i).address();
+                if (endpoints.stream().noneMatch(e -> e.address().equals(address))) {
+                    throw new InputException(source, "history[" + i + "].endpoint: no endpoint '" + address + "'"
+                            + (raw.subset() == null ? "" : " in subset " + raw.subset()));
+                }
+            }
+            // Build once so that endpoint sets that cannot form a table (duplicates) fail here, early.
+            dev.meridian.core.EndpointTable.of(endpoints);
+            return scenario;
+        } catch (IllegalArgumentException e) {
+            String message = String.valueOf(e.getMessage());
+            // The istio readers already name the source; say it once.
+            if (message.startsWith(source + ": ")) {
+                message = message.substring(source.length() + 2);
+            }
+            throw new InputException(source, message);
+        }
+    }
+}

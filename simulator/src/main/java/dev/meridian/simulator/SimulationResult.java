@@ -1,0 +1,344 @@
+package dev.meridian.simulator;
+
+import dev.meridian.core.Endpoint;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What one simulation run observed: counts per phase (the time between faults), per time bucket and
+ * endpoint, every ejection and return, and how long each fault took to fail traffic over or bring
+ * it back. Everything here is a pure function of the scenario and the seed, except
+ * {@link #wallNanos()}.
+ *
+ * <p>Immutable after construction and safe to share once published. A {@link Phase} hands out its
+ * count arrays without copying them: readers must not change them.
+ */
+public final class SimulationResult {
+    /** The label an endpoint without a {@code version} label is counted under. */
+    static final String NO_VERSION = "(none)";
+    /** The label an endpoint without any locality is counted under. */
+    static final String NO_LOCALITY = "(unknown)";
+
+    private final String scenario;
+    private final String description;
+    private final String source;
+    private final SimulationSpec spec;
+    private final List<String> notes;
+    private final List<Endpoint> endpoints;
+    private final List<Phase> phases;
+    private final Buckets buckets;
+    private final List<Event> events;
+    private final long droppedEvents;
+    private final List<FaultResult> faults;
+    private final long wallNanos;
+
+    SimulationResult(String scenario, String description, String source, SimulationSpec spec, List<String> notes,
+                     List<Endpoint> endpoints, List<Phase> phases, Buckets buckets, List<Event> events,
+                     long droppedEvents, List<FaultResult> faults, long wallNanos) {
+        this.scenario = scenario;
+        this.description = description;
+        this.source = source;
+        this.spec = spec;
+        this.notes = List.copyOf(notes);
+        this.endpoints = List.copyOf(endpoints);
+        this.phases = List.copyOf(phases);
+        this.buckets = buckets;
+        this.events = List.copyOf(events);
+        this.droppedEvents = droppedEvents;
+        this.faults = List.copyOf(faults);
+        this.wallNanos = wallNanos;
+    }
+
+    String scenario() {
+        return scenario;
+    }
+
+    String description() {
+        return description;
+    }
+
+    String source() {
+        return source;
+    }
+
+    SimulationSpec spec() {
+        return spec;
+    }
+
+    /**
+     * What decided the picks, one line each: the load-balancing policy, the caller's priority
+     * assignment and why, and what the scenario's translation noted (such as a max ejection percent
+     * that keeps every host in service).
+     */
+    List<String> notes() {
+        return notes;
+    }
+
+    /** Every endpoint the run knew, indexed as in {@link Phase#endpointRequests} and {@link Buckets}. */
+    List<Endpoint> endpoints() {
+        return endpoints;
+    }
+
+    List<Phase> phases() {
+        return phases;
+    }
+
+    Buckets buckets() {
+        return buckets;
+    }
+
+    /** Ejections and returns in time order (at most {@link Simulation#MAX_EVENTS}). */
+    List<Event> events() {
+        return events;
+    }
+
+    /** Events beyond {@link Simulation#MAX_EVENTS} that were counted but not kept. */
+    long droppedEvents() {
+        return droppedEvents;
+    }
+
+    List<FaultResult> faults() {
+        return faults;
+    }
+
+    /** Wall-clock time the run took; the only value that differs between identical runs. */
+    long wallNanos() {
+        return wallNanos;
+    }
+
+    long requests() {
+        long n = 0;
+        for (Phase p : phases) {
+            n += p.requests();
+        }
+        return n;
+    }
+
+    long errors() {
+        long n = 0;
+        for (Phase p : phases) {
+            n += p.errors();
+        }
+        return n;
+    }
+
+    /** Simulated requests per wall-clock second. */
+    double requestsPerWallSecond() {
+        return wallNanos <= 0 ? 0 : requests() * 1e9 / wallNanos;
+    }
+
+    static String version(Endpoint e) {
+        String v = e.labels().get("version");
+        return v == null ? NO_VERSION : v;
+    }
+
+    static String locality(Endpoint e) {
+        return e.locality().isUnknown() ? NO_LOCALITY : e.locality().toString();
+    }
+
+    /**
+     * The time between two consecutive fault instants, with its counts.
+     *
+     * @param index 0 for the first phase
+     * @param startNanos virtual start time
+     * @param endNanos virtual end time (exclusive)
+     * @param label the faults that start the phase, or {@code start}
+     * @param requests requests sent in the phase, by every caller
+     * @param errors requests that failed: the endpoint answered with an error, the request timed out
+     *     or could not connect, or no endpoint could be picked
+     * @param noEndpoint requests for which the load balancer returned no endpoint
+     * @param endpointRequests requests per endpoint index
+     * @param endpointErrors errors per endpoint index
+     * @param priorityRequests requests per priority (as the picking caller saw it), index = priority
+     * @param p50Nanos median latency of the requests that reached an endpoint, or -1 when none did
+     * @param p99Nanos 99th percentile latency, or -1
+     * @param p999Nanos 99.9th percentile latency, or -1
+     * @param ejections endpoints ejected in the phase (per caller)
+     * @param returns ejected endpoints returned to service in the phase (per caller)
+     */
+    record Phase(int index, long startNanos, long endNanos, String label, long requests, long errors, long noEndpoint,
+                 long[] endpointRequests, long[] endpointErrors, long[] priorityRequests, long p50Nanos,
+                 long p99Nanos, long p999Nanos, int ejections, int returns) {
+
+        double errorRate() {
+            return requests == 0 ? 0 : (double) errors / requests;
+        }
+
+        /** Requests per {@code version} label, sorted by version. */
+        Map<String, Long> byVersion(List<Endpoint> endpoints) {
+            Map<String, Long> out = new TreeMap<>();
+            for (int i = 0; i < endpoints.size(); i++) {
+                out.merge(version(endpoints.get(i)), endpointRequests[i], Long::sum);
+            }
+            return out;
+        }
+
+        /** Requests per locality, sorted by locality. */
+        Map<String, Long> byLocality(List<Endpoint> endpoints) {
+            Map<String, Long> out = new TreeMap<>();
+            for (int i = 0; i < endpoints.size(); i++) {
+                out.merge(locality(endpoints.get(i)), endpointRequests[i], Long::sum);
+            }
+            return out;
+        }
+
+        /** Requests per priority, from 0 to the highest priority used in the whole run. */
+        Map<Integer, Long> byPriority() {
+            Map<Integer, Long> out = new LinkedHashMap<>();
+            for (int p = 0; p < priorityRequests.length; p++) {
+                out.put(p, priorityRequests[p]);
+            }
+            return out;
+        }
+
+        /** Requests sent to endpoints matching {@code version}. */
+        long versionRequests(List<Endpoint> endpoints, String version) {
+            return byVersion(endpoints).getOrDefault(version, 0L);
+        }
+
+        /** Share of requests (0 to 1) sent to endpoints with this {@code version} label. */
+        double versionShare(List<Endpoint> endpoints, String version) {
+            return requests == 0 ? 0 : (double) versionRequests(endpoints, version) / requests;
+        }
+    }
+
+    /**
+     * Counts per time bucket and endpoint: {@code requests(b, e)}, {@code errors(b, e)},
+     * {@code ejected(b, e)} (1 when the endpoint was ejected, for any caller, at any moment of the
+     * bucket) and {@code priority(b, e)} (the first caller's priority for the endpoint at the end of
+     * the bucket, -1 when the endpoint was not in its set).
+     */
+    static final class Buckets {
+        private final long bucketNanos;
+        private final int count;
+        private final int endpoints;
+        private final int[] requests;
+        private final int[] errors;
+        private final byte[] ejected;
+        private final byte[] priority;
+
+        Buckets(long bucketNanos, int count, int endpoints, int[] requests, int[] errors, byte[] ejected,
+                byte[] priority) {
+            this.bucketNanos = bucketNanos;
+            this.count = count;
+            this.endpoints = endpoints;
+            this.requests = requests;
+            this.errors = errors;
+            this.ejected = ejected;
+            this.priority = priority;
+        }
+
+        long bucketNanos() {
+            return bucketNanos;
+        }
+
+        int count() {
+            return count;
+        }
+
+        long startNanos(int bucket) {
+            return bucket * bucketNanos;
+        }
+
+        int requests(int bucket, int endpoint) {
+            return requests[bucket * endpoints + endpoint];
+        }
+
+        int errors(int bucket, int endpoint) {
+            return errors[bucket * endpoints + endpoint];
+        }
+
+        boolean ejected(int bucket, int endpoint) {
+            return ejected[bucket * endpoints + endpoint] != 0;
+        }
+
+        int priority(int bucket, int endpoint) {
+            return priority[bucket * endpoints + endpoint];
+        }
+
+        /** The bucket that contains virtual time {@code nanos}. */
+        int bucketAt(long nanos) {
+            return (int) Math.min(count - 1, nanos / bucketNanos);
+        }
+    }
+
+    /** What happened to an endpoint. */
+    enum EventType {
+        EJECTED("ejected"),
+        RETURNED("returned");
+
+        private final String label;
+
+        EventType(String label) {
+            this.label = label;
+        }
+
+        String label() {
+            return label;
+        }
+    }
+
+    /**
+     * An ejection or a return, as one caller's outlier detector decided it.
+     *
+     * @param atNanos virtual time
+     * @param caller index into the spec's callers
+     * @param endpoint endpoint index
+     * @param type what happened
+     * @param untilNanos for an ejection, when the ejection may end (as the client reports it), or -1
+     */
+    record Event(long atNanos, int caller, int endpoint, EventType type, long untilNanos) {
+    }
+
+    /**
+     * One fault and, per caller, how traffic reacted.
+     *
+     * @param fault the fault as written
+     * @param endpoints indexes of the endpoints it acted on
+     * @param outcomes one per caller, in caller order
+     */
+    record FaultResult(SimulationSpec.Fault fault, int[] endpoints, List<Outcome> outcomes) {
+        FaultResult {
+            outcomes = List.copyOf(outcomes);
+        }
+
+        /** The endpoints' addresses. */
+        List<String> endpointNames(List<Endpoint> all) {
+            List<String> out = new ArrayList<>();
+            for (int e : endpoints) {
+                out.add(all.get(e).address());
+            }
+            return out;
+        }
+    }
+
+    /**
+     * How one caller's traffic reacted to a fault. docs/scenarios.md defines each measure.
+     *
+     * @param caller index into the spec's callers
+     * @param measure {@link Outcome#FAILOVER} for fail and remove, {@link Outcome#RETURN} for heal and
+     *     add, {@link Outcome#NONE} for slow
+     * @param settledNanos failover: time from the fault until none of the affected endpoints could be
+     *     picked (all ejected or removed); return: time until all of them could be picked again
+     *     (present and not ejected); -1 when that did not happen before the next fault touching them
+     *     or the end
+     * @param firstRequestNanos return only: time from the fault until the caller's first request
+     *     reached one of the endpoints; -1 when none did
+     * @param requests requests from this caller that reached the affected endpoints between the fault
+     *     and {@code settledNanos} (or the next fault touching them, or the end)
+     * @param errors requests from this caller that failed in the same interval, wherever they went
+     */
+    record Outcome(int caller, String measure, long settledNanos, long firstRequestNanos, long requests,
+                   long errors) {
+        static final String FAILOVER = "failover";
+        static final String RETURN = "return";
+        static final String NONE = "none";
+
+        boolean settled() {
+            return settledNanos >= 0;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.meridian.simulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ReportsTest {
+
+    @ParameterizedTest(name = "{0} ns reads {1}")
+    @CsvSource({"0,0s", "93000000,0.093s", "45000000000,45s", "300000000000,5m", "330000000000,5m30s",
+        "300037000000,5m00.037s", "3900000000000,1h05m", "7200000000000,2h", "3605000000000,1h00m05s"})
+    void durations(long nanos, String text) {
+        assertThat(Reports.duration(nanos)).isEqualTo(text);
+    }
+
+    @ParameterizedTest(name = "{0}% reads {1}")
+    @CsvSource({"0,0.0%", "33.333,33.3%", "100,100.0%", "0.042,0.042%", "99.97,>99.9%", "0.05,0.1%"})
+    void percentagesNeverHideThatSomethingHappened(double pct, String text) {
+        assertThat(Reports.percent(pct)).isEqualTo(text);
+    }
+
+    @ParameterizedTest(name = "{0} ns reads {1}")
+    @CsvSource({"850000,0.85 ms", "12340000,12.3 ms", "240000000,240 ms", "2350000000,2.35 s", "99990000,100 ms",
+        "9998000,10.0 ms", "999700000,1.00 s"})
+    void latencies(long nanos, String text) {
+        assertThat(Reports.millis(nanos)).isEqualTo(text);
+    }
+}
