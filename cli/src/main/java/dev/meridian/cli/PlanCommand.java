@@ -91,7 +91,7 @@ final class PlanCommand {
     static String render(Scenario scenario, MeshClient client, long nowNanos) {
         PriorityAssignment a = client.assignment();
         EndpointTable table = client.table();
-        LoadPlan plan = client.loadBalancer().plan();
+        LoadPlan plan = client.plan();
         Json j = new Json().beginObject();
         j.field("scenario", scenario.name());
         j.field("destination", scenario.host());

@@ -54,7 +54,7 @@ class PlanCommandTest {
         assertThat(a.priorities()).hasSize(2);
         assertThat(versions(a.priorities().get(0))).containsExactly("v1", "v2");
         assertThat(versions(a.priorities().get(1))).containsExactly("v3");
-        LoadPlan plan = c.loadBalancer().plan();
+        LoadPlan plan = c.plan();
         assertThat(plan.priorities().get(0).healthyLoad()).isEqualTo(100);
         assertThat(plan.priorities().get(1).healthyLoad()).isZero();
         // Istio writes healthy_panic_threshold = minHealthPercent (default 0) with outlier detection,
@@ -72,7 +72,7 @@ class PlanCommandTest {
         assertThat(a.priorities()).hasSize(1);
         assertThat(versions(a.priorities().get(0))).containsExactly("v1", "v2", "v3");
         // Without outlier detection Envoy's default panic threshold of 50% stands.
-        assertThat(c.loadBalancer().plan().panicThreshold()).isEqualTo(50.0);
+        assertThat(c.plan().panicThreshold()).isEqualTo(50.0);
     }
 
     @Test
@@ -84,7 +84,7 @@ class PlanCommandTest {
                 .contains("\"applied\": true").contains("\"healthyLoad\": 100")
                 .contains("\"address\": \"10.2.0.13:9080\"")
                 .contains("consecutiveErrors");  // the deprecation warning for the legacy field
-        PriorityPlan p0 = client("cross-region").loadBalancer().plan().priorities().get(0);
+        PriorityPlan p0 = client("cross-region").plan().priorities().get(0);
         assertThat(p0.hosts()).isEqualTo(2);
     }
 

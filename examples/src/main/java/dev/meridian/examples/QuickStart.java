@@ -6,15 +6,15 @@ import dev.meridian.core.Locality;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.lb.LbPolicy;
-import dev.meridian.lb.LoadBalancer;
-import dev.meridian.outlier.EjectionListener;
+import dev.meridian.cluster.Cluster;
+import dev.meridian.cluster.Host;
 import dev.meridian.outlier.OutlierDetectionConfig;
-import dev.meridian.outlier.OutlierFailover;
 import dev.meridian.topology.Caller;
 import dev.meridian.topology.LocalityLbSetting;
 import dev.meridian.topology.LocalityPriorities;
 import dev.meridian.topology.PriorityAssignment;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -58,29 +58,31 @@ public final class QuickStart {
         PriorityAssignment assignment = LocalityPriorities.assign(
                 endpoints, me, LocalityLbSetting.DEFAULT, null, /* outlierDetectionConfigured */ true);
 
-        LoadBalancer lb = LoadBalancer.create(
-                LbConfig.builder().policy(LbPolicy.ROUND_ROBIN).panicThreshold(0).build(),
-                assignment.toTable(), RandomSource.threadLocal(), Clocks.system());
-
-        // Outlier detection bound to the balancer: ejected hosts count as unhealthy, load spills.
-        OutlierFailover failover = OutlierFailover.bind(lb,
-                OutlierDetectionConfig.builder().consecutiveGatewayFailure(5).enforcingConsecutiveGatewayFailure(100)
-                        .maxEjectionPercent(100).build(),
-                RandomSource.threadLocal(), Clocks.system(), EjectionListener.none());
-        scheduler.scheduleAtFixedRate(failover.detector()::sweep, 10, 10, TimeUnit.SECONDS);
+        // One owner for the destination: endpoints, configuration, ejections, detector state.
+        Cluster reviews = Cluster.builder(LbConfig.builder().policy(LbPolicy.ROUND_ROBIN).panicThreshold(0).build())
+                .endpoints(assignment.toTable())
+                .outlierDetection(OutlierDetectionConfig.builder().consecutive5xx(5).maxEjectionPercent(100).build())
+                .build();
+        // Its control thread applies updates, completed runs of failures and sweeps, and publishes
+        // one snapshot per batch.
+        reviews.runOn(scheduler, Duration.ofMillis(100));
 
         Endpoint last = null;
         for (int request = 0; request < 30; request++) {
             // Per request, from any thread: no allocation, never throws.
-            Endpoint target = lb.pickEndpoint();
+            Host target = reviews.pick();
             if (target == null) {
                 out.println("request " + request + ": no endpoint (empty or fully ejected set, panic disabled)");
                 continue;
             }
-            int status = send(target, request);
-            failover.detector().record(target, status);
-            out.println("request " + request + ": " + target.address() + " in " + target.locality() + " -> " + status);
-            last = target;
+            int status = send(target.endpoint(), request);
+            reviews.record(target, status);
+            out.println("request " + request + ": " + target.address() + " in " + target.endpoint().locality() + " -> "
+                    + status);
+            last = target.endpoint();
+            // This program sends faster than the scheduler's period, so it also drains after each
+            // request; calls never overlap, and one that finds another under way returns at once.
+            reviews.drain();
         }
         return last;
     }

@@ -8,10 +8,9 @@ import dev.meridian.core.Locality;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.lb.LbPolicy;
-import dev.meridian.lb.LoadBalancer;
-import dev.meridian.outlier.EjectionListener;
+import dev.meridian.cluster.Cluster;
+import dev.meridian.cluster.Host;
 import dev.meridian.outlier.OutlierDetectionConfig;
-import dev.meridian.outlier.OutlierFailover;
 import dev.meridian.topology.Caller;
 import dev.meridian.topology.LocalityLbSetting;
 import dev.meridian.topology.LocalityPriorities;
@@ -32,24 +31,24 @@ class ReadmeExampleTest {
                 Endpoint.of("10.2.0.13:9080", Locality.parse("r2/z1")));
         Caller me = Caller.at(Locality.parse("r1/z1"));
         PriorityAssignment assignment = LocalityPriorities.assign(endpoints, me, LocalityLbSetting.DEFAULT, null, true);
-        LoadBalancer lb = LoadBalancer.create(LbConfig.builder().policy(LbPolicy.ROUND_ROBIN).panicThreshold(0).build(),
-                assignment.toTable(), RandomSource.seeded(1), clock);
-        OutlierFailover failover = OutlierFailover.bind(lb,
-                OutlierDetectionConfig.builder().consecutiveGatewayFailure(5).enforcingConsecutiveGatewayFailure(100)
-                        .maxEjectionPercent(100).build(),
-                RandomSource.seeded(2), clock, EjectionListener.none());
+        Cluster reviews = Cluster.builder(LbConfig.builder().policy(LbPolicy.ROUND_ROBIN).panicThreshold(0).build())
+                .endpoints(assignment.toTable())
+                .outlierDetection(OutlierDetectionConfig.builder().consecutive5xx(5).maxEjectionPercent(100).build())
+                .clock(clock).random(RandomSource.seeded(1)).build();
 
         for (int i = 0; i < 100; i++) {
-            Endpoint target = lb.pickEndpoint();
+            Host target = reviews.pick();
             assertThat(target).isNotNull();
-            boolean local = target.locality().region().equals("r1");
+            boolean local = target.endpoint().locality().region().equals("r1");
             if (i < 10) {
                 assertThat(local).as("nearby access while r1 is healthy").isTrue();
             }
-            // From request 10 on, r1 answers 503: after 5 in a row each r1 host is ejected.
-            failover.detector().record(target, i >= 10 && local ? 503 : 200);
+            // From request 10 on, r1 answers 503: after 5 in a row each r1 host is ejected at the
+            // control thread's next drain.
+            reviews.record(target, i >= 10 && local ? 503 : 200);
+            reviews.drain();
         }
-        assertThat(lb.pickEndpoint().address()).isEqualTo("10.2.0.13:9080");
+        assertThat(reviews.pick().address()).isEqualTo("10.2.0.13:9080");
     }
 
     /**

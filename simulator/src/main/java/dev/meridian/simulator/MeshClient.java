@@ -4,35 +4,40 @@ import dev.meridian.core.Endpoint;
 import dev.meridian.core.EndpointTable;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
-import dev.meridian.lb.LoadBalancer;
+import dev.meridian.lb.LbPolicy;
+import dev.meridian.lb.LoadPlan;
+import dev.meridian.cluster.Cluster;
+import dev.meridian.cluster.Host;
+import java.util.IdentityHashMap;
 import dev.meridian.lb.ZoneAwareConfig;
 import dev.meridian.istio.DestinationPolicy;
 import dev.meridian.outlier.EjectionListener;
 import dev.meridian.outlier.LocalOriginResult;
 import dev.meridian.outlier.OutlierDetector;
-import dev.meridian.outlier.OutlierFailover;
 import dev.meridian.topology.Caller;
 import dev.meridian.topology.PriorityAssignment;
 import java.util.List;
 import dev.meridian.core.NanoClock;
 
 /**
- * One caller's view of one destination, wired from the real library classes exactly as an
- * embedding application wires them: Istio locality priorities ({@code topology}) produce the
- * endpoint table, the {@code lb} load balancer picks from it, and, when the destination has outlier
- * detection, an {@code outlier} detector fed with request outcomes ejects hosts into the balancer's
- * health ({@link OutlierFailover}).
+ * One caller's view of one destination, wired from the public library exactly as an embedding
+ * application wires it: the Istio policy ({@link DestinationPolicy}) gives the caller's locality
+ * priorities and the balancing and outlier configuration, and one {@link Cluster} owns the
+ * endpoints, ejections and detector state. Requests pick a {@link Host} handle and record their
+ * outcome on it; the simulator, being its own control thread, drains the cluster right after each
+ * outcome, so an ejection takes effect before the next request as it would on a sidecar's worker.
  *
- * <p>Not thread-safe as a whole: {@link #setEndpoints} and {@link #runDueSweeps} must come from one
- * thread; {@link #pick} and {@link #record} may be called from many threads, as the underlying
- * classes allow.
+ * <p>Not thread-safe: the simulator drives it from one thread on virtual time. Host ids are
+ * positions in {@link #table()}, refreshed on every {@link #setEndpoints}.
  */
 public final class MeshClient {
     private final DestinationPolicy policy;
     private final Caller caller;
-    private final LoadBalancer lb;
-    private final OutlierFailover failover;
+    private final Cluster cluster;
+    private final LbPolicy lbPolicy;
     private PriorityAssignment assignment;
+    private Host[] hosts;
+    private final IdentityHashMap<Host, Integer> ids = new IdentityHashMap<>();
 
     MeshClient(DestinationPolicy policy, Caller caller, List<Endpoint> endpoints, NanoClock clock, RandomSource random,
                EjectionListener listener, ZoneAwareConfig zoneAware) {
@@ -42,13 +47,22 @@ public final class MeshClient {
         // Zone-aware routing applies only where locality-weighted balancing does not (Envoy's rule).
         LbConfig config = policy.lb().toBuilder().localityWeighted(assignment.localityWeighted())
                 .zoneAware(zoneAware).build();
-        this.lb = LoadBalancer.create(config, assignment.toTable(), random, clock);
-        this.failover = policy.outlier() == null ? null
-                : OutlierFailover.bind(lb, policy.outlier(), random, clock, listener);
+        this.lbPolicy = config.policy();
+        this.cluster = Cluster.builder(config).endpoints(assignment.toTable()).outlierDetection(policy.outlier())
+                .clock(clock).random(random).listener(listener).build();
+        refreshHosts();
     }
 
     private PriorityAssignment assign(List<Endpoint> endpoints) {
         return policy.assign(endpoints, caller);
+    }
+
+    private void refreshHosts() {
+        hosts = cluster.hosts().toArray(new Host[0]);
+        ids.clear();
+        for (int h = 0; h < hosts.length; h++) {
+            ids.put(hosts[h], h);
+        }
     }
 
     /** The caller this client picks for. */
@@ -61,92 +75,99 @@ public final class MeshClient {
         return assignment;
     }
 
-    /** The load balancer (for its plan). */
-    public LoadBalancer loadBalancer() {
-        return lb;
+    /** The cluster behind this client. */
+    public Cluster cluster() {
+        return cluster;
+    }
+
+    /** The balancing policy in force. */
+    public LbPolicy policy() {
+        return lbPolicy;
+    }
+
+    /** Explains the cluster's published snapshot. */
+    public LoadPlan plan() {
+        return cluster.plan();
     }
 
     /** The outlier detector, or null when the destination has no outlier detection. */
     public OutlierDetector detector() {
-        return failover == null ? null : failover.detector();
+        return cluster.detector();
     }
 
     /** The current endpoint table; host ids index into it. */
     public EndpointTable table() {
-        return lb.table();
+        return cluster.table();
     }
 
-    /** Picks a host id, or {@link LoadBalancer#NO_ENDPOINT}. */
+    /** Picks a host id, or -1 when there is no endpoint to pick. */
     public int pick(long hash) {
-        return lb.pick(hash);
+        Host h = cluster.pick(hash);
+        if (h == null) {
+            return -1;
+        }
+        Integer id = ids.get(h);
+        return id == null ? -1 : id;
     }
 
-    /**
-     * Tells least request that a request to the host has started; pair it with
-     * {@link #requestFinished}. Allocation-free; a no-op for other policies' choices.
-     */
+    /** Tells least request that a request to the host has started; pair it with {@link #requestFinished}. */
     public void requestStarted(int hostId) {
-        lb.requestStarted(hostId);
+        cluster.requestStarted(hosts[hostId]);
     }
 
     /** Tells least request that a request to the host has finished. */
     public void requestFinished(int hostId) {
-        lb.requestFinished(hostId);
+        cluster.requestFinished(hosts[hostId]);
     }
 
     /** Records a response's HTTP status for a host; a no-op without outlier detection. */
     public void record(int hostId, int httpStatus) {
-        if (failover != null) {
-            failover.detector().record(hostId, httpStatus);
-        }
+        cluster.record(hosts[hostId], httpStatus);
+        cluster.drain();
     }
 
     /** Records an outcome the caller saw itself (connect failure, timeout, reset). */
     public void recordLocalOrigin(int hostId, LocalOriginResult result) {
-        if (failover != null) {
-            failover.detector().recordLocalOrigin(hostId, result);
-        }
+        cluster.recordLocalOrigin(hosts[hostId], result);
+        cluster.drain();
     }
 
     /** Runs the outlier sweep if its interval has come on the injected clock. */
     public void runDueSweeps() {
-        if (failover != null) {
-            failover.detector().sweepIfDue();
-        }
+        cluster.drain();
     }
 
     /** When the next outlier sweep is due, or {@link Long#MAX_VALUE} without outlier detection. */
     public long nextSweepAtNanos() {
-        return failover == null ? Long.MAX_VALUE : failover.detector().nextSweepAtNanos();
+        OutlierDetector d = cluster.detector();
+        return d == null ? Long.MAX_VALUE : d.nextSweepAtNanos();
     }
 
     /** The final priority of a host. */
     public int priority(int hostId) {
-        return lb.table().priority(hostId);
+        return cluster.table().priority(hostId);
     }
 
     /** Whether a host is ejected now. */
     public boolean ejected(int hostId) {
-        return failover != null && failover.detector().isEjected(hostId);
+        return hosts[hostId].isEjected();
     }
 
     /** When an ejected host may return, or {@link OutlierDetector#NOT_EJECTED}. */
     public long ejectedUntilNanos(int hostId) {
-        return failover == null ? OutlierDetector.NOT_EJECTED : failover.detector().ejectedUntilNanos(hostId);
+        OutlierDetector d = cluster.detector();
+        return d == null ? OutlierDetector.NOT_EJECTED : d.ejectedUntilNanos(hostId);
     }
 
     /**
-     * Replaces the endpoint set (scale to zero, scale up): priorities are recomputed, the balancer
-     * publishes a new snapshot and the detector keeps its state for endpoints that stay, by address.
+     * Replaces the endpoint set (scale to zero, scale up): priorities are recomputed and the cluster
+     * publishes the new set at once, keeping each staying address's handle and detector state.
      * Cold path.
      */
     public void setEndpoints(List<Endpoint> endpoints) {
         assignment = assign(endpoints);
-        EndpointTable table = assignment.toTable();
-        if (failover != null) {
-            failover.update(table);
-        } else {
-            lb.update(table);
-        }
+        cluster.update(assignment.toTable());
+        cluster.drain();
+        refreshHosts();
     }
 }

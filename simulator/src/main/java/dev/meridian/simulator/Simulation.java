@@ -590,7 +590,7 @@ public final class Simulation {
     /** What decided the picks: the policy, each caller's priority assignment and the scenario's notes. */
     private List<String> notes() {
         List<String> notes = new ArrayList<>();
-        notes.add("load balancing: " + clients[0].loadBalancer().config().policy().name().toLowerCase(Locale.ROOT)
+        notes.add("load balancing: " + clients[0].policy().name().toLowerCase(Locale.ROOT)
                 .replace('_', ' '));
         String firstReason = clients[0].assignment().reason();
         for (int c = 0; c < callerCount; c++) {

@@ -54,7 +54,7 @@ class ZoneAwareScenarioTest {
     private static double z1Share(String yaml) {
         Scenario s = Scenarios.parse("zone-aware.yaml", yaml);
         MeshClient c = s.newClient(s.caller(), s.endpoints(), Clocks.manual(), RandomSource.seeded(3));
-        PriorityPlan p0 = c.loadBalancer().plan().priorities().get(0);
+        PriorityPlan p0 = c.plan().priorities().get(0);
         double share = 0;
         for (LocalityPlan l : p0.localities()) {
             if (l.locality().zone().equals("z1")) {
