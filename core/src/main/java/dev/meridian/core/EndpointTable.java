@@ -227,13 +227,41 @@ public final class EndpointTable {
         return Collections.unmodifiableList(Arrays.asList(endpoints));
     }
 
-    /** A copy of this table with one host's reported health changed. Cold path. */
+    /**
+     * A copy of this table with one host's reported health changed. Cold path, but cheap: the
+     * arrays are copied and the address index is shared, so a health change (the most common
+     * endpoint update) costs no hashing or string building per host.
+     *
+     * @throws IllegalArgumentException when the host id is out of range or the status is null
+     */
     public EndpointTable withHealth(int hostId, HealthStatus status) {
-        Builder b = builder();
-        for (int i = 0; i < endpoints.length; i++) {
-            b.add(i == hostId ? endpoints[i].withHealth(status) : endpoints[i], priorities[i], localityWeights[i]);
+        if (hostId < 0 || hostId >= endpoints.length) {
+            throw new IllegalArgumentException("hostId: must be 0.." + (endpoints.length - 1) + ", got " + hostId);
         }
-        return b.build();
+        if (status == null) {
+            throw new IllegalArgumentException("status: must not be null");
+        }
+        return new EndpointTable(this, hostId, endpoints[hostId].withHealth(status));
+    }
+
+    /** {@link #withHealth}: this table with one endpoint replaced by a copy that differs only in health. */
+    @SuppressWarnings("unchecked")
+    private EndpointTable(EndpointTable from, int hostId, Endpoint replacement) {
+        endpoints = from.endpoints.clone();
+        endpoints[hostId] = replacement;
+        addresses = from.addresses;
+        localityIds = from.localityIds;
+        weights = from.weights;
+        priorities = from.priorities;
+        localityWeights = from.localityWeights;
+        health = from.health.clone();
+        health[hostId] = (byte) replacement.health().ordinal();
+        localities = from.localities;
+        priorityCount = from.priorityCount;
+        idByAddress = from.idByAddress;
+        idByEndpoint = (IdentityHashMap<Endpoint, Integer>) from.idByEndpoint.clone();
+        idByEndpoint.remove(from.endpoints[hostId]);
+        idByEndpoint.putIfAbsent(replacement, hostId);
     }
 
     /** Collects endpoints for a table. Not thread-safe. */
