@@ -512,31 +512,35 @@ public final class Cluster {
      * tells the caller's listener. Control thread only.
      */
     private static final class EventBuffer implements EjectionListener {
-        private final List<Object[]> held = new ArrayList<>();
+        /** One ejection, or a return when {@code type} is null. */
+        private record Event(EndpointTable table, int hostId, EjectionType type, long atNanos, long untilNanos) {
+        }
+
+        private final List<Event> held = new ArrayList<>();
 
         @Override
         public void onEjected(EndpointTable table, int hostId, EjectionType type, long atNanos, long untilNanos) {
-            held.add(new Object[] {table, hostId, type, atNanos, untilNanos});
+            held.add(new Event(table, hostId, type, atNanos, untilNanos));
         }
 
         @Override
         public void onReturned(EndpointTable table, int hostId, long atNanos) {
-            held.add(new Object[] {table, hostId, null, atNanos, 0L});
+            held.add(new Event(table, hostId, null, atNanos, 0));
         }
 
         void deliver(EjectionListener to) {
             if (held.isEmpty()) {
                 return;
             }
-            List<Object[]> batch = new ArrayList<>(held);
+            // Copied first, so that a listener whose call leads to another drain starts a fresh batch.
+            List<Event> batch = new ArrayList<>(held);
             held.clear();
-            for (Object[] e : batch) {
+            for (Event e : batch) {
                 try {
-                    if (e[2] == null) {
-                        to.onReturned((EndpointTable) e[0], (Integer) e[1], (Long) e[3]);
+                    if (e.type == null) {
+                        to.onReturned(e.table, e.hostId, e.atNanos);
                     } else {
-                        to.onEjected((EndpointTable) e[0], (Integer) e[1], (EjectionType) e[2], (Long) e[3],
-                                (Long) e[4]);
+                        to.onEjected(e.table, e.hostId, e.type, e.atNanos, e.untilNanos);
                     }
                 } catch (RuntimeException failure) {
                     Thread t = Thread.currentThread();
