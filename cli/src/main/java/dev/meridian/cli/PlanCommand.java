@@ -1,6 +1,7 @@
 package dev.meridian.cli;
 
 import dev.meridian.core.Clocks;
+import dev.meridian.istio.KubernetesService;
 import dev.meridian.simulator.MeshClient;
 import dev.meridian.simulator.OutcomeEvent;
 import dev.meridian.simulator.Scenario;
@@ -100,7 +101,16 @@ final class PlanCommand {
         j.key("caller").beginObject();
         locality(j, client.caller().locality());
         j.stringMap("labels", client.caller().labels());
+        j.field("mode", client.mode().text());
         j.endObject();
+        KubernetesService service = scenario.service();
+        j.key("service").beginObject()
+                .field("trafficDistribution", service.trafficDistribution())
+                .field("istioTrafficDistribution", service.istioTrafficDistribution(scenario.istioRelease(),
+                        new ArrayList<>()).kubernetesName())
+                .field("sendUnhealthyEndpoints", service.supportsUnhealthyEndpoints(scenario.istioRelease()))
+                .field("persistentSession", service.persistentSession())
+                .endObject();
         j.field("lbPolicy", plan.policy().name());
         j.field("overprovisioningFactor", plan.overprovisioningFactor());
         j.field("panicThreshold", plan.panicThreshold(), 2);

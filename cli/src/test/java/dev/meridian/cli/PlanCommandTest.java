@@ -177,6 +177,39 @@ class PlanCommandTest {
     }
 
     @Test
+    @org.junit.jupiter.api.DisplayName("prefer-same-zone: plan explains the forced failoverPriority, the Service, the"
+            + " panic threshold 0 and the terminating endpoint Istio dropped (GetLocalityLbSetting, filterIstioEndpoint)")
+    void preferSameZonePlanExplainsTheServiceDecision() {
+        Run r = run("plan", "prefer-same-zone");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out())
+                .contains("\"mode\": \"istio\"")
+                .contains("\"trafficDistribution\": \"PreferSameZone\"")
+                .contains("\"sendUnhealthyEndpoints\": true")
+                .contains("\"panicThreshold\": 0")
+                .contains("\"mode\": \"failoverPriority\"")
+                .contains("from the Service's trafficDistribution PreferSameZone")
+                .contains("\"address\": \"10.2.3.32:9080\",\n      \"reason\": \"terminating: Istio never sends")
+                .contains("\"healthyLoad\": 70");
+    }
+
+    @Test
+    void aKubeProxyCallerPlansWithoutTheMesh(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("kp.yaml");
+        Files.writeString(f, Runs.builtInText("prefer-same-zone").replace("caller:\n  locality: r1/z1\n",
+                "caller:\n  locality: r1/z1\n  mode: kube-proxy\n"));
+        Run r = run("plan", f.toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("\"mode\": \"kube-proxy\"").contains("\"lbPolicy\": \"RANDOM\"")
+                .contains("kube-proxy PreferSameZone: its zone hint 'z2' is not the caller's zone 'z1'");
+        Files.writeString(f, Runs.builtInText("prefer-same-zone").replace("caller:\n  locality: r1/z1\n",
+                "caller:\n  locality: r1/z1\n  mode: sidecar\n"));
+        Run bad = run("plan", f.toString());
+        assertThat(bad.status()).isEqualTo(2);
+        assertThat(bad.err()).contains("caller.mode").contains("'sidecar'");
+    }
+
+    @Test
     void virtualNodeEndpointsAreKeptWithTheirPartialLocality() {
         // Scenario 4: endpoints with a region but no zone, or no locality at all, are valid and not lost.
         MeshClient c = client("virtual-nodes");

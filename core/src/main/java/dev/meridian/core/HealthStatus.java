@@ -6,6 +6,11 @@ package dev.meridian.core;
  * {@link #DEGRADED} takes traffic only when healthy hosts are short, and {@link #UNHEALTHY},
  * {@link #DRAINING} and {@link #TIMEOUT} take traffic only in panic.
  *
+ * <p>{@link #TERMINATING} is not an Envoy status: it is Istio's {@code model.Terminating}
+ * ({@code pilot/pkg/model/service.go}), a pod shutting down that is no longer serving, which Istio
+ * never sends to a sidecar ({@code filterIstioEndpoint}) and kube-proxy never uses. Should one reach
+ * a load balancer directly, it counts like {@link #UNHEALTHY}: neither healthy nor degraded.
+ *
  * <p>Immutable and thread-safe.
  */
 public enum HealthStatus {
@@ -14,7 +19,8 @@ public enum HealthStatus {
     UNHEALTHY,
     DRAINING,
     TIMEOUT,
-    DEGRADED;
+    DEGRADED,
+    TERMINATING;
 
     private static final HealthStatus[] VALUES = values();
 
@@ -48,6 +54,6 @@ public enum HealthStatus {
             }
         }
         throw new IllegalArgumentException(field + ": unknown health status '" + text
-                + "' (expected one of UNKNOWN, HEALTHY, DEGRADED, UNHEALTHY, DRAINING, TIMEOUT)");
+                + "' (expected one of UNKNOWN, HEALTHY, DEGRADED, UNHEALTHY, DRAINING, TIMEOUT, TERMINATING)");
     }
 }

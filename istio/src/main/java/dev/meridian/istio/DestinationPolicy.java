@@ -1,12 +1,14 @@
 package dev.meridian.istio;
 
 import dev.meridian.core.Endpoint;
+import dev.meridian.core.IstioRelease;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.lb.LbPolicy;
 import dev.meridian.lb.SlowStartConfig;
 import dev.meridian.outlier.IstioOutlierTranslation;
 import dev.meridian.outlier.OutlierDetectionConfig;
 import dev.meridian.topology.Caller;
+import dev.meridian.topology.ExcludedEndpoint;
 import dev.meridian.topology.LocalityLbSetting;
 import dev.meridian.topology.LocalityPriorities;
 import dev.meridian.topology.PriorityAssignment;
@@ -119,6 +121,64 @@ public record DestinationPolicy(LocalityLbSetting meshLocality, LocalityLbSettin
      */
     public PriorityAssignment assign(List<Endpoint> endpoints, Caller caller) {
         return LocalityPriorities.assign(endpoints, caller, meshLocality, ruleLocality, outlier != null);
+    }
+
+    /**
+     * Istio's priorities for a caller of a Kubernetes Service: first the endpoints Istio sends to the
+     * sidecar ({@link KubernetesService#sentEndpoints}), then locality priorities over them with the
+     * Service's traffic distribution between the rule's and the mesh's setting
+     * ({@link LocalityPriorities#assign(List, Caller, LocalityLbSetting, LocalityLbSetting,
+     * dev.meridian.topology.TrafficDistribution, IstioRelease, boolean)}). Endpoints Istio drops come
+     * first in {@link PriorityAssignment#excluded()}, each with its reason.
+     *
+     * @param service the destination's Service, {@link KubernetesService#NONE} for a plain one
+     * @param release the Istio release whose rules apply ({@link IstioRelease#LATEST} by default)
+     */
+    public PriorityAssignment assign(List<Endpoint> endpoints, Caller caller, KubernetesService service,
+                                     IstioRelease release) {
+        if (endpoints == null) {
+            throw new IllegalArgumentException("endpoints: must not be null");
+        }
+        KubernetesService.SentEndpoints sent = service.sentEndpoints(endpoints, release);
+        List<String> warnings = new ArrayList<>();
+        PriorityAssignment a = LocalityPriorities.assign(sent.sent(), caller, meshLocality, ruleLocality,
+                service.istioTrafficDistribution(release, warnings), release, outlier != null);
+        if (sent.excluded().isEmpty() && warnings.isEmpty()) {
+            return a;
+        }
+        List<ExcludedEndpoint> excluded = new ArrayList<>(sent.excluded());
+        excluded.addAll(a.excluded());
+        warnings.addAll(a.warnings());
+        return new PriorityAssignment(a.applied(), a.reason(), a.mode(), a.localityWeighted(), a.priorities(), excluded,
+                warnings);
+    }
+
+    /**
+     * The load balancer configuration for a Kubernetes Service: {@link #lb()}, with the panic threshold
+     * 0 when Istio sends the Service's unhealthy endpoints ({@link KubernetesService#supportsUnhealthyEndpoints};
+     * {@code cluster_traffic_policy.go} {@code applyLoadBalancer} writes {@code healthy_panic_threshold: 0},
+     * so a sidecar never sends traffic to a not-ready pod, even when few are ready).
+     */
+    public LbConfig lbFor(KubernetesService service, IstioRelease release) {
+        if (!service.supportsUnhealthyEndpoints(release) || lb.panicThreshold() == 0) {
+            return lb;
+        }
+        return lb.toBuilder().panicThreshold(0).build();
+    }
+
+    /** What {@link #lbFor} changed, one sentence, or null when it changed nothing. */
+    public String serviceNote(KubernetesService service, IstioRelease release) {
+        if (!service.supportsUnhealthyEndpoints(release) || lb.panicThreshold() == 0) {
+            return null;
+        }
+        return "panicThreshold: Istio writes healthy_panic_threshold 0 in place of " + fmt(lb.panicThreshold())
+                + " because it sends this Service's unhealthy endpoints ("
+                + (service.sendUnhealthyEndpoints() ? "PILOT_SEND_UNHEALTHY_ENDPOINTS" : "its trafficDistribution")
+                + "; cluster_traffic_policy.go applyLoadBalancer), so not-ready endpoints never take traffic";
+    }
+
+    private static String fmt(double percent) {
+        return percent == Math.rint(percent) ? Long.toString((long) percent) : Double.toString(percent);
     }
 
     private static LbPolicy lbPolicy(LoadBalancerSettings lb, List<String> notes) {

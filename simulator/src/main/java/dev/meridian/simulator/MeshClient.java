@@ -10,7 +10,11 @@ import dev.meridian.cluster.Cluster;
 import dev.meridian.cluster.Host;
 import java.util.IdentityHashMap;
 import dev.meridian.lb.ZoneAwareConfig;
+import dev.meridian.core.IstioRelease;
 import dev.meridian.istio.DestinationPolicy;
+import dev.meridian.istio.KubernetesService;
+import dev.meridian.outlier.OutlierDetectionConfig;
+import dev.meridian.topology.KubeProxyRouting;
 import dev.meridian.outlier.EjectionListener;
 import dev.meridian.outlier.LocalOriginResult;
 import dev.meridian.outlier.OutlierDetector;
@@ -35,26 +39,49 @@ public final class MeshClient {
     private final Caller caller;
     private final Cluster cluster;
     private final LbPolicy lbPolicy;
+    private final KubernetesService service;
+    private final CallerMode mode;
+    private final IstioRelease release;
     private PriorityAssignment assignment;
     private Host[] hosts;
     private final IdentityHashMap<Host, Integer> ids = new IdentityHashMap<>();
 
     MeshClient(DestinationPolicy policy, Caller caller, List<Endpoint> endpoints, NanoClock clock, RandomSource random,
-               EjectionListener listener, ZoneAwareConfig zoneAware) {
+               EjectionListener listener, ZoneAwareConfig zoneAware, KubernetesService service, CallerMode mode,
+               IstioRelease release) {
         this.policy = policy;
         this.caller = caller;
+        this.service = service;
+        this.mode = mode;
+        this.release = release;
         this.assignment = assign(endpoints);
-        // Zone-aware routing applies only where locality-weighted balancing does not (Envoy's rule).
-        LbConfig config = policy.lb().toBuilder().localityWeighted(assignment.localityWeighted())
-                .zoneAware(zoneAware).build();
+        LbConfig config;
+        OutlierDetectionConfig outlier;
+        if (mode == CallerMode.KUBE_PROXY) {
+            // kube-proxy picks uniformly among the endpoints it keeps: no weights, no panic, no detector.
+            config = LbConfig.builder().policy(LbPolicy.RANDOM).panicThreshold(0).build();
+            outlier = null;
+        } else {
+            // Zone-aware routing applies only where locality-weighted balancing does not (Envoy's rule).
+            config = policy.lbFor(service, release).toBuilder().localityWeighted(assignment.localityWeighted())
+                    .zoneAware(zoneAware).build();
+            outlier = policy.outlier();
+        }
         this.lbPolicy = config.policy();
-        this.cluster = Cluster.builder(config).endpoints(assignment.toTable()).outlierDetection(policy.outlier())
+        this.cluster = Cluster.builder(config).endpoints(assignment.toTable()).outlierDetection(outlier)
                 .clock(clock).random(random).listener(listener).build();
         refreshHosts();
     }
 
     private PriorityAssignment assign(List<Endpoint> endpoints) {
-        return policy.assign(endpoints, caller);
+        return mode == CallerMode.KUBE_PROXY
+                ? KubeProxyRouting.assign(endpoints, caller, service.kubernetesTrafficDistribution())
+                : policy.assign(endpoints, caller, service, release);
+    }
+
+    /** How this client reaches the destination. */
+    public CallerMode mode() {
+        return mode;
     }
 
     private void refreshHosts() {

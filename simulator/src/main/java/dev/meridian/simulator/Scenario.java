@@ -2,7 +2,9 @@ package dev.meridian.simulator;
 
 import dev.meridian.core.Endpoint;
 import dev.meridian.core.RandomSource;
+import dev.meridian.core.IstioRelease;
 import dev.meridian.istio.DestinationPolicy;
+import dev.meridian.istio.KubernetesService;
 import dev.meridian.outlier.EjectionListener;
 import dev.meridian.topology.Caller;
 import java.util.List;
@@ -29,10 +31,13 @@ public final class Scenario {
     private final List<OutcomeEvent> history;
     private final long planAtNanos;
     private final LocalCluster localCluster;
+    private final KubernetesService service;
+    private final CallerMode callerMode;
 
     Scenario(String source, String name, String description, Caller caller, String host, String subset,
              List<Endpoint> endpoints, DestinationPolicy policy, Map<String, Object> simulation, List<String> warnings,
-             List<OutcomeEvent> history, long planAtNanos, LocalCluster localCluster) {
+             List<OutcomeEvent> history, long planAtNanos, LocalCluster localCluster, KubernetesService service,
+             CallerMode callerMode) {
         this.source = source;
         this.name = name;
         this.description = description;
@@ -46,6 +51,23 @@ public final class Scenario {
         this.history = List.copyOf(history);
         this.planAtNanos = planAtNanos;
         this.localCluster = localCluster;
+        this.service = service;
+        this.callerMode = callerMode;
+    }
+
+    /** The destination's Kubernetes Service ({@code service:}), {@link KubernetesService#NONE} when absent. */
+    public KubernetesService service() {
+        return service;
+    }
+
+    /** How the callers reach the destination ({@code caller.mode}). */
+    public CallerMode callerMode() {
+        return callerMode;
+    }
+
+    /** The Istio release whose rules apply: the latest Meridian models. */
+    public IstioRelease istioRelease() {
+        return IstioRelease.LATEST;
     }
 
     /** The caller's own cluster for zone-aware routing ({@code localCluster:}), or null. */
@@ -124,6 +146,7 @@ public final class Scenario {
     public MeshClient newClient(Caller forCaller, List<Endpoint> withEndpoints, NanoClock clock, RandomSource random,
                                 EjectionListener listener) {
         return new MeshClient(policy, forCaller, withEndpoints, clock, random, listener,
-                localCluster == null ? null : localCluster.zoneAware(forCaller.locality()));
+                localCluster == null ? null : localCluster.zoneAware(forCaller.locality()), service, callerMode,
+                istioRelease());
     }
 }

@@ -3,6 +3,7 @@ package dev.meridian.simulator;
 import dev.meridian.core.Endpoint;
 import dev.meridian.core.HealthStatus;
 import dev.meridian.core.Locality;
+import dev.meridian.istio.KubernetesService;
 import dev.meridian.istio.YamlNode;
 import dev.meridian.outlier.LocalOriginResult;
 import java.io.IOException;
@@ -22,7 +23,7 @@ import java.util.Map;
  */
 final class ScenarioLoader {
     static final List<String> BUILT_IN = List.of("cross-region", "cross-region-no-outlier", "bookinfo-multicluster",
-            "zone-outage", "virtual-nodes");
+            "zone-outage", "virtual-nodes", "prefer-same-zone");
     /** A UTF-8 file longer than this cannot be within the reader's {@link YamlNode#MAX_CHARS}: refused unread. */
     private static final int MAX_BYTES = 4 * YamlNode.MAX_CHARS;
 
@@ -76,11 +77,12 @@ final class ScenarioLoader {
             throw root.error("a scenario must be a YAML mapping");
         }
         root.allowOnly("name", "description", "caller", "mesh", "destinationRule", "subset", "endpoints",
-                "simulation", "history", "planAt", "localCluster");
+                "simulation", "history", "planAt", "localCluster", "service");
         String name = root.get("name").string(source);
         String description = root.get("description").string("");
         YamlNode caller = root.get("caller");
-        caller.allowOnly("locality", "region", "zone", "subzone", "labels");
+        caller.allowOnly("locality", "region", "zone", "subzone", "labels", "mode");
+        CallerMode mode = CallerMode.parse(caller.get("mode"));
         Locality callerLocality = locality(caller);
         Map<String, String> callerLabels = caller.get("labels").stringMap();
         List<Endpoint> endpoints = endpoints(root.get("endpoints"));
@@ -93,7 +95,29 @@ final class ScenarioLoader {
         }
         return new RawScenario(source, name, description, callerLocality, callerLabels, root.get("mesh"),
                 root.get("destinationRule"), root.get("subset").string(null), endpoints, root.get("simulation"),
-                history, planAt, localCluster(root.get("localCluster")));
+                history, planAt, localCluster(root.get("localCluster")), service(root.get("service")), mode);
+    }
+
+    /**
+     * {@code service: {trafficDistribution: PreferSameZone, annotations: {...}, namespaceAnnotations:
+     * {...}, labels: {...}, sendUnhealthyEndpoints: true}}: the destination's Kubernetes Service;
+     * {@link KubernetesService#NONE} when absent.
+     */
+    static KubernetesService service(YamlNode n) {
+        if (n.isMissing()) {
+            return KubernetesService.NONE;
+        }
+        n.allowOnly("trafficDistribution", "annotations", "namespaceAnnotations", "labels", "sendUnhealthyEndpoints");
+        String send = n.get("sendUnhealthyEndpoints").string("false");
+        if (!send.equals("true") && !send.equals("false")) {
+            throw n.get("sendUnhealthyEndpoints").error("must be true or false, got '" + send + "'");
+        }
+        try {
+            return new KubernetesService(n.get("trafficDistribution").string(null), n.get("annotations").stringMap(),
+                    n.get("namespaceAnnotations").stringMap(), n.get("labels").stringMap(), send.equals("true"));
+        } catch (IllegalArgumentException e) {
+            throw n.get("trafficDistribution").error(e.getMessage().replace("service.trafficDistribution: ", ""));
+        }
     }
 
     /**
@@ -204,6 +228,7 @@ final class ScenarioLoader {
     record RawScenario(String source, String name, String description, Locality callerLocality,
                        Map<String, String> callerLabels, YamlNode mesh, YamlNode destinationRule, String subset,
                        List<Endpoint> endpoints, YamlNode simulation, List<OutcomeEvent> history,
-                       long planAtNanos, LocalCluster localCluster) {
+                       long planAtNanos, LocalCluster localCluster, KubernetesService service,
+                       CallerMode callerMode) {
     }
 }

@@ -1,6 +1,7 @@
 package dev.meridian.simulator;
 
 import dev.meridian.core.Endpoint;
+import dev.meridian.core.IstioRelease;
 import dev.meridian.istio.DestinationPolicy;
 import dev.meridian.istio.DestinationRule;
 import dev.meridian.istio.DestinationRules;
@@ -76,13 +77,25 @@ public final class Scenarios {
                 endpoints = subsetEndpoints(source, rule, raw.subset(), endpoints);
             }
             DestinationPolicy policy = DestinationPolicy.from(rule, raw.subset(), mesh);
-            warnings.addAll(policy.notes());
+            if (raw.callerMode() == CallerMode.KUBE_PROXY) {
+                if (rule != null || !raw.mesh().isMissing()) {
+                    warnings.add("caller.mode: kube-proxy: the caller is outside the mesh, so the destinationRule and"
+                            + " the mesh settings do not apply; kube-proxy follows only the Service's"
+                            + " trafficDistribution");
+                }
+            } else {
+                warnings.addAll(policy.notes());
+                String note = policy.serviceNote(raw.service(), IstioRelease.LATEST);
+                if (note != null) {
+                    warnings.add(note);
+                }
+            }
             Caller caller = new Caller(raw.callerLocality(), raw.callerLabels());
             @SuppressWarnings("unchecked")
             Map<String, Object> simulation = raw.simulation().isMissing() ? Map.of() : raw.simulation().map();
             Scenario scenario = new Scenario(source, raw.name(), raw.description(), caller,
                     rule == null ? null : rule.host(), raw.subset(), endpoints, policy, simulation, warnings,
-                    raw.history(), raw.planAtNanos(), raw.localCluster());
+                    raw.history(), raw.planAtNanos(), raw.localCluster(), raw.service(), raw.callerMode());
             for (int i = 0; i < raw.history().size(); i++) {
                 String address = raw.history().get(i).address();
                 if (endpoints.stream().noneMatch(e -> e.address().equals(address))) {

@@ -1,6 +1,7 @@
 package dev.meridian.topology;
 
 import dev.meridian.core.Endpoint;
+import dev.meridian.core.IstioRelease;
 import dev.meridian.core.Locality;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,7 +51,15 @@ import java.util.TreeMap;
  *           of the caller's own; the first mismatch at position {@code j} of {@code n} gives
  *           {@code n - j}, all matching gives 0. Explicit endpoint priorities are replaced, as
  *           Istio replaces them. With {@code failover} rules too, the proximity level is applied
- *           on top ({@code priority * 5 + level}). A caller without labels skips this step.</li>
+ *           on top ({@code priority * 5 + level}). A caller without labels skips this step.
+ *           This is Istio 1.30's {@code applyFailoverPriorityPerLocality}, for every label including
+ *           {@code topology.istio.io/network}: a network mismatch in first place gives {@code n}, the
+ *           lowest priority, whatever the other labels say. Istio master after 1.30 (pull request
+ *           60829, commit {@code b6787c126ec}, first tagged 1.31.0-alpha.0) makes the network
+ *           "preferred but not required" when {@code topology.istio.io/network} is the first entry:
+ *           a mismatch there adds {@code n} and the remaining labels keep counting, so endpoints in
+ *           other networks are ordered by region and zone below every in-network endpoint.
+ *           {@link IstioRelease} stops at 1.30, so Meridian applies 1.30's rule.</li>
  *     </ul>
  *     Priorities are then renumbered 0..N without gaps.</li>
  * </ul>
@@ -106,6 +115,36 @@ public final class LocalityPriorities {
      */
     public static PriorityAssignment assign(List<Endpoint> endpoints, Caller caller, LocalityLbSetting meshSetting,
                                             LocalityLbSetting ruleSetting, boolean outlierDetectionConfigured) {
+        return assign(endpoints, caller, meshSetting, ruleSetting, TrafficDistribution.ANY, IstioRelease.LATEST,
+                outlierDetectionConfigured);
+    }
+
+    /**
+     * Assigns priorities and locality weights for one caller of a Service that may carry a
+     * {@code trafficDistribution}. Cold path.
+     *
+     * <p>Precedence, as Istio's {@code GetLocalityLbSetting}
+     * ({@code pilot/pkg/networking/core/loadbalancer/loadbalancer.go}, 1.30): the DestinationRule's
+     * {@code localityLbSetting} (its {@code enabled: false} turns everything off), then the Service's
+     * traffic distribution, then the mesh-wide setting (whose {@code enabled: false} does not turn a
+     * traffic distribution off, since it is read after). A traffic distribution becomes the forced
+     * {@code failoverPriority} of {@link TrafficDistribution#failoverPriority}, applied even without
+     * outlier detection ({@code forceFailover}), with locality-weighted balancing on
+     * ({@code applyLocalityLoadBalancer}).
+     *
+     * @param distribution the Service's traffic distribution, {@link TrafficDistribution#ANY} for none
+     * @param release the Istio release whose rules apply
+     * @see #assign(List, Caller, LocalityLbSetting, LocalityLbSetting, boolean)
+     */
+    public static PriorityAssignment assign(List<Endpoint> endpoints, Caller caller, LocalityLbSetting meshSetting,
+                                            LocalityLbSetting ruleSetting, TrafficDistribution distribution,
+                                            IstioRelease release, boolean outlierDetectionConfigured) {
+        if (distribution == null) {
+            throw new IllegalArgumentException("trafficDistribution: must not be null (ANY for none)");
+        }
+        if (release == null) {
+            throw new IllegalArgumentException("istioVersion: must not be null");
+        }
         Endpoint[] eps = checkEndpoints(endpoints);
         if (caller == null) {
             throw new IllegalArgumentException("caller: must not be null");
@@ -121,6 +160,15 @@ public final class LocalityPriorities {
 
         LocalityLbSetting setting;
         String source;
+        boolean forced = false;
+        if (distribution.prefers() && distribution.failoverPriority(release).isEmpty()) {
+            warnings.add("trafficDistribution " + distribution.kubernetesName() + " is ignored: Istio " + release
+                    + (release.atLeast(25) ? " knows only PreferClose (PreferSameZone and PreferSameNode from 1.27)"
+                            : " does not read it (from 1.25)"));
+        } else if (distribution.prefers() && ruleSetting != null) {
+            warnings.add("trafficDistribution " + distribution.kubernetesName() + " is overridden by the"
+                    + " DestinationRule's localityLbSetting (Istio GetLocalityLbSetting reads the rule first)");
+        }
         if (ruleSetting != null) {
             if (!ruleSetting.isEnabled()) {
                 return unapplied(eps, explicit, "the DestinationRule's localityLbSetting sets enabled: false, which"
@@ -130,6 +178,12 @@ public final class LocalityPriorities {
             }
             setting = ruleSetting;
             source = "the DestinationRule's localityLbSetting";
+        } else if (!distribution.failoverPriority(release).isEmpty()) {
+            setting = new LocalityLbSetting(true, List.of(), List.of(), distribution.failoverPriority(release));
+            source = "the Service's trafficDistribution " + distribution.kubernetesName() + " (Istio "
+                    + release + " GetLocalityLbSetting forces it, with or without outlier detection; the"
+                    + " DestinationRule has no localityLbSetting to override it)";
+            forced = true;
         } else if (meshSetting != null) {
             if (!meshSetting.isEnabled()) {
                 return unapplied(eps, explicit, "the mesh-wide localityLbSetting sets enabled: false and the"
@@ -150,7 +204,7 @@ public final class LocalityPriorities {
             }
             return distribute(eps, explicit, caller, setting, source, warnings);
         }
-        if (!outlierDetectionConfigured) {
+        if (!outlierDetectionConfigured && !forced) {
             return unapplied(eps, explicit, "locality failover needs outlier detection on the destination (Istio"
                     + " applies localityLbSetting failover only when the DestinationRule sets outlierDetection);"
                     + " all endpoints stay in one priority", false, warnings);
@@ -309,6 +363,8 @@ public final class LocalityPriorities {
                         ? overrides.get(names[j])
                         : callerLabels.getOrDefault(names[j], "");
                 if (!wanted.equals(own.getOrDefault(names[j], ""))) {
+                    // Istio 1.30: the first mismatch decides, the network label included. Master after
+                    // 1.30 (istio/istio#60829) adds n for a first-place network mismatch and goes on.
                     levels[i] = n - j;
                     break;
                 }

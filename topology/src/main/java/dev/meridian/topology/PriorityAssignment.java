@@ -16,13 +16,14 @@ import java.util.List;
  * @param reason one sentence saying what was decided and why, naming the Istio rule
  * @param mode what was applied: {@link #MODE_NONE} (always when not applied), {@link #MODE_FAILOVER}
  *     (proximity priorities, with or without {@code failover} rules), {@link #MODE_FAILOVER_PRIORITY},
- *     {@link #MODE_FAILOVER_AND_PRIORITY} or {@link #MODE_DISTRIBUTE}
+ *     {@link #MODE_FAILOVER_AND_PRIORITY}, {@link #MODE_DISTRIBUTE} or {@link #MODE_KUBE_PROXY}
  * @param localityWeighted whether Envoy's {@code locality_weighted_lb_config} is on for the cluster,
  *     as Istio sets it: with {@code distribute}, or with outlier detection and {@code failover} or
  *     {@code failoverPriority} rules (istiod's {@code ENABLE_LOCALITY_WEIGHTED_LB_CONFIG}, off by
  *     default, would turn it on for every cluster)
  * @param priorities the priorities in ascending order, each with at least one endpoint
- * @param excluded endpoints that receive no traffic (only a {@code distribute} rule excludes)
+ * @param excluded endpoints that receive no traffic, each with its reason: a {@code distribute} rule's
+ *     unmatched localities, endpoints Istio never sends to the sidecar, or those kube-proxy leaves out
  * @param warnings configuration Meridian accepted but where Istio's behaviour is surprising,
  *     nondeterministic or silently ignores something
  */
@@ -40,6 +41,8 @@ public record PriorityAssignment(boolean applied, String reason, String mode, bo
     public static final String MODE_FAILOVER_AND_PRIORITY = "failover+failoverPriority";
     /** Istio's {@code applyLocalityWeights}. */
     public static final String MODE_DISTRIBUTE = "distribute";
+    /** kube-proxy's endpoint choice for a caller outside the mesh ({@link KubeProxyRouting}). */
+    public static final String MODE_KUBE_PROXY = "kube-proxy";
 
     public PriorityAssignment {
         reason = reason == null ? "" : reason;
