@@ -96,6 +96,16 @@ public final class Scenario {
         return endpoints;
     }
 
+    /** The Istio release whose rules apply ({@code mesh.istioVersion}, default {@code IstioRelease.LATEST}). */
+    public dev.meridian.core.IstioRelease istioRelease() {
+        return policy.release();
+    }
+
+    /** The destination port the caller uses ({@code caller.port}), or null when not given. */
+    public Integer callerPort() {
+        return policy.port();
+    }
+
     /** The translated policy. */
     public DestinationPolicy policy() {
         return policy;

@@ -1,6 +1,7 @@
 package dev.meridian.simulator;
 
 import dev.meridian.core.Endpoint;
+import dev.meridian.core.IstioRelease;
 import dev.meridian.istio.DestinationPolicy;
 import dev.meridian.istio.DestinationRule;
 import dev.meridian.istio.DestinationRules;
@@ -60,8 +61,23 @@ public final class Scenarios {
         try {
             // Without a mesh section the mesh has Istio's default: locality load balancing enabled.
             LocalityLbSetting mesh = MeshConfigs.MESH_DEFAULT;
+            IstioRelease release = IstioRelease.LATEST;
             if (!raw.mesh().isMissing()) {
-                Parsed<LocalityLbSetting> m = MeshConfigs.parseLocalityLbSetting(source, raw.mesh().map());
+                Map<String, Object> meshMap = new java.util.LinkedHashMap<>(raw.mesh().map());
+                Object version = meshMap.remove("istioVersion");
+                if (version != null) {
+                    if (!(version instanceof String text)) {
+                        // YAML reads 1.10 as the number 1.1: only a string says which release is meant.
+                        throw raw.mesh().get("istioVersion").error("write the release as a string, such as \"1.10\" "
+                                + "(YAML reads 1.10 as the number 1.1), got " + version);
+                    }
+                    try {
+                        release = IstioRelease.parse(text);
+                    } catch (IllegalArgumentException e) {
+                        throw raw.mesh().get("istioVersion").error(e.getMessage().replaceFirst("^istioVersion: ", ""));
+                    }
+                }
+                Parsed<LocalityLbSetting> m = MeshConfigs.parseLocalityLbSetting(source, meshMap);
                 mesh = m.value();
                 m.warnings().forEach(w -> warnings.add("mesh." + w));
             }
@@ -75,7 +91,7 @@ public final class Scenarios {
             if (raw.subset() != null) {
                 endpoints = subsetEndpoints(source, rule, raw.subset(), endpoints);
             }
-            DestinationPolicy policy = DestinationPolicy.from(rule, raw.subset(), mesh);
+            DestinationPolicy policy = DestinationPolicy.from(rule, raw.subset(), raw.callerPort(), mesh, release);
             warnings.addAll(policy.notes());
             Caller caller = new Caller(raw.callerLocality(), raw.callerLabels());
             @SuppressWarnings("unchecked")
