@@ -97,11 +97,14 @@ final class PlanCommand {
         j.field("scenario", scenario.name());
         j.field("destination", scenario.host());
         j.field("subset", scenario.subset());
+        j.field("istioVersion", scenario.istioRelease().toString());
+        j.field("envoyVersion", "1." + scenario.istioRelease().envoyMinor());
         j.field("atSeconds", nowNanos / 1e9, 3);
         j.key("caller").beginObject();
         locality(j, client.caller().locality());
         j.stringMap("labels", client.caller().labels());
         j.field("mode", client.mode().text());
+        j.field("port", scenario.callerPort() == null ? null : scenario.callerPort().doubleValue(), 0);
         j.endObject();
         KubernetesService service = scenario.service();
         j.key("service").beginObject()

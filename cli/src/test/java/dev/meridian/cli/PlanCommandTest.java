@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -220,7 +221,11 @@ class PlanCommandTest {
     }
 
     private static Path withHistory(Path dir, String planAt) throws IOException {
-        String yaml = Runs.builtInText("cross-region");
+        return withHistory(dir, planAt, "1.6");
+    }
+
+    private static Path withHistory(Path dir, String planAt, String istioVersion) throws IOException {
+        String yaml = Runs.builtInText("cross-region").replace("mesh:\n", "mesh:\n  istioVersion: \"" + istioVersion + "\"\n");
         yaml = yaml.substring(0, yaml.indexOf("simulation:")) + """
                 history:
                   - {at: 30s, endpoint: "10.1.0.11:9080", status: 503, count: 5}
@@ -228,14 +233,14 @@ class PlanCommandTest {
                   - {at: 40s, endpoint: "10.2.0.13:9080", status: 500, count: 50}
                 planAt: %s
                 """.formatted(planAt);
-        Path f = dir.resolve("history-" + planAt + ".yaml");
+        Path f = dir.resolve("history-" + planAt + "-" + istioVersion + ".yaml");
         Files.writeString(f, yaml);
         return f;
     }
 
     @Test
     void historyEjectsAndPlanShowsTimeLeft(@TempDir Path dir) throws IOException {
-        // Legacy consecutiveErrors: 5 counts gateway failures (503, and connect failures, which Envoy
+        // Istio 1.6 maps consecutiveErrors: 5 to gateway failures (503, and connect failures, which Envoy
         // reports as 503 without split errors); plain 500s do not count, so v3 stays in service.
         // Ejected at 30s for baseEjectionTime 5m: at 1m, 270s are left.
         Run r = run("plan", withHistory(dir, "1m").toString());
@@ -245,6 +250,17 @@ class PlanCommandTest {
         assertThat(r.out().split("\"ejected\": true", -1)).hasSize(3);
         int p0 = r.out().indexOf("\"priority\": 0");
         assertThat(r.out().substring(p0, r.out().indexOf("\"priority\": 1"))).contains("\"healthyLoad\": 0");
+    }
+
+    @Test
+    @DisplayName("the same history under the latest rules: consecutiveErrors is ignored (cluster_traffic_policy.go applyOutlierDetection), Envoy's default 5 consecutive 5xx @100 eject v3 on its 500s too")
+    void latestRulesEjectOnPlainFiveHundreds(@TempDir Path dir) throws IOException {
+        Run r = run("plan", withHistory(dir, "1m", "1.30").toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("\"istioVersion\": \"1.30\"").contains("\"envoyVersion\": \"1.38\"");
+        assertThat(r.out().split("\"ejected\": true", -1)).hasSize(4);
+        Run old = run("plan", withHistory(dir, "1m", "1.6").toString());
+        assertThat(old.out()).contains("\"istioVersion\": \"1.6\"").contains("\"envoyVersion\": \"1.14\"");
     }
 
     @Test

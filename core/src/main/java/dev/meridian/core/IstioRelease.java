@@ -3,7 +3,11 @@ package dev.meridian.core;
 /**
  * An Istio release, and so the Envoy release its sidecars run: what "what does my sidecar do"
  * depends on when a rule changed over time. Istio 1.x ships Envoy 1.(x + 8) from Istio 1.5 on
- * (1.6 ships Envoy 1.14, 1.10 ships 1.18, 1.30 ships 1.38). Rules that differ between releases ask
+ * (1.6 ships Envoy 1.14, 1.10 ships 1.18, 1.30 ships 1.38). Checked against the Envoy commit each
+ * istio/proxy release pins ({@code WORKSPACE} {@code ENVOY_SHA} and its commit date): 1.8 pins a
+ * 2020-11-10 commit (before Envoy 1.17's max_ejection_time), 1.9 one of January 2021 (after it), 1.18
+ * one of 2023-06-05 (before the 1.27 max-ejection fix), 1.19 one of 2023-08-30 (after it), 1.23 one
+ * of 2024-07-31 (Envoy 1.31). Rules that differ between releases ask
  * {@link #atLeast} or {@link #envoyAtLeast} and cite the change that introduced them.
  *
  * <p>Immutable and thread-safe.

@@ -65,14 +65,31 @@ public record DestinationRule(String apiVersion, String name, String namespace, 
      * @throws IllegalArgumentException if the rule has no subset of that name
      */
     public TrafficPolicy policyFor(String subsetName) {
+        return policyFor(subsetName, null);
+    }
+
+    /**
+     * The policy Istio applies to traffic for a subset on one port: {@code portLevelSettings} for
+     * the port first replace the policy they sit in, then the subset's blocks are laid over the
+     * rule's ({@code MergeSubsetTrafficPolicy} in {@code pilot/pkg/networking/util/util.go}, called
+     * by {@code buildSubsetCluster}; {@code applyDestinationRule} narrows the rule's policy with
+     * {@code GetPortLevelTrafficPolicy}).
+     *
+     * @param subsetName a subset name, or null for the service as a whole
+     * @param port the destination port the caller uses, or null when not known (port-level
+     *        settings then do not apply)
+     * @return the effective policy, or null when neither the rule nor the subset writes one
+     * @throws IllegalArgumentException if the rule has no subset of that name
+     */
+    public TrafficPolicy policyFor(String subsetName, Integer port) {
         if (subsetName == null) {
-            return trafficPolicy;
+            return trafficPolicy == null ? null : trafficPolicy.forPort(port);
         }
         Subset s = subset(subsetName).orElseThrow(() -> new IllegalArgumentException(
                 "subset: no subset named '" + subsetName + "' in DestinationRule '" + name + "'"));
         if (trafficPolicy == null) {
-            return s.trafficPolicy();
+            return s.trafficPolicy() == null ? null : s.trafficPolicy().forPort(port);
         }
-        return trafficPolicy.overriddenBy(s.trafficPolicy());
+        return trafficPolicy.overriddenBy(s.trafficPolicy(), port);
     }
 }

@@ -16,8 +16,10 @@ import java.util.Map;
  * the source, the YAML path and the value. What Istio accepts with a warning, what Meridian ignores,
  * and fields no version of the schema defines come back as warnings, each starting with its YAML
  * path. Blocks that do not decide which endpoint is chosen ({@code connectionPool}, {@code tls},
- * {@code tunnel}, {@code proxyProtocol}) and those Meridian does not apply ({@code portLevelSettings},
- * {@code exportTo}, {@code workloadSelector}) are accepted, reported, and not validated.
+ * {@code tunnel}, {@code proxyProtocol}) and those Meridian does not apply ({@code exportTo},
+ * {@code workloadSelector}) are accepted, reported, and not validated. {@code portLevelSettings}
+ * entries are read: their {@code loadBalancer} and {@code outlierDetection} apply to traffic for
+ * their port ({@link TrafficPolicy#forPort}).
  *
  * <p>Stateless and thread-safe.
  */
@@ -152,14 +154,58 @@ public final class DestinationRules {
         anyField |= tp.ignore("tunnel", "ignored by Meridian: tunnelling does not change which endpoint is chosen");
         anyField |= tp.ignore("proxyProtocol",
                 "ignored by Meridian: the PROXY protocol does not change which endpoint is chosen");
-        anyField |= tp.ignore("portLevelSettings", "ignored by Meridian: per-port policies are not applied; "
-                + "the policy above is used for every port");
+        List<PortTrafficPolicy> ports = new ArrayList<>();
+        List<?> portItems = tp.list("portLevelSettings");
+        if (portItems != null) {
+            anyField = true;
+            for (int i = 0; i < portItems.size(); i++) {
+                PortTrafficPolicy p = readPortTrafficPolicy(YamlNode.of(tp.path("portLevelSettings") + "[" + i + "]",
+                        portItems.get(i), tp.warnings()));
+                for (PortTrafficPolicy earlier : ports) {
+                    if (earlier.port() == p.port()) {
+                        tp.warn(tp.path("portLevelSettings") + "[" + i + "].port.number: " + p.port()
+                                + " already has an entry; Istio uses the first (GetPortLevelTrafficPolicy), so this one "
+                                + "never applies");
+                    }
+                }
+                ports.add(p);
+            }
+        }
         tp.finish();
         if (!anyField) {
             // Istio's validateTrafficPolicy.
             throw new IllegalArgumentException(tp.path() + ": traffic policy must have at least one field");
         }
-        return new TrafficPolicy(lb, od);
+        return new TrafficPolicy(lb, od, ports);
+    }
+
+    /** One {@code portLevelSettings} entry, validated as Istio's {@code validatePortTrafficPolicies}. */
+    private static PortTrafficPolicy readPortTrafficPolicy(YamlNode p) {
+        YamlNode port = p.mapping("port");
+        if (port == null) {
+            throw new IllegalArgumentException(p.path("port") + ": portTrafficPolicy must have valid port, got nothing");
+        }
+        Long number = port.integer("number", 1, 65535);
+        port.finish();
+        if (number == null) {
+            throw new IllegalArgumentException(port.path("number") + ": required, got nothing");
+        }
+        LoadBalancerSettings lb = p.has("loadBalancer") ? readLoadBalancer(p.mapping("loadBalancer")) : null;
+        OutlierDetection od = p.has("outlierDetection") ? readOutlierDetection(p.mapping("outlierDetection")) : null;
+        boolean anyField = lb != null || od != null;
+        anyField |= p.ignore("connectionPool",
+                "ignored by Meridian: connection pool limits do not change which endpoint is chosen");
+        anyField |= p.ignore("tls", "ignored by Meridian: TLS settings do not change which endpoint is chosen");
+        p.finish();
+        if (!anyField) {
+            throw new IllegalArgumentException(p.path() + ": port traffic policy must have at least one field");
+        }
+        if (lb != null && od == null && LocalitySettingReader.wantsFailover(lb.localityLbSetting())) {
+            p.warn(p.path("loadBalancer.localityLbSetting") + ": failover and failoverPriority take effect only with "
+                    + "outlierDetection; this port's policy has none (port-level settings do not inherit the rule's), "
+                    + "so Istio does not apply them");
+        }
+        return new PortTrafficPolicy(number.intValue(), lb, od);
     }
 
     private static LoadBalancerSettings readLoadBalancer(YamlNode m) {
@@ -174,14 +220,20 @@ public final class DestinationRules {
                 ? LocalitySettingReader.read(m.mapping("localityLbSetting")) : null;
         Duration warmupSecs = IstioChecks.atLeastOneMillisecond(m.path("warmupDurationSecs"),
                 m.duration("warmupDurationSecs"));
-        Duration warmup = m.has("warmup") ? readWarmup(m.mapping("warmup")) : null;
+        Warmup w = m.has("warmup") ? readWarmup(m.mapping("warmup")) : null;
+        Duration warmup = w == null ? null : w.duration();
         m.finish();
         if (warmup != null && warmupSecs != null) {
             // Istio's cluster builder consults warmup before warmupDurationSecs.
             m.warn(m.path("warmupDurationSecs") + ": overridden by warmup.duration ("
                     + IstioDuration.format(warmup) + "), as in Istio");
         }
-        return new LoadBalancerSettings(simple, hash, locality, warmup != null ? warmup : warmupSecs);
+        return new LoadBalancerSettings(simple, hash, locality, warmup != null ? warmup : warmupSecs,
+                w == null ? null : w.aggression(), w == null ? null : w.minimumPercent());
+    }
+
+    /** {@code warmup}: the window and the two ramp settings Istio passes to slow_start_config. */
+    private record Warmup(Duration duration, Double aggression, Double minimumPercent) {
     }
 
     private static SimplePolicy readSimple(YamlNode m) {
@@ -209,7 +261,7 @@ public final class DestinationRules {
         }
     }
 
-    private static Duration readWarmup(YamlNode w) {
+    private static Warmup readWarmup(YamlNode w) {
         Duration duration = IstioChecks.protoDuration(w.path("duration"), w.duration("duration"));
         if (duration == null) {
             throw new IllegalArgumentException(w.path("duration") + ": required, got nothing");
@@ -223,10 +275,9 @@ public final class DestinationRules {
             throw new IllegalArgumentException(w.path("aggression") + ": must be at least 1, got " + aggression);
         }
         w.finish();
-        if (minimumPercent != null || aggression != null) {
-            w.warn(w.path() + ": only the duration is kept; minimumPercent and aggression are ignored by Meridian");
-        }
-        return duration;
+        // Istio's setWarmup (cluster_traffic_policy.go, istio/istio#53472, first in 1.24) passes both
+        // to Envoy's slow_start_config: aggression (default 1.0) and min_weight_percent (default 10).
+        return new Warmup(duration, aggression, minimumPercent);
     }
 
     private static ConsistentHash readConsistentHash(YamlNode c) {
@@ -325,13 +376,14 @@ public final class DestinationRules {
 
     private static String legacyConsecutiveErrorsWarning(String path, int value) {
         if (value == 0) {
-            return path + ": deprecated, and 0 has no effect (Istio translates it only when positive); "
-                    + "use consecutiveGatewayErrors or consecutive5xxErrors";
+            return path + ": deprecated, and 0 has no effect (Istio before 1.7 translated it only when positive, "
+                    + "later releases ignore it); use consecutiveGatewayErrors or consecutive5xxErrors";
         }
-        return path + ": deprecated; mapped as the Istio releases that accept it map it: " + value
-                + " consecutive gateway errors (502, 503, 504 and connection failures) eject a host, and consecutive "
-                + "5xx ejection is off, so plain 500s do not count; use consecutiveGatewayErrors: " + value
-                + " to say so explicitly";
+        return path + ": deprecated, and ignored since Istio 1.7 (istio/istio#24087): the sidecar keeps Envoy's "
+                + "defaults, 5 consecutive 5xx (500-599, plain 500 included) eject a host and gateway errors are "
+                + "counted but not enforced, whatever the " + value + " written here; only Istio before 1.7 mapped it "
+                + "to " + value + " consecutive gateway errors (502, 503, 504) with 5xx ejection off (see istioVersion); "
+                + "write consecutive5xxErrors or consecutiveGatewayErrors instead";
     }
 
     private static Subset readSubset(YamlNode s) {

@@ -17,9 +17,14 @@ import java.time.Duration;
  * @param localityLbSetting the rule's {@code localityLbSetting}; null when not written
  * @param warmupDuration the slow-start window: {@code warmup.duration}, or else the older
  *        {@code warmupDurationSecs}; null when neither was written
+ * @param warmupAggression {@code warmup.aggression}, at least 1; null when not written (Istio then
+ *        passes 1.0)
+ * @param warmupMinimumPercent {@code warmup.minimumPercent}, 0 to 100; null when not written (Istio
+ *        then passes 10)
  */
 public record LoadBalancerSettings(SimplePolicy simple, ConsistentHash consistentHash,
-                           LocalityLbSetting localityLbSetting, Duration warmupDuration) {
+                           LocalityLbSetting localityLbSetting, Duration warmupDuration,
+                           Double warmupAggression, Double warmupMinimumPercent) {
 
     public LoadBalancerSettings {
         if (simple != null && consistentHash != null) {
@@ -27,5 +32,22 @@ public record LoadBalancerSettings(SimplePolicy simple, ConsistentHash consisten
                     + simple + " and a consistentHash");
         }
         IstioChecks.atLeastOneMillisecond("loadBalancer.warmupDuration", warmupDuration);
+        if (warmupAggression != null && !(warmupAggression >= 1) || warmupAggression != null && warmupAggression.isInfinite()) {
+            throw new IllegalArgumentException("loadBalancer.warmup.aggression: must be at least 1, got " + warmupAggression);
+        }
+        if (warmupMinimumPercent != null && !(warmupMinimumPercent >= 0 && warmupMinimumPercent <= 100)) {
+            throw new IllegalArgumentException("loadBalancer.warmup.minimumPercent: must be from 0 to 100, got "
+                    + warmupMinimumPercent);
+        }
+        if ((warmupAggression != null || warmupMinimumPercent != null) && warmupDuration == null) {
+            throw new IllegalArgumentException("loadBalancer.warmup.duration: required with aggression or "
+                    + "minimumPercent, got nothing");
+        }
+    }
+
+    /** Settings without {@code warmup.aggression} and {@code warmup.minimumPercent}. */
+    public LoadBalancerSettings(SimplePolicy simple, ConsistentHash consistentHash,
+                                LocalityLbSetting localityLbSetting, Duration warmupDuration) {
+        this(simple, consistentHash, localityLbSetting, warmupDuration, null, null);
     }
 }

@@ -78,15 +78,15 @@ class DestinationRulesTest {
         }
 
         @Test
-        @DisplayName("the legacy field is kept as written and warned about as gateway errors (validation.go warns it is deprecated)")
-        void warnsThatLegacyFieldMeansGatewayErrors() {
+        @DisplayName("consecutiveErrors: warned as ignored since Istio 1.7 (istio/istio#24087 removed its translation from applyOutlierDetection), with what the sidecar does and what Istio before 1.7 did")
+        void warnsThatLegacyFieldIsIgnored() {
             List<String> warnings = parse(CROSS_REGION).warnings();
             assertThat(warnings).hasSize(1);
             assertThat(warnings.get(0))
-                    .startsWith("spec.trafficPolicy.outlierDetection.consecutiveErrors: deprecated")
-                    .contains("5 consecutive gateway errors (502, 503, 504 and connection failures)")
-                    .contains("plain 500s do not count")
-                    .contains("consecutiveGatewayErrors: 5");
+                    .startsWith("spec.trafficPolicy.outlierDetection.consecutiveErrors: deprecated, and ignored since Istio 1.7")
+                    .contains("5 consecutive 5xx (500-599, plain 500 included) eject")
+                    .contains("only Istio before 1.7 mapped it to 5 consecutive gateway errors (502, 503, 504)")
+                    .contains("consecutive5xxErrors or consecutiveGatewayErrors");
         }
 
         @Test
@@ -331,10 +331,11 @@ class DestinationRulesTest {
         void warmupWinsOverWarmupDurationSecs() {
             Parsed<DestinationRule> parsed = parse(policy("loadBalancer:\n  warmupDurationSecs: 10s\n"
                     + "  warmup:\n    duration: 20s\n    aggression: 2\n    minimumPercent: 10\n"));
-            assertThat(parsed.value().trafficPolicy().loadBalancer().warmupDuration()).isEqualTo(Duration.ofSeconds(20));
+            LoadBalancerSettings lb = parsed.value().trafficPolicy().loadBalancer();
+            assertThat(lb.warmupDuration()).isEqualTo(Duration.ofSeconds(20));
+            assertThat(lb.warmupAggression()).isEqualTo(2.0);
+            assertThat(lb.warmupMinimumPercent()).isEqualTo(10.0);
             assertThat(parsed.warnings()).containsExactly(
-                    "spec.trafficPolicy.loadBalancer.warmup: only the duration is kept; minimumPercent and aggression "
-                            + "are ignored by Meridian",
                     "spec.trafficPolicy.loadBalancer.warmupDurationSecs: overridden by warmup.duration (20s), as in Istio");
         }
 
@@ -436,9 +437,6 @@ class DestinationRulesTest {
                         tcp: {maxConnections: 100, connectTimeout: 30ms}
                       tls: {mode: ISTIO_MUTUAL}
                       tunnel: {targetHost: example.com, targetPort: 8443}
-                      portLevelSettings:
-                        - port: {number: 80}
-                          loadBalancer: {simple: LEAST_REQUEST}
                     """));
             assertThat(parsed.value().trafficPolicy()).isEqualTo(new TrafficPolicy(null, null));
             assertThat(parsed.warnings()).containsExactly(
@@ -446,8 +444,6 @@ class DestinationRulesTest {
                             + "which endpoint is chosen",
                     "spec.trafficPolicy.tls: ignored by Meridian: TLS settings do not change which endpoint is chosen",
                     "spec.trafficPolicy.tunnel: ignored by Meridian: tunnelling does not change which endpoint is chosen",
-                    "spec.trafficPolicy.portLevelSettings: ignored by Meridian: per-port policies are not applied; "
-                            + "the policy above is used for every port",
                     "spec.exportTo: ignored by Meridian: the rule applies wherever it is given, whatever its visibility",
                     "spec.workloadSelector: ignored by Meridian: the rule applies to every caller it is given, "
                             + "not only the selected workloads");

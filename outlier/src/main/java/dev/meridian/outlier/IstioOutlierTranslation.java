@@ -1,5 +1,6 @@
 package dev.meridian.outlier;
 
+import dev.meridian.core.IstioRelease;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,10 +11,13 @@ import java.util.List;
  * explain the consequences a reader is likely to miss.
  *
  * <p>The translation follows {@code applyOutlierDetection} in Istio's
- * {@code pilot/pkg/networking/core/cluster_traffic_policy.go}, and for the legacy
- * {@code consecutiveErrors} field the releases that still translated it
- * ({@code pilot/pkg/networking/core/v1alpha3/cluster.go}); validation follows
- * {@code validateOutlierDetection} in {@code pilot/pkg/config/validation/validation.go}.
+ * {@code pilot/pkg/networking/core/cluster_traffic_policy.go} for the Istio release given (default
+ * {@link IstioRelease#LATEST}). The legacy {@code consecutiveErrors} is ignored from Istio 1.7 on:
+ * istio/istio#24087 ("Stop using OutlierDetection.ConsecutiveErrors", commit a291ab6, first tag
+ * 1.7.0) removed its translation; Istio 1.5 and 1.6 ({@code v1alpha3/cluster.go}
+ * {@code applyOutlierDetection}) mapped it to consecutive gateway failures with 5xx enforcement off.
+ * The configuration carries the release's Envoy ({@link OutlierDetectionConfig.Builder#envoyRelease}).
+ * Validation follows {@code validateOutlierDetection} in {@code pilot/pkg/config/validation/validation.go}.
  *
  * <p>Immutable and thread-safe.
  *
@@ -36,11 +40,32 @@ public record IstioOutlierTranslation(OutlierDetectionConfig config, double heal
         notes = notes == null ? List.of() : List.copyOf(notes);
     }
 
+    /** Istio's first release that ignores {@code consecutiveErrors} (istio/istio#24087, tag 1.7.0). */
+    public static final int ISTIO_IGNORES_CONSECUTIVE_ERRORS = 7;
+
     /**
-     * Translates the fields of Istio's {@code OutlierDetection}; null means the field is absent.
+     * As {@link #translate(IstioRelease, Integer, Integer, Integer, Integer, Boolean, Duration, Duration,
+     * Integer, Integer)} under the latest release's rules.
+     */
+    public static IstioOutlierTranslation translate(Integer consecutiveErrors, Integer consecutive5xxErrors,
+                                                    Integer consecutiveGatewayErrors,
+                                                    Integer consecutiveLocalOriginFailures,
+                                                    Boolean splitExternalLocalOriginErrors, Duration interval,
+                                                    Duration baseEjectionTime, Integer maxEjectionPercent,
+                                                    Integer minHealthPercent) {
+        return translate(IstioRelease.LATEST, consecutiveErrors, consecutive5xxErrors, consecutiveGatewayErrors,
+                consecutiveLocalOriginFailures, splitExternalLocalOriginErrors, interval, baseEjectionTime,
+                maxEjectionPercent, minHealthPercent);
+    }
+
+    /**
+     * Translates the fields of Istio's {@code OutlierDetection} as the given Istio release does;
+     * null means the field is absent.
      *
-     * @param consecutiveErrors the deprecated {@code consecutiveErrors} (int32), accepted with a
-     *     warning note and translated as consecutive gateway errors with 5xx enforcement off
+     * @param release the Istio release whose translation, and whose Envoy, apply
+     * @param consecutiveErrors the deprecated {@code consecutiveErrors} (int32): ignored from Istio
+     *     1.7 on (Envoy's defaults stand, with a note saying so); before 1.7 translated as
+     *     consecutive gateway errors with 5xx enforcement off
      * @param consecutive5xxErrors {@code consecutive5xxErrors} (uint32); 0 disables
      * @param consecutiveGatewayErrors {@code consecutiveGatewayErrors} (uint32); 0 disables
      * @param consecutiveLocalOriginFailures {@code consecutiveLocalOriginFailures} (uint32), only
@@ -52,12 +77,16 @@ public record IstioOutlierTranslation(OutlierDetectionConfig config, double heal
      * @param minHealthPercent {@code minHealthPercent}, 0 to 100
      * @throws IllegalArgumentException naming the field and the value Istio's validation rejects
      */
-    public static IstioOutlierTranslation translate(Integer consecutiveErrors, Integer consecutive5xxErrors,
+    public static IstioOutlierTranslation translate(IstioRelease release, Integer consecutiveErrors,
+                                                    Integer consecutive5xxErrors,
                                                     Integer consecutiveGatewayErrors,
                                                     Integer consecutiveLocalOriginFailures,
                                                     Boolean splitExternalLocalOriginErrors, Duration interval,
                                                     Duration baseEjectionTime, Integer maxEjectionPercent,
                                                     Integer minHealthPercent) {
+        if (release == null) {
+            throw new IllegalArgumentException("istioVersion: must not be null");
+        }
         nonNegative("consecutiveErrors", consecutiveErrors);
         nonNegative("consecutive5xxErrors", consecutive5xxErrors);
         nonNegative("consecutiveGatewayErrors", consecutiveGatewayErrors);
@@ -74,21 +103,29 @@ public record IstioOutlierTranslation(OutlierDetectionConfig config, double heal
         }
 
         List<String> notes = new ArrayList<>();
-        OutlierDetectionConfig.Builder out = OutlierDetectionConfig.builder();
+        OutlierDetectionConfig.Builder out = OutlierDetectionConfig.builder().envoyRelease(release.envoyMinor());
         out.enforcingSuccessRate(0);
         notes.add("success-rate ejection is off: Istio sets enforcing_success_rate to 0");
 
-        int legacy = consecutiveErrors == null ? 0 : consecutiveErrors;
+        boolean legacyMapped = !release.atLeast(ISTIO_IGNORES_CONSECUTIVE_ERRORS);
+        int legacy = consecutiveErrors == null || !legacyMapped ? 0 : consecutiveErrors;
         if (legacy > 0) {
+            // Istio 1.6 v1alpha3/cluster.go applyOutlierDetection: "Only listen to gateway errors".
             out.consecutiveGatewayFailure(legacy).enforcingConsecutiveGatewayFailure(100).enforcingConsecutive5xx(0);
-            notes.add("outlierDetection.consecutiveErrors is deprecated (use consecutiveGatewayErrors or "
-                    + "consecutive5xxErrors); translated as Istio did while it accepted it: " + legacy
-                    + " consecutive gateway errors (502, 503, 504) eject, and 5xx runs are not enforced, so other "
-                    + "5xx responses neither count nor eject");
+            notes.add("outlierDetection.consecutiveErrors " + legacy + " under Istio " + release + " rules (before 1."
+                    + ISTIO_IGNORES_CONSECUTIVE_ERRORS + "): " + legacy + " consecutive gateway errors (502, 503, 504 "
+                    + "and connection failures) eject, and consecutive 5xx ejection is off, so plain 500s do not "
+                    + "count; Istio 1." + ISTIO_IGNORES_CONSECUTIVE_ERRORS + " and later ignore the field");
+        } else if (consecutiveErrors != null && !legacyMapped) {
+            notes.add("outlierDetection.consecutiveErrors " + consecutiveErrors + " is ignored under Istio " + release
+                    + " rules (since 1." + ISTIO_IGNORES_CONSECUTIVE_ERRORS + ", istio/istio#24087): the sidecar "
+                    + "keeps Envoy's defaults, " + OutlierDetectionConfig.DEFAULT_CONSECUTIVE_5XX + " consecutive 5xx "
+                    + "(500-599, plain 500 included) eject, gateway errors are counted but not enforced; only Istio "
+                    + "before 1." + ISTIO_IGNORES_CONSECUTIVE_ERRORS + " mapped it to consecutive gateway errors");
         }
         if (consecutive5xxErrors != null) {
             out.consecutive5xx(consecutive5xxErrors).enforcingConsecutive5xx(consecutive5xxErrors > 0 ? 100 : 0);
-        } else if (legacy == 0) {
+        } else if (legacy == 0 && consecutiveErrors == null) {
             notes.add("consecutive5xxErrors is absent: Envoy's default applies, "
                     + OutlierDetectionConfig.DEFAULT_CONSECUTIVE_5XX + " consecutive 5xx eject");
         }
@@ -115,15 +152,26 @@ public record IstioOutlierTranslation(OutlierDetectionConfig config, double heal
         OutlierDetectionConfig config = out.build();
 
         int effectivePercent = config.maxEjectionPercent();
-        if (effectivePercent < 100) {
+        if (effectivePercent < 100 && config.ejectionCapCountsThisHost()) {
             notes.add((maxPercent > 0 ? "maxEjectionPercent " + maxPercent : "maxEjectionPercent is absent: Envoy's default "
                     + effectivePercent) + "% applies to all hosts of the cluster; under Envoy's current rule a host is "
                     + "ejected only if the ejected share, counting it, stays within that, so "
                     + (effectivePercent == 0 ? "no host is ever ejected"
                             : "a cluster needs at least " + ceilDiv(100, effectivePercent)
                             + " hosts before any can be ejected"));
+        } else if (effectivePercent < 100) {
+            notes.add((maxPercent > 0 ? "maxEjectionPercent " + maxPercent : "maxEjectionPercent is absent: Envoy's default "
+                    + effectivePercent) + "% applies to all hosts of the cluster; under the rule of Envoy 1."
+                    + config.envoyMinor() + " (before 1.27) a host is ejected while the share already ejected is below "
+                    + "that, so " + (effectivePercent == 0 ? "no host is ever ejected"
+                            : "the first ejection always goes through and the cap can be exceeded by one host"));
         }
-        if (config.maxEjectionTime().equals(config.baseEjectionTime())) {
+        if (!config.ejectionTimeCapped()) {
+            notes.add("ejections last " + text(config.baseEjectionTime()) + " times the number of times the host has "
+                    + "been ejected, without a cap (Envoy 1." + config.envoyMinor() + " has no max_ejection_time; it "
+                    + "came with 1.17), and that number never decreases; a host returns at the first sweep (every "
+                    + text(config.interval()) + ") after its time is up");
+        } else if (config.maxEjectionTime().equals(config.baseEjectionTime())) {
             notes.add("baseEjectionTime " + text(config.baseEjectionTime()) + " is at least Envoy's default max ejection "
                     + "time, which becomes the base itself: every ejection lasts " + text(config.baseEjectionTime())
                     + ", a host that keeps failing is not ejected for longer");

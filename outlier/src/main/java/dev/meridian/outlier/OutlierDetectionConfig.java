@@ -14,6 +14,11 @@ import java.time.Duration;
  *
  * <p>Durations keep millisecond precision, as Envoy reads them ({@code PROTOBUF_GET_MS_OR_DEFAULT}).
  *
+ * <p>The Envoy release ({@link Builder#envoyRelease}, default {@value #LATEST_ENVOY_MINOR}, the
+ * Envoy of {@code IstioRelease.LATEST}) decides two rules of {@code outlier_detection_impl.cc} that
+ * changed over time: {@link #ejectionCapCountsThisHost()} (from Envoy 1.27) and
+ * {@link #ejectionTimeCapped()} (from Envoy 1.17); {@code always_eject_one_host} exists from 1.31.
+ *
  * <p>Immutable and thread-safe.
  */
 public final class OutlierDetectionConfig {
@@ -33,6 +38,23 @@ public final class OutlierDetectionConfig {
     public static final int DEFAULT_FAILURE_PERCENTAGE_THRESHOLD = 85;
     public static final int DEFAULT_FAILURE_PERCENTAGE_MINIMUM_HOSTS = 5;
     public static final int DEFAULT_FAILURE_PERCENTAGE_REQUEST_VOLUME = 50;
+    /** The Envoy release (1.x) whose rules apply unless another is given: the Envoy of Istio 1.30. */
+    public static final int LATEST_ENVOY_MINOR = 38;
+    /** The oldest Envoy release (1.x) whose rules are modelled: the Envoy of Istio 1.5. */
+    public static final int OLDEST_ENVOY_MINOR = 13;
+    /**
+     * From this Envoy release (1.27) the max-ejection check counts the host being ejected
+     * (envoyproxy/envoy#27624 and #27909, merged June 2023, first in v1.27.0).
+     */
+    public static final int ENVOY_EJECTION_CAP_COUNTS_HOST = 27;
+    /**
+     * From this Envoy release (1.17) {@code max_ejection_time} caps the ejection time and the
+     * multiplier decreases while a host stays healthy (envoyproxy/envoy#14235, changelogs/1.17.0.yaml:
+     * "Previously, ejection time could grow without limit and never decreased").
+     */
+    public static final int ENVOY_EJECTION_TIME_CAPPED = 17;
+    /** From this Envoy release (1.31) {@code always_eject_one_host} exists (envoyproxy/envoy#34796). */
+    public static final int ENVOY_ALWAYS_EJECT_ONE_HOST = 31;
     /** Durations are capped so that ejection arithmetic in nanoseconds cannot overflow. */
     public static final Duration MAX_DURATION = Duration.ofDays(3650);
 
@@ -61,8 +83,14 @@ public final class OutlierDetectionConfig {
     final int failurePercentageRequestVolume;
     final int enforcingFailurePercentage;
     final int enforcingFailurePercentageLocalOrigin;
+    final int envoyMinor;
+    final boolean ejectionCapCountsThisHost;
+    final boolean ejectionTimeCapped;
 
     private OutlierDetectionConfig(Builder b, long maxEjectionNanos) {
+        envoyMinor = b.envoyMinor;
+        ejectionCapCountsThisHost = envoyMinor >= ENVOY_EJECTION_CAP_COUNTS_HOST;
+        ejectionTimeCapped = envoyMinor >= ENVOY_EJECTION_TIME_CAPPED;
         intervalNanos = b.intervalMillis * 1_000_000L;
         baseEjectionNanos = b.baseEjectionMillis * 1_000_000L;
         this.maxEjectionNanos = maxEjectionNanos;
@@ -123,6 +151,7 @@ public final class OutlierDetectionConfig {
         b.failurePercentageRequestVolume = failurePercentageRequestVolume;
         b.enforcingFailurePercentage = enforcingFailurePercentage;
         b.enforcingFailurePercentageLocalOrigin = enforcingFailurePercentageLocalOrigin;
+        b.envoyMinor = envoyMinor;
         return b;
     }
 
@@ -224,6 +253,31 @@ public final class OutlierDetectionConfig {
         return enforcingFailurePercentageLocalOrigin;
     }
 
+    /** The Envoy release (1.x) whose rules this configuration runs under. */
+    public int envoyMinor() {
+        return envoyMinor;
+    }
+
+    /**
+     * Whether the max-ejection check counts the host about to be ejected: Envoy 1.27 and later
+     * ({@code ejectHost}: {@code 100 × (active + 1) / hosts <= max}, envoyproxy/envoy#27624, #27909).
+     * False for older Envoy, whose check was {@code 100 × active / hosts < max}: the first ejection
+     * always went through (unless the cap is 0) and the cap could be exceeded by one host.
+     */
+    public boolean ejectionCapCountsThisHost() {
+        return ejectionCapCountsThisHost;
+    }
+
+    /**
+     * Whether {@link #maxEjectionTime()} caps ejections and the multiplier decreases while a host
+     * stays healthy: Envoy 1.17 and later (envoyproxy/envoy#14235). False for older Envoy, where an
+     * ejection lasts the base ejection time times the number of times the host has been ejected,
+     * without a cap, and that number never decreases.
+     */
+    public boolean ejectionTimeCapped() {
+        return ejectionTimeCapped;
+    }
+
     /** The enforcement percentage that applies to an ejection of this type. */
     public int enforcing(EjectionType type) {
         return switch (type) {
@@ -262,7 +316,8 @@ public final class OutlierDetectionConfig {
                 && failurePercentageMinimumHosts == c.failurePercentageMinimumHosts
                 && failurePercentageRequestVolume == c.failurePercentageRequestVolume
                 && enforcingFailurePercentage == c.enforcingFailurePercentage
-                && enforcingFailurePercentageLocalOrigin == c.enforcingFailurePercentageLocalOrigin;
+                && enforcingFailurePercentageLocalOrigin == c.enforcingFailurePercentageLocalOrigin
+                && envoyMinor == c.envoyMinor;
     }
 
     @Override
@@ -290,6 +345,7 @@ public final class OutlierDetectionConfig {
         h = 31 * h + failurePercentageRequestVolume;
         h = 31 * h + enforcingFailurePercentage;
         h = 31 * h + enforcingFailurePercentageLocalOrigin;
+        h = 31 * h + envoyMinor;
         return h;
     }
 
@@ -310,7 +366,7 @@ public final class OutlierDetectionConfig {
                 + ", failurePercentage[threshold=" + failurePercentageThreshold + ", minimumHosts="
                 + failurePercentageMinimumHosts + ", requestVolume=" + failurePercentageRequestVolume
                 + ", enforcing=" + enforcingFailurePercentage + "%, localOrigin="
-                + enforcingFailurePercentageLocalOrigin + "%]]";
+                + enforcingFailurePercentageLocalOrigin + "%], envoy=1." + envoyMinor + "]";
     }
 
     /** Collects and validates a configuration; each setter rejects a bad value at once. Not thread-safe. */
@@ -338,8 +394,24 @@ public final class OutlierDetectionConfig {
         private int failurePercentageRequestVolume = DEFAULT_FAILURE_PERCENTAGE_REQUEST_VOLUME;
         private int enforcingFailurePercentage = 0;
         private int enforcingFailurePercentageLocalOrigin = 0;
+        private int envoyMinor = LATEST_ENVOY_MINOR;
 
         private Builder() {
+        }
+
+        /**
+         * The Envoy release (1.{@code envoyMinor}) whose rules the detector follows; default
+         * {@value #LATEST_ENVOY_MINOR}. An Istio release names its Envoy ({@code IstioRelease.envoyMinor()}).
+         *
+         * @throws IllegalArgumentException outside {@value #OLDEST_ENVOY_MINOR}..{@value #LATEST_ENVOY_MINOR}
+         */
+        public Builder envoyRelease(int envoyMinor) {
+            if (envoyMinor < OLDEST_ENVOY_MINOR || envoyMinor > LATEST_ENVOY_MINOR) {
+                throw new IllegalArgumentException("envoyRelease: must be 1." + OLDEST_ENVOY_MINOR + " to 1."
+                        + LATEST_ENVOY_MINOR + ", got 1." + envoyMinor);
+            }
+            this.envoyMinor = envoyMinor;
+            return this;
         }
 
         /** At least 1ms; default 10s. */
@@ -491,9 +563,14 @@ public final class OutlierDetectionConfig {
          * Builds the configuration.
          *
          * @throws IllegalArgumentException when the max ejection time is below the base ejection
-         *     time, which Envoy rejects too
+         *     time, which Envoy rejects too, or when {@code alwaysEjectOneHost} is set for an Envoy
+         *     release that does not have it (before 1.31)
          */
         public OutlierDetectionConfig build() {
+            if (alwaysEjectOneHost && envoyMinor < ENVOY_ALWAYS_EJECT_ONE_HOST) {
+                throw new IllegalArgumentException("alwaysEjectOneHost: exists from Envoy 1."
+                        + ENVOY_ALWAYS_EJECT_ONE_HOST + " (envoyproxy/envoy#34796), got true for Envoy 1." + envoyMinor);
+            }
             long maxMillis = maxEjectionMillis >= 0
                     ? maxEjectionMillis
                     : Math.max(DEFAULT_MAX_EJECTION_TIME.toMillis(), baseEjectionMillis);

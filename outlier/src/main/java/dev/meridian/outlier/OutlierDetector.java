@@ -216,13 +216,23 @@ public final class OutlierDetector {
         ejectedCount++;
         long jitter = jitterNanos();
         long base = config.baseEjectionNanos;
-        long max = config.maxEjectionNanos;
-        // Envoy stops growing the multiplier once it has passed the cap, so that a host that stays
-        // healthy comes back down to the base in a bounded number of sweeps.
-        if (m.backoff * base < max + base) {
-            m.backoff++;
+        long duration;
+        if (config.ejectionTimeCapped) {
+            long max = config.maxEjectionNanos;
+            // Envoy stops growing the multiplier once it has passed the cap, so that a host that stays
+            // healthy comes back down to the base in a bounded number of sweeps.
+            if (m.backoff * base < max + base) {
+                m.backoff++;
+            }
+            duration = Math.min(base * m.backoff, max) + jitter;
+        } else {
+            // Envoy before 1.17 (checkHostForUneject before envoyproxy/envoy#14235): base ejection time
+            // times num_ejections, this ejection included, with no cap; the count never decreases.
+            long times = m.ejectionCount() + 1L;
+            long cap = OutlierDetectionConfig.MAX_DURATION.toNanos();
+            // Saturates at MAX_DURATION so the arithmetic cannot overflow; no real run gets there.
+            duration = (times > cap / base ? cap : base * times) + jitter;
         }
-        long duration = Math.min(base * m.backoff, max) + jitter;
         m.markEjected(now, duration);
         changed = true;
         int hostId = m.index;
@@ -245,13 +255,18 @@ public final class OutlierDetector {
     }
 
     /**
-     * Envoy's current rule ({@code ejectHost}, since envoyproxy/envoy#27909): the share of hosts
-     * ejected once this one is, counted over every host of every priority, may not exceed the max
-     * ejection percent; {@code always_eject_one_host} (envoyproxy/envoy#34796, default false) lets
-     * the first ejection through regardless. Before that change the first ejection always went
-     * through, which is what the proto comment on {@code max_ejection_percent} still describes.
+     * Envoy's {@code ejectHost} cap. Since Envoy 1.27 (envoyproxy/envoy#27624, #27909) the share of
+     * hosts ejected once this one is, counted over every host of every priority, may not exceed the
+     * max ejection percent; {@code always_eject_one_host} (Envoy 1.31, envoyproxy/envoy#34796,
+     * default false) lets the first ejection through regardless. Before 1.27 the check was
+     * {@code 100 × active / hosts < max}: the share ejected before this host, so the first ejection
+     * always went through (unless the cap was 0) and the cap could be exceeded by one host; the
+     * proto comment on {@code max_ejection_percent} still describes that rule.
      */
     private boolean ejectionAllowed(int active, int hosts) {
+        if (!config.ejectionCapCountsThisHost) {
+            return 100.0 * active / hosts < config.maxEjectionPercent;
+        }
         double ejectedPercent = 100.0 * (active + 1) / hosts;
         boolean allowed = ejectedPercent <= config.maxEjectionPercent;
         if (config.alwaysEjectOneHost) {
@@ -333,7 +348,9 @@ public final class OutlierDetector {
         // Lowered after this sweep's ejections, as in Envoy's onIntervalTimer: a host ejected just
         // now keeps its multiplier (checkHostForUneject only returns hosts; it lowers nothing).
         for (HostMonitor m : hosts) {
-            if (!m.isEjected() && m.hasReturned && m.backoff > 0 && now - m.returnedAt >= config.intervalNanos) {
+            // Envoy before 1.17 had no such decrease (envoyproxy/envoy#14235 added it).
+            if (config.ejectionTimeCapped && !m.isEjected() && m.hasReturned && m.backoff > 0
+                    && now - m.returnedAt >= config.intervalNanos) {
                 m.backoff--;
             }
         }

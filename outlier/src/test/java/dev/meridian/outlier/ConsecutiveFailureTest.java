@@ -3,6 +3,7 @@ package dev.meridian.outlier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.meridian.core.Clocks;
+import dev.meridian.core.IstioRelease;
 import dev.meridian.core.RandomSource;
 import java.time.Duration;
 import dev.meridian.core.ManualClock;
@@ -13,8 +14,8 @@ import org.junit.jupiter.api.Test;
  * The consecutive-failure detectors, as {@code DetectorHostMonitorImpl::putHttpResponseCode},
  * {@code putResult} and {@code onConsecutiveErrorWorker} in Envoy's
  * {@code source/common/upstream/outlier_detection_impl.cc} run them, and the legacy Istio mapping of
- * {@code pilot/pkg/networking/core/v1alpha3/cluster.go} (releases that accepted
- * {@code consecutiveErrors}).
+ * {@code pilot/pkg/networking/core/v1alpha3/cluster.go} in Istio 1.6, the last release that mapped
+ * {@code consecutiveErrors} (istio/istio#24087 removed it in 1.7).
  */
 class ConsecutiveFailureTest {
 
@@ -26,7 +27,7 @@ class ConsecutiveFailureTest {
     }
 
     private static OutlierDetectionConfig legacyConsecutiveErrors5() {
-        return IstioOutlierTranslation.translate(5, null, null, null, null, Duration.ofMinutes(2),
+        return IstioOutlierTranslation.translate(IstioRelease.parse("1.6"), 5, null, null, null, null, Duration.ofMinutes(2),
                 Duration.ofMinutes(5), null, null).config();
     }
 
@@ -37,7 +38,7 @@ class ConsecutiveFailureTest {
     }
 
     @Test
-    @DisplayName("legacy consecutiveErrors: 5 ejects on the 5th consecutive gateway error (Istio v1alpha3/cluster.go)")
+    @DisplayName("Istio 1.6 consecutiveErrors: 5 ejects on the 5th consecutive gateway error (Istio v1alpha3/cluster.go)")
     void legacyMappingEjectsOnFifthGatewayError() {
         OutlierDetector d = detector(legacyConsecutiveErrors5(), 10);
         d.record(0, 502);
@@ -51,7 +52,7 @@ class ConsecutiveFailureTest {
     }
 
     @Test
-    @DisplayName("legacy consecutiveErrors: plain 5xx neither count nor eject (enforcing_consecutive_5xx 0)")
+    @DisplayName("Istio 1.6 consecutiveErrors: plain 5xx neither count nor eject (enforcing_consecutive_5xx 0)")
     void legacyMappingIgnoresOtherFiveHundreds() {
         OutlierDetector d = detector(legacyConsecutiveErrors5(), 10);
         record(d, 0, 500, 20);
@@ -60,7 +61,7 @@ class ConsecutiveFailureTest {
     }
 
     @Test
-    @DisplayName("legacy consecutiveErrors: a completed run of plain 5xx is counted but hands nothing to the owner, enforcing_consecutive_5xx being 0 (enforceEjection)")
+    @DisplayName("Istio 1.6 consecutiveErrors: a completed run of plain 5xx is counted but hands nothing to the owner, enforcing_consecutive_5xx being 0 (enforceEjection)")
     void unenforcedRunsHandNothingOver() {
         OutlierDetector d = detector(legacyConsecutiveErrors5(), 10);
         OutcomeRecorder recorder = d.recorder();

@@ -17,15 +17,15 @@ import org.junit.jupiter.api.Test;
 class IstioOutlierTranslationTest {
 
     @Test
-    @DisplayName("scenario 2 (consecutiveErrors 5, interval 2m, baseEjectionTime 5m): gateway 5 @100, 5xx @0, success rate @0, panic 0")
+    @DisplayName("scenario 2 (consecutiveErrors 5, interval 2m, baseEjectionTime 5m), current Istio: the field is ignored (cluster_traffic_policy.go applyOutlierDetection), Envoy's 5xx 5 @100 and gateway 5 @0 stand, success rate @0, panic 0")
     void scenarioTwo() {
         IstioOutlierTranslation t = IstioOutlierTranslation.translate(5, null, null, null, null,
                 Duration.ofMinutes(2), Duration.ofMinutes(5), null, null);
         OutlierDetectionConfig c = t.config();
         assertThat(c.consecutiveGatewayFailure()).isEqualTo(5);
-        assertThat(c.enforcingConsecutiveGatewayFailure()).isEqualTo(100);
+        assertThat(c.enforcingConsecutiveGatewayFailure()).isZero();
         assertThat(c.consecutive5xx()).isEqualTo(5);
-        assertThat(c.enforcingConsecutive5xx()).isZero();
+        assertThat(c.enforcingConsecutive5xx()).isEqualTo(100);
         assertThat(c.enforcingSuccessRate()).isZero();
         assertThat(c.interval()).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.baseEjectionTime()).isEqualTo(Duration.ofMinutes(5));
@@ -33,7 +33,8 @@ class IstioOutlierTranslationTest {
         assertThat(c.maxEjectionPercent()).as("absent: Envoy's default").isEqualTo(10);
         assertThat(c.alwaysEjectOneHost()).isFalse();
         assertThat(t.healthyPanicThreshold()).as("minHealthPercent absent: panic disabled").isZero();
-        assertThat(t.notes()).anyMatch(n -> n.contains("consecutiveErrors is deprecated"))
+        assertThat(t.notes()).anyMatch(n -> n.contains("consecutiveErrors 5 is ignored under Istio 1.30 rules")
+                        && n.contains("plain 500 included") && n.contains("only Istio before 1.7"))
                 .anyMatch(n -> n.contains("at least 10 hosts before any can be ejected"))
                 .anyMatch(n -> n.contains("not ejected for longer"))
                 .anyMatch(n -> n.contains("panic is disabled"));

@@ -65,11 +65,6 @@ public final class Scenario {
         return callerMode;
     }
 
-    /** The Istio release whose rules apply: the latest Meridian models. */
-    public IstioRelease istioRelease() {
-        return IstioRelease.LATEST;
-    }
-
     /** The caller's own cluster for zone-aware routing ({@code localCluster:}), or null. */
     public LocalCluster localCluster() {
         return localCluster;
@@ -116,6 +111,16 @@ public final class Scenario {
     /** The destination's endpoints, narrowed to the subset when one is pinned. */
     public List<Endpoint> endpoints() {
         return endpoints;
+    }
+
+    /** The Istio release whose rules apply ({@code mesh.istioVersion}, default {@code IstioRelease.LATEST}). */
+    public IstioRelease istioRelease() {
+        return policy.release();
+    }
+
+    /** The destination port the caller uses ({@code caller.port}), or null when not given. */
+    public Integer callerPort() {
+        return policy.port();
     }
 
     /** The translated policy. */

@@ -23,7 +23,7 @@ import java.util.Map;
  */
 final class ScenarioLoader {
     static final List<String> BUILT_IN = List.of("cross-region", "cross-region-no-outlier", "bookinfo-multicluster",
-            "zone-outage", "virtual-nodes", "prefer-same-zone");
+            "zone-outage", "virtual-nodes", "cross-region-istio-1.6", "prefer-same-zone");
     /** A UTF-8 file longer than this cannot be within the reader's {@link YamlNode#MAX_CHARS}: refused unread. */
     private static final int MAX_BYTES = 4 * YamlNode.MAX_CHARS;
 
@@ -81,9 +81,17 @@ final class ScenarioLoader {
         String name = root.get("name").string(source);
         String description = root.get("description").string("");
         YamlNode caller = root.get("caller");
-        caller.allowOnly("locality", "region", "zone", "subzone", "labels", "mode");
+        caller.allowOnly("locality", "region", "zone", "subzone", "labels", "mode", "port");
         CallerMode mode = CallerMode.parse(caller.get("mode"));
         Locality callerLocality = locality(caller);
+        Integer callerPort = null;
+        if (caller.has("port")) {
+            int port = caller.get("port").intValue(0);
+            if (port < 1 || port > 65535) {
+                throw caller.get("port").error("must be a port 1..65535, got " + caller.get("port").shown());
+            }
+            callerPort = port;
+        }
         Map<String, String> callerLabels = caller.get("labels").stringMap();
         List<Endpoint> endpoints = endpoints(root.get("endpoints"));
         List<OutcomeEvent> history = history(root.get("history"));
@@ -95,7 +103,7 @@ final class ScenarioLoader {
         }
         return new RawScenario(source, name, description, callerLocality, callerLabels, root.get("mesh"),
                 root.get("destinationRule"), root.get("subset").string(null), endpoints, root.get("simulation"),
-                history, planAt, localCluster(root.get("localCluster")), service(root.get("service")), mode);
+                history, planAt, localCluster(root.get("localCluster")), service(root.get("service")), mode, callerPort);
     }
 
     /**
@@ -229,6 +237,6 @@ final class ScenarioLoader {
                        Map<String, String> callerLabels, YamlNode mesh, YamlNode destinationRule, String subset,
                        List<Endpoint> endpoints, YamlNode simulation, List<OutcomeEvent> history,
                        long planAtNanos, LocalCluster localCluster, KubernetesService service,
-                       CallerMode callerMode) {
+                       CallerMode callerMode, Integer callerPort) {
     }
 }

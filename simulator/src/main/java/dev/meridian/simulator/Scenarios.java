@@ -61,8 +61,23 @@ public final class Scenarios {
         try {
             // Without a mesh section the mesh has Istio's default: locality load balancing enabled.
             LocalityLbSetting mesh = MeshConfigs.MESH_DEFAULT;
+            IstioRelease release = IstioRelease.LATEST;
             if (!raw.mesh().isMissing()) {
-                Parsed<LocalityLbSetting> m = MeshConfigs.parseLocalityLbSetting(source, raw.mesh().map());
+                Map<String, Object> meshMap = new java.util.LinkedHashMap<>(raw.mesh().map());
+                Object version = meshMap.remove("istioVersion");
+                if (version != null) {
+                    if (!(version instanceof String text)) {
+                        // YAML reads 1.10 as the number 1.1: only a string says which release is meant.
+                        throw raw.mesh().get("istioVersion").error("write the release as a string, such as \"1.10\" "
+                                + "(YAML reads 1.10 as the number 1.1), got " + version);
+                    }
+                    try {
+                        release = IstioRelease.parse(text);
+                    } catch (IllegalArgumentException e) {
+                        throw raw.mesh().get("istioVersion").error(e.getMessage().replaceFirst("^istioVersion: ", ""));
+                    }
+                }
+                Parsed<LocalityLbSetting> m = MeshConfigs.parseLocalityLbSetting(source, meshMap);
                 mesh = m.value();
                 m.warnings().forEach(w -> warnings.add("mesh." + w));
             }
@@ -76,7 +91,7 @@ public final class Scenarios {
             if (raw.subset() != null) {
                 endpoints = subsetEndpoints(source, rule, raw.subset(), endpoints);
             }
-            DestinationPolicy policy = DestinationPolicy.from(rule, raw.subset(), mesh);
+            DestinationPolicy policy = DestinationPolicy.from(rule, raw.subset(), raw.callerPort(), mesh, release);
             if (raw.callerMode() == CallerMode.KUBE_PROXY) {
                 if (rule != null || !raw.mesh().isMissing()) {
                     warnings.add("caller.mode: kube-proxy: the caller is outside the mesh, so the destinationRule and"
@@ -85,7 +100,7 @@ public final class Scenarios {
                 }
             } else {
                 warnings.addAll(policy.notes());
-                String note = policy.serviceNote(raw.service(), IstioRelease.LATEST);
+                String note = policy.serviceNote(raw.service(), release);
                 if (note != null) {
                     warnings.add(note);
                 }

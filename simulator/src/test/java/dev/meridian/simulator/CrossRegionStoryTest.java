@@ -17,10 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
  * The story of scenario 2 (../shared/scenarios.md), phase by phase, on the built-in cross-region
  * traffic and faults: r1 fails with 503 at 5m, heals at 9m, is scaled to zero at 20m and back at 30m.
  *
- * <p>The rule's outlier settings decide the bounds: Istio maps the legacy {@code consecutiveErrors: 5}
- * to Envoy's {@code consecutive_gateway_failure: 5} (Istio {@code pilot/pkg/networking/core/v1alpha3/
- * cluster.go} in the releases that accept the field), and Envoy ejects on the gateway error that
- * completes the run ({@code source/common/upstream/outlier_detection_impl.cc},
+ * <p>The rule's outlier settings decide the bounds: current Istio ignores the legacy
+ * {@code consecutiveErrors: 5} ({@code pilot/pkg/networking/core/cluster_traffic_policy.go}
+ * {@code applyOutlierDetection}; istio/istio#24087 removed the gateway mapping in 1.7), so Envoy's
+ * default {@code consecutive_5xx: 5} at enforcement 100 ejects, and a 503 is a 5xx: Envoy ejects on
+ * the 503 that completes the run ({@code source/common/upstream/outlier_detection_impl.cc},
  * {@code putHttpResponseCode} then {@code ejectHost}), not at the {@code interval} sweep. Returns
  * happen only at sweeps ({@code onIntervalTimer}, {@code checkHostForUneject}), once
  * {@code min(baseEjectionTime × multiplier, max_ejection_time)} has passed; the sweep timer starts
@@ -61,7 +62,7 @@ class CrossRegionStoryTest {
     }
 
     @Test
-    @DisplayName("after r1 starts failing, v3 takes the traffic within 1s: 2 hosts x 5 gateway errors at 100 requests/s")
+    @DisplayName("after r1 starts failing, v3 takes the traffic within 1s: 2 hosts x 5 consecutive 5xx (503) at 100 requests/s")
     void afterR1StartsFailingV3TakesTheTrafficWithinTheConsecutiveErrorBound() {
         SimulationResult.FaultResult fail = story.faults().get(0);
         assertThat(fail.fault().action()).isEqualTo(SimulationSpec.Action.FAIL);
