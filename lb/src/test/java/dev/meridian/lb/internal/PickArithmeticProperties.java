@@ -46,7 +46,7 @@ class PickArithmeticProperties {
                                                 @ForAll @IntRange(min = 2, max = Integer.MAX_VALUE) int n) {
         long reciprocal = Long.divideUnsigned(-1L, n);
         for (long v : new long[] {value, -1L, Long.MIN_VALUE, Long.MAX_VALUE, 0, n - 1L, n, value - 1}) {
-            assertThat(Snapshot.remainder(v, n, reciprocal)).isEqualTo(Long.remainderUnsigned(v, n));
+            assertThat(HostSource.remainder(v, n, reciprocal)).isEqualTo(Long.remainderUnsigned(v, n));
         }
     }
 
