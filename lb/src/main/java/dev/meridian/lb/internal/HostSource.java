@@ -28,9 +28,9 @@ final class HostSource {
     /** This source's sequence in {@link Sequences}. */
     final int slot;
     /** {@code floor((2^64 - 1) / hosts.length)}, for rotation without a 64-bit division. */
-    private final long reciprocal;
+    final long reciprocal;
     /** The sum of the weights. */
-    private final long total;
+    final long total;
     /** Weighted round robin's lookup over the cumulative weights; null unless round robin may walk. */
     private final WeightedIndex index;
     /**
@@ -38,7 +38,7 @@ final class HostSource {
      * (the host {@link #index} finds for it, in one read); null when the weights sum to more than
      * the table may hold, or when {@link #index} is null.
      */
-    private final int[] hostAtPoint;
+    final int[] hostAtPoint;
 
     /** @param roundRobin whether round robin may pick from it, which needs the lookups */
     HostSource(int[] hosts, EndpointTable table, int slot, boolean roundRobin) {

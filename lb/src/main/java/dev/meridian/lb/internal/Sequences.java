@@ -31,7 +31,7 @@ import java.lang.invoke.VarHandle;
  */
 final class Sequences {
     /** Longs per 64-byte cache line. */
-    private static final int LINE = 8;
+    static final int LINE = 8;
     /** log2 of the stripe count: four stripes per processor, rounded up to a power of two, 1 to 64. */
     static final int STRIPE_BITS = stripeBits(Runtime.getRuntime().availableProcessors());
     /** Spreads the stripes' starting values: 2^64 / golden ratio. */
@@ -39,10 +39,13 @@ final class Sequences {
 
     private static final VarHandle VALUES = MethodHandles.arrayElementVarHandle(long[].class);
 
-    /** Written only through {@link #VALUES} after construction. */
-    private final long[] values;
-    /** Longs per stripe: the counters rounded up to whole lines, plus one line of padding. */
-    private final int width;
+    /** The counters, stripe after stripe; written only through {@link #VALUES} after construction. */
+    final long[] values;
+    /**
+     * log2 of the longs per stripe: the counters rounded up to whole lines, plus one line of
+     * padding, rounded up to a power of two so that a stripe's offset is a shift.
+     */
+    final int widthShift;
 
     /**
      * @param count number of sequences
@@ -50,13 +53,14 @@ final class Sequences {
      *     random index
      */
     Sequences(int count, long start) {
-        width = (count + LINE - 1) / LINE * LINE + LINE;
+        int width = Integer.highestOneBit(((count + LINE - 1) / LINE * LINE + LINE) * 2 - 1);
+        widthShift = Integer.numberOfTrailingZeros(width);
         int stripes = 1 << STRIPE_BITS;
         values = new long[LINE + stripes * width];
         for (int k = 0; k < stripes; k++) {
             long first = start + k * STRIPE_OFFSET;
             for (int i = 0; i < count; i++) {
-                values[LINE + k * width + i] = first;
+                values[index(k, i)] = first;
             }
         }
     }
@@ -66,28 +70,36 @@ final class Sequences {
         return 32 - Integer.numberOfLeadingZeros(stripes - 1);
     }
 
-    /** Index of the current thread's stripe of sequence 0. */
-    private int base() {
+    /** The current thread's stripe. */
+    static int stripe() {
         // Fibonacci hashing: consecutive thread ids land on stripes far apart.
         long id = Thread.currentThread().getId();
-        int stripe = (int) ((id * 0x9E3779B97F4A7C15L) >>> (64 - STRIPE_BITS));
-        return LINE + stripe * width;
+        return (int) ((id * 0x9E3779B97F4A7C15L) >>> (64 - STRIPE_BITS));
+    }
+
+    /** Index in {@link #values} of a stripe's counter of a sequence. */
+    int index(int stripe, int slot) {
+        return LINE + (stripe << widthShift) + slot;
     }
 
     /** The value the current thread's next {@link #next} of a sequence will take; for tests. */
     long peek(int slot) {
-        return (long) VALUES.getOpaque(values, base() + slot);
+        return (long) VALUES.getOpaque(values, index(stripe(), slot));
+    }
+
+    /** Takes the next value of a sequence from the current thread's stripe; see {@link #take}. */
+    long next(int slot) {
+        return take(values, index(stripe(), slot));
     }
 
     /**
-     * Takes the next value of a sequence from the current thread's stripe: an opaque read and an
-     * opaque write of the read value plus one, lossy when two threads share the stripe (see the
-     * class comment).
+     * Takes the next value of the counter at {@code index} of {@code values} (a {@link Sequences}'
+     * {@link #values}): an opaque read and an opaque write of the read value plus one, lossy when
+     * two threads share the stripe (see the class comment).
      */
-    long next(int slot) {
-        int i = base() + slot;
-        long value = (long) VALUES.getOpaque(values, i);
-        VALUES.setOpaque(values, i, value + 1);
+    static long take(long[] values, int index) {
+        long value = (long) VALUES.getOpaque(values, index);
+        VALUES.setOpaque(values, index, value + 1);
         return value;
     }
 }

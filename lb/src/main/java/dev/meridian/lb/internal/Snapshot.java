@@ -48,15 +48,36 @@ public final class Snapshot {
     private static final long SQRT2_STEP = 0x6A09E667F3BCC908L;
     private static final double TWO_TO_MINUS_53 = 0x1.0p-53;
 
+    /** {@link #fastMode}: no shortcut; a pick goes through {@link #pickRouted}. */
+    private static final int FAST_NONE = 0;
+    /** {@link #fastMode}: round robin's plain rotation over {@link #fastHosts}. */
+    private static final int FAST_ROTATE = 1;
+    /** {@link #fastMode}: round robin's weighted walk, {@link #fastHosts} holding the host at each point. */
+    private static final int FAST_POINTS = 2;
+
     // Hot: read by every pick.
 
     /**
-     * The host set every pick without a key ends in, when nothing is left to draw: one priority
-     * takes all the load, it is not hashed and its route is one source. Null otherwise.
+     * Whether and how a round-robin pick without a key reaches its host from these fields alone:
+     * when one priority takes all the load and its route is one host set of two or more hosts
+     * whose round robin needs no search (equal weights, or weights small enough for a point
+     * table). The same host {@link HostSource#roundRobin} would take, without reading the source.
      */
-    private final HostSource direct;
-    private final boolean roundRobin;
-    private final Sequences sequences;
+    private final int fastMode;
+    /** {@link #FAST_ROTATE}: the host set's hosts; {@link #FAST_POINTS}: the host at each point. */
+    private final int[] fastHosts;
+    /** The endpoints of {@link #fastHosts}, entry for entry. */
+    private final Endpoint[] fastEndpoints;
+    /** {@link #FAST_ROTATE}: the number of hosts; {@link #FAST_POINTS}: the number of points. */
+    private final long fastModulus;
+    /** {@link #FAST_ROTATE}: {@code floor((2^64 - 1) / fastModulus)}. */
+    private final long fastReciprocal;
+    /** The host set's counter in stripe 0 of {@link #sequenceValues}. */
+    private final int fastSequence;
+    /** {@link Sequences#values} of {@link #sequences}, held here to save a load per pick. */
+    private final long[] sequenceValues;
+    /** {@link Sequences#widthShift} of {@link #sequences}. */
+    private final int sequenceShift;
     /**
      * Whether a host may still be in slow start: a pick reads the clock only while this is true.
      * Cleared, with a plain write, by the first pick that reads a clock at or after
@@ -69,6 +90,13 @@ public final class Snapshot {
 
     // Warm: read by picks that draw a priority, follow a route or use another policy.
 
+    /**
+     * The host set every pick without a key ends in, when nothing is left to draw: one priority
+     * takes all the load, it is not hashed and its route is one source. Null otherwise.
+     */
+    private final HostSource direct;
+    private final boolean roundRobin;
+    private final Sequences sequences;
     private final boolean hashed;
     private final boolean randomPolicy;
     /** For each {@code random mod 100} or {@code hash mod 100}: {@code priority << 1 | 1 when degraded}. */
@@ -130,6 +158,25 @@ public final class Snapshot {
         this.direct = !hashed && endpoints.length > 0 && sole != null && sole.kind == Route.ONE_SOURCE
                 ? sole.source : null;
         this.sequences = new Sequences(b.sequenceCount, b.sequenceStart);
+        this.sequenceValues = sequences.values;
+        this.sequenceShift = sequences.widthShift;
+        int mode = FAST_NONE;
+        if (roundRobin && direct != null && direct.hosts.length > 1) {
+            mode = direct.equalWeights ? FAST_ROTATE : direct.hostAtPoint != null ? FAST_POINTS : FAST_NONE;
+        }
+        this.fastMode = mode;
+        this.fastHosts = mode == FAST_ROTATE ? direct.hosts : mode == FAST_POINTS ? direct.hostAtPoint : null;
+        this.fastModulus = mode == FAST_ROTATE ? direct.hosts.length : mode == FAST_POINTS ? direct.total : 0;
+        this.fastReciprocal = mode == FAST_ROTATE ? direct.reciprocal : 0;
+        this.fastSequence = mode == FAST_NONE ? 0 : sequences.index(0, direct.slot);
+        if (fastHosts == null) {
+            this.fastEndpoints = null;
+        } else {
+            this.fastEndpoints = new Endpoint[fastHosts.length];
+            for (int i = 0; i < fastHosts.length; i++) {
+                fastEndpoints[i] = endpoints[fastHosts[i]];
+            }
+        }
     }
 
     /**
@@ -153,6 +200,38 @@ public final class Snapshot {
 
     /** Picks a host for a request without a hash key: its id, or {@link #NO_HOST}. */
     public int pick(RandomSource random, NanoClock clock) {
+        int mode = fastMode;
+        if (mode != FAST_NONE && !slowStartPending) {
+            return fastHosts[fastIndex(mode)];
+        }
+        return pickSlow(random, clock);
+    }
+
+    /**
+     * Picks an endpoint for a request without a hash key, as {@code endpoint(pick(random, clock))}
+     * but null for {@link #NO_HOST}; the round-robin shortcut reads the endpoint straight from its
+     * own table.
+     */
+    public Endpoint pickEndpoint(RandomSource random, NanoClock clock) {
+        int mode = fastMode;
+        if (mode != FAST_NONE && !slowStartPending) {
+            return fastEndpoints[fastIndex(mode)];
+        }
+        int host = pickSlow(random, clock);
+        return host < 0 ? null : endpoints[host];
+    }
+
+    /**
+     * The round-robin shortcut: the entry of {@link #fastHosts} for the next value of the host
+     * set's sequence, exactly the host {@link HostSource#roundRobin} takes for it.
+     */
+    private int fastIndex(int mode) {
+        long seq = Sequences.take(sequenceValues, fastSequence + (Sequences.stripe() << sequenceShift));
+        return mode == FAST_ROTATE ? HostSource.remainder(seq, (int) fastModulus, fastReciprocal)
+                : (int) WeightedIndex.unsignedMultiplyHigh(seq * HostSource.GOLDEN_STEP, fastModulus);
+    }
+
+    private int pickSlow(RandomSource random, NanoClock clock) {
         HostSource source = direct;
         if (source != null) {
             return pickHost(source, random, clock);
