@@ -15,9 +15,11 @@ import dev.meridian.lb.LbPolicy;
  * the healthy case leaves nothing to choose (one priority takes all the load and it ends in one
  * host set) a pick goes straight to that set.
  *
- * <p>Thread-safe. Immutable apart from its round-robin sequences ({@link Sequences}), the shared
- * active-request counts, and a flag that the first pick to see the slow-start window over clears
- * for good. {@link #pick} and {@link #pickHash} never throw and never allocate.
+ * <p>Thread-safe once published with a happens-before edge (a volatile write, as
+ * {@code LoadBalancer} does), since one field is not final. Immutable apart from its round-robin
+ * sequences ({@link Sequences}), the shared active-request counts, and that field: a flag that the
+ * first pick to see the slow-start window over clears for good. {@link #pick}, {@link #pickEndpoint}
+ * and {@link #pickHash} never throw and never allocate.
  */
 public final class Snapshot {
 
