@@ -31,16 +31,19 @@ final class HostSource {
     final long reciprocal;
     /** The sum of the weights. */
     final long total;
-    /** Weighted round robin's lookup over the cumulative weights; null unless round robin may walk. */
+    /**
+     * Weighted round robin's lookup over the cumulative weights when there is no
+     * {@link #hostAtPoint}; null unless round robin may walk the source.
+     */
     private final WeightedIndex index;
     /**
      * {@code hostAtPoint[p]}: the host whose stretch of the cumulative weights holds point {@code p}
-     * (the host {@link #index} finds for it, in one read); null when the weights sum to more than
-     * the table may hold, or when {@link #index} is null.
+     * (the host a {@link WeightedIndex} finds for it, in one read); null when the weights sum to
+     * more than the table may hold, or unless round robin may walk the source.
      */
     final int[] hostAtPoint;
 
-    /** @param roundRobin whether round robin may pick from it, which needs the lookups */
+    /** @param roundRobin whether round robin may pick from it, which needs a lookup */
     HostSource(int[] hosts, EndpointTable table, int slot, boolean roundRobin) {
         int n = hosts.length;
         this.hosts = hosts;
@@ -62,9 +65,8 @@ final class HostSource {
         this.slot = slot;
         this.reciprocal = n == 0 ? 0 : Long.divideUnsigned(-1L, n);
         // Slow start can make a source of equal weights weighted, so every round-robin source with
-        // more than one host gets its lookups.
-        this.index = roundRobin && n > 1 ? new WeightedIndex(cumulative) : null;
-        if (index != null && sum <= Math.max(MIN_POINTS, POINTS_PER_HOST * n)) {
+        // more than one host gets a lookup: the point table when it is small, else the guide table.
+        if (roundRobin && n > 1 && sum <= Math.max(MIN_POINTS, POINTS_PER_HOST * n)) {
             hostAtPoint = new int[(int) sum];
             int point = 0;
             for (int i = 0; i < n; i++) {
@@ -72,8 +74,10 @@ final class HostSource {
                     hostAtPoint[point++] = hosts[i];
                 }
             }
+            index = null;
         } else {
             hostAtPoint = null;
+            index = roundRobin && n > 1 ? new WeightedIndex(cumulative) : null;
         }
     }
 

@@ -155,8 +155,14 @@ final class SnapshotBuilder {
         return choice;
     }
 
+    /** A host set that no route can end in, or not with round robin: no lookup. */
     private HostSource source(int[] hosts) {
-        return new HostSource(hosts, table, slots++, policy == LbPolicy.ROUND_ROBIN);
+        return source(hosts, false);
+    }
+
+    /** @param picked whether a round-robin route may end in the set, which then needs its lookup */
+    private HostSource source(int[] hosts, boolean picked) {
+        return new HostSource(hosts, table, slots++, picked && policy == LbPolicy.ROUND_ROBIN);
     }
 
     private PriorityLevel buildLevel(int p) {
@@ -180,9 +186,11 @@ final class SnapshotBuilder {
                 d[nd++] = host;
             }
         }
-        HostSource allSource = source(Arrays.copyOf(all, na));
-        HostSource healthySource = source(Arrays.copyOf(h, nh));
-        HostSource degradedSource = source(Arrays.copyOf(d, nd));
+        // All hosts are picked from only in panic; per locality, only healthy and degraded hosts.
+        boolean panic = load.panic(p);
+        HostSource allSource = source(Arrays.copyOf(all, na), panic);
+        HostSource healthySource = source(Arrays.copyOf(h, nh), !panic);
+        HostSource degradedSource = source(Arrays.copyOf(d, nd), !panic);
 
         int localities = 0;
         for (int c : localityCount) {
@@ -228,13 +236,13 @@ final class SnapshotBuilder {
         }
         for (int i = 0; i < localities; i++) {
             allByLocality[i] = source(allBy[i]);
-            healthyByLocality[i] = source(Arrays.copyOf(healthyBy[i], fillHealthy[i]));
-            degradedByLocality[i] = source(Arrays.copyOf(degradedBy[i], fillDegraded[i]));
+            healthyByLocality[i] = source(Arrays.copyOf(healthyBy[i], fillHealthy[i]), !panic);
+            degradedByLocality[i] = source(Arrays.copyOf(degradedBy[i], fillDegraded[i]), !panic);
             localityWeights[i] = table.localityWeight(allBy[i][0]);
             effective[i] = effectiveLocalityWeight(localityWeights[i], fillHealthy[i], allBy[i].length,
                     overprovisioningFactor);
         }
-        return new PriorityLevel(p, load.panic(p), allSource, healthySource, degradedSource, localityIds,
+        return new PriorityLevel(p, panic, allSource, healthySource, degradedSource, localityIds,
                 localityWeights, effective, allByLocality, healthyByLocality, degradedByLocality);
     }
 
