@@ -12,6 +12,7 @@ import dev.meridian.core.NanoClock;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.lb.LbPolicy;
+import dev.meridian.lb.LoadBalancer;
 import dev.meridian.lb.SlowStartConfig;
 import java.time.Duration;
 import java.util.Arrays;
@@ -98,6 +99,27 @@ class SnapshotSplitTest {
             counts[s.pick(random, clock)]++;
         }
         assertThat(counts).containsOnly(100);
+    }
+
+    @Test
+    @DisplayName("LoadBalancer, which never rebuilds by itself, stops reading the clock once the window is over")
+    void balancerStopsReadingTheClockAfterTheWindow() {
+        LbConfig config = LbConfig.builder().slowStart(SlowStartConfig.of(WINDOW)).build();
+        CountingClock clock = new CountingClock();
+        LoadBalancer lb = LoadBalancer.create(config, table(1, 1), RandomSource.seeded(3), clock);
+        lb.update(table(1, 1, 1));
+        clock.time.advance(WINDOW.toNanos() / 2);
+        long before = clock.readings;
+        for (int i = 0; i < 100; i++) {
+            lb.pick();
+        }
+        assertThat(clock.readings - before).as("picks during the window").isEqualTo(100);
+        clock.time.advance(WINDOW.toNanos());
+        before = clock.readings;
+        for (int i = 0; i < 1000; i++) {
+            lb.pickEndpoint();
+        }
+        assertThat(clock.readings - before).as("picks after the window").isEqualTo(1);
     }
 
     @Test
