@@ -21,26 +21,42 @@ import dev.meridian.core.NanoClock;
  * new one, never a mix.
  *
  * <p>Envoy keeps one balancer per worker thread, each with its own EDF schedule. One Meridian
- * balancer is shared by all threads, so weighted round robin walks a lock-free low-discrepancy
- * sequence over an atomic counter per host list: a pick takes the next counter value {@code s},
- * maps it to the point {@code s × 2^64/φ mod 2^64} of a golden-ratio sequence, scales that onto the
- * hosts' cumulative weights and takes the host whose stretch holds it (a guide-table lookup, O(1)
- * expected steps). Shares equal Envoy's EDF shares (weight over total weight) with no rounding, any
- * N consecutive picks of one thread are within O(log N) picks of them, and a pick costs one atomic
- * increment plus O(1) expected steps however skewed the weights (one host at 10^6 among thousands
- * at 1 costs the same as equal weights). While slow start is in force a visited host is kept with
- * its slow-start factor and otherwise the next value is tried, on average at most 1 / (the smallest
- * factor) visits (10 with Envoy's 10% floor), at most 256. Equal weights fall back to plain
- * rotation, as in Envoy.
+ * balancer is shared by all threads, so weighted round robin walks a low-discrepancy sequence over
+ * a counter per host list: a pick takes the next counter value {@code s}, maps it to the point
+ * {@code s × 2^64/φ mod 2^64} of a golden-ratio sequence, scales that onto the hosts' cumulative
+ * weights and takes the host whose stretch holds it (one read of a table with the host at every
+ * point when the weights average at most four per host, else a guide-table lookup with O(1)
+ * expected steps). Shares equal Envoy's EDF shares (weight over total weight) with no rounding,
+ * any N consecutive picks of one thread are within O(log N) picks of them, and a pick costs the
+ * same however skewed the weights (one host at 10^6 among thousands at 1 costs the same as equal
+ * weights). While slow start is in force a visited host is kept with its slow-start factor and
+ * otherwise the next value is tried, on average at most 1 / (the smallest factor) visits (10 with
+ * Envoy's 10% floor), at most 256. Equal weights fall back to plain rotation, as in Envoy.
  *
  * <p>The counters are striped by thread, much as Envoy's rotation is per worker: each thread takes
  * its values from one of a few counters per host list (chosen by a hash of its thread id, four per
- * processor, at most 64), each stripe starting at a different point. Every stripe is on its own a
- * complete rotation or golden-ratio walk, so long-run shares stay exact and each thread's picks
- * are smooth; the order is smooth per thread, not globally, so two threads may pick the same host
- * back to back. Threads that hash to the same stripe share it atomically. When one priority takes
- * all the load no random value is drawn for the priority, and a level with one weighted locality
- * takes no locality step.
+ * processor, at most 64), each stripe starting at a different point. A value is taken with a plain
+ * (opaque) read and write of the counter, not an atomic increment, since a stripe is meant for one
+ * thread. Every stripe is on its own a complete rotation or golden-ratio walk, so long-run shares
+ * stay exact per stripe and each thread's picks are smooth; the order is smooth per thread, not
+ * globally, so two threads may pick the same host back to back. Two threads that hash to the same
+ * stripe and pick at the same instant may take the same value, so that host is picked twice and the
+ * stripe's rotation repeats a step; no host is ever skipped, and shares stay exact up to such
+ * repeats.
+ *
+ * <p>When one priority takes all the load no random value is drawn for the priority, and a level
+ * with one weighted locality takes no locality step. When, in addition, round robin ends in one
+ * host list (the healthy case with one weighted locality or none), a pick reads that list's
+ * counter and table straight from the snapshot: no priority, panic, locality or policy decision is
+ * re-taken per pick.
+ *
+ * <p>Slow start switches itself off. The snapshot knows the clock reading at which the last ramp
+ * ends; until then a round-robin or least-request pick reads the clock once and compares it with
+ * that reading (no division), and the first pick at or after it clears a flag so that later picks
+ * read neither the clock nor anything of slow start until the next {@link #update} or
+ * {@link #setEjected}, which builds a snapshot without slow-start work. This balancer has no thread
+ * of its own to rebuild the snapshot when the window ends, and that flag is the cheapest correct
+ * way to stop paying for it; it assumes a clock that does not go back.
  */
 public final class LoadBalancer {
 
@@ -103,9 +119,7 @@ public final class LoadBalancer {
      * {@code table().endpoint(pick())} could. Never throws; allocates nothing.
      */
     public Endpoint pickEndpoint() {
-        Snapshot s = snapshot;
-        int host = s.pick(random, clock);
-        return host < 0 ? null : s.endpoint(host);
+        return snapshot.pickEndpoint(random, clock);
     }
 
     /** As {@link #pickEndpoint()}, for a hash key (see {@link #pick(long)}). */

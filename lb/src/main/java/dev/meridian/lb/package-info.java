@@ -48,9 +48,9 @@
  * <ul>
  *   <li>Envoy keeps an EDF schedule per worker thread; one Meridian balancer serves every thread, so
  *       the locality choice and weighted round robin both walk a golden-ratio low-discrepancy
- *       sequence over cumulative weights (one atomic increment and a guide-table lookup per pick,
- *       O(1) expected steps whatever the weights; under slow start a visit is kept with the host's
- *       slow-start factor). Host shares are Envoy's exactly, with no quantisation of weights, and N
+ *       sequence over cumulative weights (one counter step and one table read per pick, or a
+ *       guide-table lookup with O(1) expected steps for large weights, whatever the weights; under
+ *       slow start a visit is kept with the host's slow-start factor). Host shares are Envoy's exactly, with no quantisation of weights, and N
  *       consecutive picks of one thread stay within O(log N) picks of them; the exact order of picks
  *       is not Envoy's. Locality effective weights are scaled to integers, the heaviest to 2^20 and
  *       every positive one to at least 1, so with k localities a locality's share differs from the
@@ -60,12 +60,17 @@
  *       counters per host list, each starting at a different value), as Envoy's per-worker
  *       schedules are: each stripe on its own keeps exact long-run shares and a smooth order, so the
  *       shares of all picks are exact too, but the order is smooth per thread, not across threads.
- *       Threads hashed to the same stripe share it atomically.</li>
+ *       A counter step is an opaque read and write, not an atomic increment: two threads hashed
+ *       to the same stripe that pick at the same instant may take the same value and pick one
+ *       host twice (the stripe repeats a step, never skips a host).</li>
  *   <li>When one priority takes all the load (every entry of the priority table is the same) a pick
  *       draws no random value for the priority, and a level with a single weighted locality takes
  *       no locality step; neither changes a share. Without a hash key the priority draw is
  *       {@code random.nextInt(100)} (multiply-shift, bias below 100 / 2^32) instead of Envoy's
  *       {@code random() % 100}; with a key it is Envoy's {@code hash % 100}.</li>
+ *   <li>Slow start costs nothing once over: a snapshot records when its last ramp ends, reads the
+ *       clock per pick only until then, and stops at the first pick after it (Envoy re-reads host
+ *       weights on every EDF insertion).</li>
  *   <li>Weighted least request samples hosts and keeps one with probability
  *       {@code dynamicWeight / maxWeight} (same long-run shares as Envoy's dynamic EDF); after 64
  *       rejections it takes the best host seen.</li>

@@ -11,8 +11,11 @@ import java.util.List;
 
 /**
  * Turns a {@link Snapshot} into a {@link LoadPlan}: the expected share of requests for every
- * priority, locality and host, by walking the same decisions the pick path takes with their
- * probabilities instead of random draws. Cold path; stateless and thread-safe.
+ * priority, locality and host. It derives no decision of its own: the chance of each (priority,
+ * healthy or degraded) choice is the snapshot's priority load, the chance of each host set after
+ * that is the {@link Route#planShares} the builder worked out along with the route the pick path
+ * follows, and within a host set shares follow the policy's weights. Cold path; stateless and
+ * thread-safe.
  */
 public final class Planner {
     private Planner() {
@@ -30,7 +33,8 @@ public final class Planner {
         boolean slowStart = s.slowStartActiveAt(now);
         PriorityLoad load = s.load;
         boolean hash = s.policy == LbPolicy.RING_HASH || s.policy == LbPolicy.MAGLEV;
-        for (Snapshot.Level level : s.levels) {
+        Route[] routes = s.routes();
+        for (PriorityLevel level : s.levels) {
             int p = level.priority;
             if (hash) {
                 double chance = (load.healthyLoad(p) + load.degradedLoad(p)) / 100.0;
@@ -42,12 +46,12 @@ public final class Planner {
                 }
                 continue;
             }
-            planAvailability(s, level, false, load.healthyLoad(p) / 100.0, mass, slowStart, now);
-            planAvailability(s, level, true, load.degradedLoad(p) / 100.0, mass, slowStart, now);
+            follow(s, routes[p << 1], load.healthyLoad(p) / 100.0, mass, slowStart, now);
+            follow(s, routes[p << 1 | 1], load.degradedLoad(p) / 100.0, mass, slowStart, now);
         }
         boolean closedForm = s.policy == LbPolicy.ROUND_ROBIN || s.policy == LbPolicy.RANDOM;
         List<PriorityPlan> priorities = new ArrayList<>();
-        for (Snapshot.Level level : s.levels) {
+        for (PriorityLevel level : s.levels) {
             int p = level.priority;
             List<LocalityPlan> localities = new ArrayList<>();
             for (int li = 0; li < level.localityIds.length; li++) {
@@ -58,73 +62,27 @@ public final class Planner {
                     share += mass[h] * 100;
                     hosts.add(new HostPlan(h, closedForm ? mass[h] * 100 : null, s.ejected[h]));
                 }
-                double effective = Snapshot.effectiveLocalityWeight(level.localityWeights[li],
-                        level.healthyByLocality[li].hosts.length, level.allByLocality[li].hosts.length,
-                        s.overprovisioningFactor);
-                localities.add(new LocalityPlan(lid, table.locality(lid), level.localityWeights[li], effective, share,
-                        hosts));
+                localities.add(new LocalityPlan(lid, table.locality(lid), level.localityWeights[li],
+                        level.effectiveWeights[li], share, hosts));
             }
             priorities.add(new PriorityPlan(p, level.all.hosts.length, level.healthy.hosts.length,
-                    level.degraded.hosts.length, load.healthyLoad(p), load.degradedLoad(p), load.panic(p),
+                    level.degraded.hosts.length, load.healthyLoad(p), load.degradedLoad(p), level.panic,
                     localities));
         }
         return new LoadPlan(s.policy, s.overprovisioningFactor, s.panicThreshold, priorities);
     }
 
-    private static void planAvailability(Snapshot s, Snapshot.Level level, boolean degraded, double chance,
-                                         double[] mass, boolean slowStart, long now) {
+    /** Spreads a choice's chance over the host sets its route may end in. */
+    private static void follow(Snapshot s, Route route, double chance, double[] mass, boolean slowStart, long now) {
         if (chance <= 0) {
             return;
         }
-        if (s.load.panic(level.priority)) {
-            if (!s.failTrafficOnPanic) {
-                spread(s, level.all, chance, mass, slowStart, now);
-            }
-            return;
-        }
-        Snapshot.LocalitySchedule schedule = degraded ? level.degradedSchedule : level.healthySchedule;
-        Snapshot.Source whole = degraded ? level.degraded : level.healthy;
-        if (schedule != null) {
-            Snapshot.Source[] byLocality = degraded ? level.degradedByLocality : level.healthyByLocality;
-            for (int li = 0; li < byLocality.length; li++) {
-                if (schedule.effective[li] > 0) {
-                    spread(s, byLocality[li], chance * schedule.effective[li] / schedule.total, mass, slowStart, now);
-                }
-            }
-            return;
-        }
-        Snapshot.ZoneRoute z = level.zone;
-        if (z == null) {
-            spread(s, whole, chance, mass, slowStart, now);
-            return;
-        }
-        double enabled = Math.min(100, z.routingEnabled) / 100.0;
-        spread(s, whole, chance * (1 - enabled), mass, slowStart, now);
-        double routed = chance * enabled;
-        if (z.localPanic) {
-            if (!s.failTrafficOnPanic) {
-                spread(s, whole, routed, mass, slowStart, now);
-            }
-            return;
-        }
-        Snapshot.Source[] buckets = degraded ? z.degradedBuckets : z.healthyBuckets;
-        int n = buckets.length;
-        double local = z.direct ? 1.0 : Math.min(1.0, z.localPercentToRoute / 10000.0);
-        spread(s, buckets[0], routed * local, mass, slowStart, now);
-        double rest = routed * (1 - local);
-        long total = z.residual[n - 1];
-        for (int b = 0; b < n; b++) {
-            double part;
-            if (total == 0) {
-                part = 1.0 / n;
-            } else {
-                part = (double) (z.residual[b] - (b > 0 ? z.residual[b - 1] : 0)) / total;
-            }
-            spread(s, buckets[b], rest * part, mass, slowStart, now);
+        for (int i = 0; i < route.planSources.length; i++) {
+            spread(s, route.planSources[i], chance * route.planShares[i], mass, slowStart, now);
         }
     }
 
-    private static void spread(Snapshot s, Snapshot.Source source, double chance, double[] mass, boolean slowStart,
+    private static void spread(Snapshot s, HostSource source, double chance, double[] mass, boolean slowStart,
                                long now) {
         int[] hosts = source.hosts;
         int n = hosts.length;
@@ -141,7 +99,7 @@ public final class Planner {
         double[] w = new double[n];
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            w[i] = slowStart ? s.slowStartWeight(hosts[i], source.weights[i], now) : source.weights[i];
+            w[i] = slowStart ? s.slowStart.weight(hosts[i], source.weights[i], now) : source.weights[i];
             sum += w[i];
         }
         for (int i = 0; i < n; i++) {

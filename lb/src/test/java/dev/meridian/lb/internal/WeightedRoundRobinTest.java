@@ -45,7 +45,7 @@ class WeightedRoundRobinTest {
         EndpointTable table = skewed(1_000_000, 999);
         Snapshot s = Snapshot.build(LbConfig.defaults(), table, new boolean[table.size()],
                 ActiveRequests.striped(table.size()), established(table.size()), RandomSource.seeded(5), 0);
-        Snapshot.Source source = s.levels[0].healthy;
+        HostSource source = s.levels()[0].healthy;
         ManualClock clock = Clocks.manual();
         RandomSource random = RandomSource.seeded(6);
         long start = s.sequenceValue(source);
@@ -84,7 +84,7 @@ class WeightedRoundRobinTest {
         Clocks.advance(clock, Duration.ofSeconds(5));
         Snapshot s = Snapshot.build(config, table, new boolean[table.size()], ActiveRequests.striped(table.size()),
                 since, RandomSource.seeded(5), clock.nanoTime());
-        Snapshot.Source source = s.levels[0].healthy;
+        HostSource source = s.levels()[0].healthy;
         RandomSource random = RandomSource.seeded(6);
         long start = s.sequenceValue(source);
         int picks = 200_000;
