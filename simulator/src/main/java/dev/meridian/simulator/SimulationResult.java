@@ -109,7 +109,8 @@ public final class SimulationResult {
         return wallNanos;
     }
 
-    long requests() {
+    /** Requests simulated, over every phase. */
+    public long requests() {
         long n = 0;
         for (Phase p : phases) {
             n += p.requests();
