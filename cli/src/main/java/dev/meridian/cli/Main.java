@@ -19,25 +19,51 @@ public final class Main {
             usage(out);
             return args.length == 0 ? 2 : 0;
         }
+        if (args[0].equals("--version") || args[0].equals("-V") || args[0].equals("version")) {
+            out.println("meridian " + version());
+            return 0;
+        }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         try {
             return switch (args[0]) {
                 case "plan" -> PlanCommand.run(rest, out, err);
                 case "simulate" -> SimulateCommand.run(rest, out, err);
                 default -> {
-                    err.println("meridian: unknown command '" + args[0] + "' (commands: plan, simulate)");
+                    fail(err, "unknown command, got '" + args[0] + "' (commands: plan, simulate; meridian --help)");
                     yield 2;
                 }
             };
         } catch (IllegalArgumentException e) {
             // InputException and every configuration error of the library: one line, status 2.
-            err.println("meridian: " + e.getMessage());
+            fail(err, e.getMessage());
             return 2;
         }
     }
 
+    /**
+     * Prints an error as every command does: one line, {@code meridian: FILE: PATH: what, got 'VALUE'}
+     * (command-line problems name the option or the command in place of the file and path).
+     */
+    static void fail(PrintStream err, String message) {
+        err.println("meridian: " + String.valueOf(message).replaceAll("[\\r\\n]+", " "));
+    }
+
+    /** The version Maven built, from the properties file it filters; {@code unknown} outside a build. */
+    static String version() {
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.InputStream in = Main.class.getResourceAsStream("/dev/meridian/cli/version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+        String v = p.getProperty("version", "unknown");
+        return v.startsWith("${") ? "unknown" : v;
+    }
+
     private static void usage(PrintStream out) {
-        out.println("usage: meridian COMMAND [ARGS]");
+        out.println("usage: meridian COMMAND [ARGS]      (meridian --version prints the version)");
         out.println();
         out.println("  simulate [SCENARIO]   run the locality simulator (default: the built-in cross-region scenario)");
         out.println("  plan SCENARIO         explain, as JSON, where each endpoint sits and how load splits");

@@ -41,17 +41,17 @@ final class PlanCommand {
                 return 0;
             }
             if (a.startsWith("-")) {
-                err.println("meridian plan: unknown option '" + a + "' (try --help)");
+                Main.fail(err, "plan: unknown option, got '" + a + "' (meridian plan --help)");
                 return 2;
             }
             if (scenarioArg != null) {
-                err.println("meridian plan: one scenario at a time, got '" + scenarioArg + "' and '" + a + "'");
+                Main.fail(err, "plan: one scenario at a time, got '" + scenarioArg + "' and '" + a + "'");
                 return 2;
             }
             scenarioArg = a;
         }
         if (scenarioArg == null) {
-            err.println("meridian plan: which scenario? (a file or one of " + String.join(", ", Scenarios.builtIn()) + ")");
+            Main.fail(err, "plan: which scenario? (a file or one of " + String.join(", ", Scenarios.builtIn()) + ")");
             return 2;
         }
         Scenario scenario = Scenarios.load(scenarioArg);

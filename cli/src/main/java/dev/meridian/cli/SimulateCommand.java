@@ -25,8 +25,8 @@ import java.util.function.LongConsumer;
  * virtual time and reports where the requests went, when endpoints were ejected, and when traffic
  * failed over and came back. Without arguments it runs the built-in {@code cross-region} scenario.
  *
- * <p>Exit status: 0 on success, 2 on bad arguments or a bad scenario (one line on stderr naming the
- * file, the field and the value), 1 when an output file cannot be written.
+ * <p>Exit status: 0 on success, 2 on bad arguments or a bad scenario, 1 when an output file cannot
+ * be written; either way one line on stderr, {@code meridian: FILE: PATH: what, got 'VALUE'}.
  *
  * <p>Stateless and thread-safe; each call works on its own arguments and streams.
  */
@@ -42,7 +42,7 @@ public final class SimulateCommand {
               --csv FILE        write requests, errors and ejections per time bucket and endpoint
               --html FILE       write a self-contained HTML page with the traffic chart and the summary
               --compare OTHER   run OTHER's mesh, rule and endpoints with the same traffic and faults,
-                                and print both summaries side by side
+                                and print both summaries side by side (--csv and --html hold both runs)
               --seed N          use this random seed instead of the scenario's
               --duration D      simulate this long instead (90s, 10m, 1h)
               --rate R          send R requests per second instead
@@ -66,8 +66,7 @@ public final class SimulateCommand {
         try {
             o = Options.parse(args);
         } catch (IllegalArgumentException e) {
-            err.println("meridian simulate: " + e.getMessage());
-            err.print(USAGE);
+            Main.fail(err, e.getMessage() + " (meridian simulate --help lists the options)");
             return 2;
         }
         if (o.help) {
@@ -84,7 +83,7 @@ public final class SimulateCommand {
             Scenario other = null;
             if (o.compare != null) {
                 other = load(o.compare);
-                spec.requireTargets(other.source(), other.endpoints());
+                spec.requireTargets(scenario.source(), other.source(), other.endpoints());
             }
             Progress progress = o.progress && stderrIsTerminal() ? new Progress(err) : null;
             SimulationResult result = Simulation.run(scenario, spec, progress == null ? null
@@ -97,14 +96,22 @@ public final class SimulateCommand {
             if (progress != null) {
                 progress.clear();
             }
+            // With --compare both runs go into one file: a run column in the CSV, both runs on one page.
+            SimulationResult second = otherResult;
             if (o.csv != null) {
-                writeFile(o.csv, w -> CsvReport.write(result, w));
-                err.println("meridian simulate: wrote " + o.csv);
+                writeFile(o.csv, "the CSV", w -> {
+                    if (second == null) {
+                        CsvReport.write(result, w);
+                    } else {
+                        CsvReport.write(result, second, w);
+                    }
+                });
+                err.println("meridian: wrote " + o.csv + (second == null ? "" : " (both runs)"));
             }
             if (o.html != null) {
-                String page = HtmlReport.render(result);
-                writeFile(o.html, w -> w.write(page));
-                err.println("meridian simulate: wrote " + o.html);
+                String page = second == null ? HtmlReport.render(result) : HtmlReport.render(result, second);
+                writeFile(o.html, "the HTML page", w -> w.write(page));
+                err.println("meridian: wrote " + o.html + (second == null ? "" : " (both runs)"));
             }
             if (o.json) {
                 out.print(otherResult == null ? JsonReport.render(result) : JsonReport.render(result, otherResult));
@@ -115,10 +122,10 @@ public final class SimulateCommand {
             out.flush();
             return 0;
         } catch (IllegalArgumentException e) {
-            err.println(e.getMessage());
+            Main.fail(err, e.getMessage());
             return 2;
         } catch (IOException e) {
-            err.println("meridian simulate: " + e.getMessage());
+            Main.fail(err, e.getMessage());
             return 1;
         }
     }
@@ -128,7 +135,7 @@ public final class SimulateCommand {
         SimulationSpec spec = SimulationSpec.parse(scenario.source(), scenario.simulation(), scenario.caller(),
                 scenario.endpoints());
         if (o.duration != null) {
-            spec = spec.withDuration(new YamlNode("command line", "--duration", o.duration)
+            spec = spec.withDuration(new YamlNode(null, "--duration", o.duration)
                     .durationNanos(0, SimulationSpec.MAX_DURATION_SECONDS));
         }
         if (o.rate != null) {
@@ -161,13 +168,35 @@ public final class SimulateCommand {
         void write(Writer w) throws IOException;
     }
 
-    private static void writeFile(String file, WriterBody body) throws IOException {
+    /**
+     * Writes an output file.
+     *
+     * @param what what the file holds, for the message when it cannot be written
+     * @throws IOException with the message {@code FILE: cannot write WHAT: why}
+     */
+    private static void writeFile(String file, String what, WriterBody body) throws IOException {
         Path path = Path.of(file);
         try (BufferedWriter w = Files.newBufferedWriter(path, StandardCharsets.UTF_8)) {
             body.write(w);
         } catch (IOException e) {
-            throw new IOException("cannot write " + file + ": " + e, e);
+            throw new IOException(file + ": cannot write " + what + ": " + why(path, e), e);
         }
+    }
+
+    /** Why a file could not be written, in words rather than an exception's class name. */
+    static String why(Path path, IOException e) {
+        Path parent = path.toAbsolutePath().getParent();
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return parent != null && !Files.isDirectory(parent) ? "no directory '" + parent + "'"
+                    : "no such file or directory";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason().toLowerCase(java.util.Locale.ROOT);
+        }
+        return String.valueOf(e.getMessage());
     }
 
     /** The parsed command line. */
@@ -218,16 +247,17 @@ public final class SimulateCommand {
                         try {
                             o.rate = Double.parseDouble(v);
                         } catch (NumberFormatException e) {
-                            throw new IllegalArgumentException("--rate: expected requests per second, got '" + v + "'");
+                            throw new IllegalArgumentException("--rate: expected requests per second, got '" + v
+                                    + "'");
                         }
                     }
                     default -> {
                         if (a.startsWith("-") && a.length() > 1) {
-                            throw new IllegalArgumentException("unknown option '" + a + "'");
+                            throw new IllegalArgumentException("simulate: unknown option, got '" + a + "'");
                         }
                         if (named) {
-                            throw new IllegalArgumentException("one scenario at a time (use --compare OTHER), got '"
-                                    + o.scenario + "' and '" + a + "'");
+                            throw new IllegalArgumentException("simulate: one scenario at a time (use --compare "
+                                    + "OTHER), got '" + o.scenario + "' and '" + a + "'");
                         }
                         o.scenario = a;
                         named = true;
@@ -239,7 +269,7 @@ public final class SimulateCommand {
 
         private static String value(String[] args, int i, String option) {
             if (i >= args.length) {
-                throw new IllegalArgumentException(option + ": needs a value");
+                throw new IllegalArgumentException(option + ": needs a value, got nothing");
             }
             return args[i];
         }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,8 +49,8 @@ class SimulateCommandTest {
         assertThat(run.status()).isEqualTo(2);
         assertThat(run.out()).isEmpty();
         assertThat(run.err().lines().toList()).singleElement().satisfies(line -> assertThat(line)
-                .startsWith(file + ": ")
-                .contains("simulation.faults[1].at", "'9 minutes'"));
+                .isEqualTo("meridian: " + file + ": simulation.faults[1].at: expected a duration such as 90s, 5m or "
+                        + "1m30s, got '9 minutes'"));
     }
 
     @Test
@@ -60,7 +61,8 @@ class SimulateCommandTest {
         Runs.Invocation run = Runs.simulate(file.toString());
         assertThat(run.status()).isEqualTo(2);
         assertThat(run.err().lines().toList()).singleElement().satisfies(line -> assertThat(line)
-                .startsWith(file.toString()).contains("consecutiveErrors", "many"));
+                .isEqualTo("meridian: " + file + ": destinationRule.spec.trafficPolicy.outlierDetection"
+                        + ".consecutiveErrors: expected an integer, got 'many'"));
     }
 
     @Test
@@ -70,7 +72,7 @@ class SimulateCommandTest {
         assertThat(missing.err()).contains("no-such-scenario.yaml");
         assertThat(Runs.simulate("--frobnicate").status()).isEqualTo(2);
         assertThat(Runs.simulate("--seed", "x").err()).contains("--seed", "'x'");
-        assertThat(Runs.simulate("--csv").err()).contains("--csv: needs a value");
+        assertThat(Runs.simulate("--csv").err()).contains("--csv: needs a value, got nothing");
         Runs.Invocation duration = Runs.simulate("--duration", "forever");
         assertThat(duration.status()).isEqualTo(2);
         assertThat(duration.err()).contains("--duration", "'forever'");
@@ -154,6 +156,119 @@ class SimulateCommandTest {
         assertThat(runs.get(1).get("requests")).isEqualTo(runs.get(0).get("requests"));
         assertThat(share(Runs.list(runs.get(1).get("phases")).get(0), "v3")).isPositive();
         assertThat(share(Runs.list(runs.get(0).get("phases")).get(0), "v3")).isZero();
+    }
+
+    @Test
+    @DisplayName("issue 13: --compare with --csv writes both runs, each row naming its run")
+    void compareWritesBothRunsToTheCsv(@TempDir Path dir) throws IOException {
+        Path csv = dir.resolve("both.csv");
+        Runs.Invocation run = Runs.simulate("cross-region", "--compare", "cross-region-no-outlier", "--duration", "2m",
+                "--csv", csv.toString());
+        assertThat(run.status()).as(run.err()).isZero();
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        assertThat(lines.get(0)).isEqualTo("run,t_seconds,endpoint,locality,priority,requests,errors,ejected");
+        // 120 one-second buckets times 3 endpoints, for each run.
+        assertThat(lines).hasSize(1 + 2 * 120 * 3);
+        assertThat(lines.get(1)).startsWith("cross-region,0,10.1.0.11:9080,r1/z1,0,");
+        assertThat(lines.get(1 + 360)).startsWith("cross-region-no-outlier,0,10.1.0.11:9080,r1/z1,0,");
+        Map<String, Object> json = Runs.json(Runs.simulate("cross-region", "--compare", "cross-region-no-outlier",
+                "--duration", "2m", "--json").out());
+        for (int k = 0; k < 2; k++) {
+            String name = k == 0 ? "cross-region," : "cross-region-no-outlier,";
+            long requests = lines.stream().filter(l -> l.startsWith(name))
+                    .mapToLong(l -> Long.parseLong(l.split(",")[5])).sum();
+            assertThat(requests).isEqualTo(((Number) Runs.list(json.get("runs")).get(k).get("requests")).longValue());
+        }
+        assertThat(run.err()).isEqualTo("meridian: wrote " + csv + " (both runs)\n");
+    }
+
+    @Test
+    @DisplayName("issue 13: a compared fault that selects nothing is named in its own scenario, with the other's endpoints")
+    void compareNamesTheScenarioWhoseFaultsCannotBeApplied() {
+        Runs.Invocation run = Runs.meridian("simulate", "virtual-nodes", "--compare", "cross-region");
+        assertThat(run.status()).isEqualTo(2);
+        // The faults are virtual-nodes' (its faults[1] and faults[3] select the virtual-kubelet node in r1);
+        // cross-region only lacks such an endpoint.
+        assertThat(run.err()).isEqualTo("meridian: built-in scenario 'virtual-nodes': simulation.faults[1].remove, "
+                + "simulation.faults[3].add: select none of the endpoints of built-in scenario 'cross-region' "
+                + "(10.1.0.11:9080 at r1/z1, 10.1.0.12:9080 at r1/z1, 10.2.0.13:9080 at r2/z1), so they cannot be "
+                + "applied in the comparison run, got 'region r1 node=virtual-kubelet', "
+                + "'region r1 node=virtual-kubelet'\n");
+    }
+
+    @Test
+    @DisplayName("issue 13: --json errorRate is never 0 while errors is not, at the top and in every phase")
+    void jsonErrorRatesNeverReadZeroWhileThereAreErrors() {
+        Map<String, Object> json = Runs.json(Runs.simulate("cross-region", "--json").out());
+        // 10 errors in 239,746 requests: 0.0000417..., which four decimals turned into 0.
+        assertThat(((Number) json.get("errors")).longValue()).isEqualTo(10);
+        assertThat(json.get("requests")).isEqualTo(239_746);
+        assertThat(((Number) json.get("errorRate")).doubleValue()).isEqualTo(0.000042);
+        for (Map<String, Object> phase : Runs.list(json.get("phases"))) {
+            long errors = ((Number) phase.get("errors")).longValue();
+            long requests = ((Number) phase.get("requests")).longValue();
+            double rate = ((Number) phase.get("errorRate")).doubleValue();
+            if (errors == 0) {
+                assertThat(rate).isZero();
+            } else {
+                assertThat(rate).as("phase " + phase.get("phase")).isCloseTo((double) errors / requests,
+                        org.assertj.core.data.Percentage.withPercentage(5));
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("issue 13: faults after a shortened --duration are reported as not run, in text and JSON")
+    void faultsAfterAShortenedDurationAreReported() {
+        Runs.Invocation text = Runs.simulate("cross-region", "--duration", "7m", "--no-timing");
+        assertThat(text.status()).as(text.err()).isZero();
+        assertThat(text.out()).contains("""
+                100 requests/s for 7m, seed 1: 41,951 requests, 0.024% errors
+                warning: 3 faults come at or after the end (7m) and are not run: 9m heal
+                    region r1, 20m remove region r1: scaled to zero, 30m add region r1: scaled
+                    back
+                caller r1/z1
+                """);
+        Map<String, Object> json = Runs.json(Runs.simulate("cross-region", "--duration", "7m", "--json").out());
+        List<Map<String, Object>> notRun = Runs.list(json.get("faultsNotRun"));
+        assertThat(notRun).extracting(m -> m.get("atSeconds")).containsExactly(540, 1200, 1800);
+        assertThat(notRun.get(0).get("description")).isEqualTo("heal region r1");
+        // The full run leaves nothing out and says nothing.
+        assertThat(Runs.simulate("cross-region", "--no-timing").out()).doesNotContain("warning:");
+        assertThat(Runs.list(Runs.json(Runs.simulate("cross-region", "--json").out()).get("faultsNotRun"))).isEmpty();
+    }
+
+    @Test
+    @DisplayName("issue 13: a share between 0.05% and 0.1% keeps two significant digits (16 of 30,076 is 0.053%)")
+    void smallSharesKeepTwoSignificantDigits() {
+        Runs.Invocation run = Runs.simulate("virtual-nodes", "--no-timing");
+        assertThat(run.out()).contains("100 requests/s for 5m, seed 1: 30,076 requests, 0.053% errors\n");
+        // phase 3: 5 errors of 9,133 requests is 0.055%, once printed as 0.1%.
+        assertThat(run.out()).contains("  requests 9,133, errors 5 (0.055%)\n");
+    }
+
+    @Test
+    @DisplayName("issue 13: the ejection log's time, event and endpoint columns line up")
+    void theEjectionLogIsAligned() {
+        List<String> log = Runs.simulate("cross-region", "--no-timing").out().lines()
+                .dropWhile(l -> !l.startsWith("ejections and returns:")).skip(1)
+                .takeWhile(l -> l.startsWith("  ")).toList();
+        assertThat(log).containsExactly(
+                "  5m00.039s  ejected   10.1.0.12:9080 (r1/z1, v2) until 10m00.039s",
+                "  5m00.096s  ejected   10.1.0.11:9080 (r1/z1, v1) until 10m00.096s",
+                "  12m        returned  10.1.0.11:9080 (r1/z1, v1)",
+                "  12m        returned  10.1.0.12:9080 (r1/z1, v2)");
+    }
+
+    @Test
+    @DisplayName("issue 13: meridian --version prints the version Maven built")
+    void versionIsPrinted() throws IOException {
+        Runs.Invocation run = Runs.meridian("--version");
+        assertThat(run.status()).isZero();
+        String pom = Files.readString(Path.of("pom.xml"));
+        String parentVersion = pom.substring(pom.indexOf("<version>") + 9, pom.indexOf("</version>"));
+        assertThat(run.out()).isEqualTo("meridian " + parentVersion + "\n");
+        assertThat(parentVersion).isEqualTo("0.1.0-SNAPSHOT");
     }
 
     private static double share(Map<String, Object> phase, String version) {

@@ -36,29 +36,30 @@ public record Endpoint(String host, int port, Locality locality, Map<String, Str
         }
         host = host.strip();
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("endpoint.address: port must be 1..65535, got " + port + " for host " + host);
+            throw new IllegalArgumentException("endpoint.address: port must be 1..65535 (host " + host + "), got '"
+                    + port + "'");
         }
         if (locality == null) {
             locality = Locality.UNKNOWN;
         }
         if (weight < 1 || weight > MAX_WEIGHT) {
-            throw new IllegalArgumentException("endpoint.weight: must be 1.." + MAX_WEIGHT + ", got " + weight
-                    + " for " + host + ":" + port);
+            throw new IllegalArgumentException("endpoint.weight: must be 1.." + MAX_WEIGHT + " (endpoint " + host + ":"
+                    + port + "), got '" + weight + "'");
         }
         if (health == null) {
             health = HealthStatus.UNKNOWN;
         }
         if (priority != NO_PRIORITY && (priority < 0 || priority > MAX_PRIORITY)) {
-            throw new IllegalArgumentException("endpoint.priority: must be 0.." + MAX_PRIORITY + ", got " + priority
-                    + " for " + host + ":" + port);
+            throw new IllegalArgumentException("endpoint.priority: must be 0.." + MAX_PRIORITY + " (endpoint " + host
+                    + ":" + port + "), got '" + priority + "'");
         }
         labels = labels == null || labels.isEmpty()
                 ? Map.of()
                 : Collections.unmodifiableMap(new TreeMap<>(labels));
         for (Map.Entry<String, String> e : labels.entrySet()) {
             if (e.getKey() == null || e.getKey().isEmpty() || e.getValue() == null) {
-                throw new IllegalArgumentException("endpoint.labels: empty key or null value in " + labels
-                        + " for " + host + ":" + port);
+                throw new IllegalArgumentException("endpoint.labels: empty key or null value (endpoint " + host + ":"
+                        + port + "), got '" + labels + "'");
             }
         }
     }
@@ -90,7 +91,7 @@ public record Endpoint(String host, int port, Locality locality, Map<String, Str
         try {
             port = Integer.parseInt(address.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("endpoint.address: port is not a number in '" + address + "'");
+            throw new IllegalArgumentException("endpoint.address: port is not a number, got '" + address + "'");
         }
         return new Endpoint(host, port, locality, labels, weight, health, priority);
     }

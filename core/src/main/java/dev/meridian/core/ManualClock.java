@@ -25,6 +25,10 @@ public final class ManualClock implements NanoClock {
     @SuppressWarnings("unused") // accessed through TIME
     private long time;
 
+    /** A clock that reads 0; {@link Clocks#manual()} gives the same. */
+    public ManualClock() {
+    }
+
     @Override
     public long nanoTime() {
         return (long) TIME.getAcquire(this);

@@ -56,7 +56,7 @@ class EndpointTableTest {
         assertThatThrownBy(() -> Endpoint.parseAddress("host", Locality.UNKNOWN, Map.of(), 1, HealthStatus.HEALTHY, -1))
                 .hasMessage("endpoint.address: must be host:port, got 'host'");
         assertThatThrownBy(() -> Endpoint.parseAddress("host:80", Locality.UNKNOWN, Map.of(), 0, HealthStatus.HEALTHY, -1))
-                .hasMessageContaining("endpoint.weight").hasMessageContaining("got 0");
+                .hasMessage("endpoint.weight: must be 1..1000000 (endpoint host:80), got '0'");
         assertThatThrownBy(() -> Endpoint.parseAddress("host:x", Locality.UNKNOWN, Map.of(), 1, HealthStatus.HEALTHY, -1))
                 .hasMessageContaining("'host:x'");
         assertThatThrownBy(() -> HealthStatus.parse("endpoints[0].health", "SICK"))

@@ -9,7 +9,8 @@ import java.io.Writer;
  * {@code t_seconds,endpoint,locality,priority,requests,errors,ejected}. {@code t_seconds} is the
  * bucket's start; {@code priority} is the first caller's priority for the endpoint at the bucket's
  * end, empty when the endpoint was not in its set; {@code ejected} is 1 when the endpoint was
- * ejected, for any caller, at any moment of the bucket. Stateless and thread-safe.
+ * ejected, for any caller, at any moment of the bucket. For {@code --compare} a first column,
+ * {@code run}, names the scenario each row belongs to. Stateless and thread-safe.
  */
 public final class CsvReport {
     static final String HEADER = "t_seconds,endpoint,locality,priority,requests,errors,ejected";
@@ -20,6 +21,23 @@ public final class CsvReport {
     public static void write(SimulationResult r, Writer out) throws IOException {
         out.write(HEADER);
         out.write('\n');
+        rows(r, "", out);
+    }
+
+    /**
+     * Both runs of {@code --compare}, the first's rows then the second's, each row starting with
+     * the run's scenario name ({@code first} and {@code second} when both have the same name).
+     */
+    public static void write(SimulationResult first, SimulationResult second, Writer out) throws IOException {
+        out.write("run,");
+        out.write(HEADER);
+        out.write('\n');
+        boolean same = first.scenario().equals(second.scenario());
+        rows(first, field(same ? "first" : first.scenario()) + ",", out);
+        rows(second, field(same ? "second" : second.scenario()) + ",", out);
+    }
+
+    private static void rows(SimulationResult r, String run, Writer out) throws IOException {
         SimulationResult.Buckets b = r.buckets();
         int n = r.endpoints().size();
         String[] names = new String[n];
@@ -34,6 +52,7 @@ public final class CsvReport {
             String t = Reports.seconds(b.startNanos(i));
             for (int e = 0; e < n; e++) {
                 row.setLength(0);
+                row.append(run);
                 int priority = b.priority(i, e);
                 row.append(t).append(',').append(names[e]).append(',').append(localities[e]).append(',')
                         .append(priority < 0 ? "" : Integer.toString(priority)).append(',')

@@ -88,6 +88,16 @@ public final class JsonReport {
             faults.add(m);
         }
         root.put("faults", faults);
+        List<Object> notRun = new ArrayList<>();
+        for (SimulationSpec.Fault f : spec.faultsNotRun()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("atSeconds", seconds(f.atNanos()));
+            m.put("action", f.action().key());
+            m.put("target", f.target().describe());
+            m.put("description", f.describe());
+            notRun.add(m);
+        }
+        root.put("faultsNotRun", notRun);
         List<Object> events = new ArrayList<>();
         for (SimulationResult.Event e : r.events()) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -150,7 +160,7 @@ public final class JsonReport {
     }
 
     private static BigDecimal fraction(long part, long whole) {
-        return decimal(whole == 0 ? 0 : (double) part / whole, 4);
+        return Reports.fraction(part, whole);
     }
 
     private static BigDecimal seconds(long nanos) {

@@ -1,6 +1,7 @@
 package dev.meridian.simulator;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.math.RoundingMode;
 import java.util.Locale;
 
@@ -9,6 +10,8 @@ import java.util.Locale;
  * and HTML outputs agree. Locale-independent. Stateless and thread-safe.
  */
 public final class Reports {
+    private static final BigDecimal ONE_PERCENT = new BigDecimal("0.01");
+
     private Reports() {
     }
 
@@ -57,18 +60,44 @@ public final class Reports {
     }
 
     /**
-     * A percentage given in percent: {@code 33.3%}; a small share that would round to 0.0% keeps two
-     * significant digits ({@code 0.042%}), and one that would round up to 100.0% shows as
-     * {@code >99.9%}, so neither hides that something happened.
+     * A percentage given in percent: {@code 33.3%}; a small share below 0.1% keeps two significant
+     * digits ({@code 0.042%}, {@code 0.053%}: one decimal would show 0.0% or double it to 0.1%), and
+     * one that would round up to 100.0% shows as {@code >99.9%}, so neither hides that something
+     * happened nor overstates it.
      */
     static String percent(double pct) {
-        if (pct > 0 && pct < 0.05) {
-            return new BigDecimal(pct).round(new java.math.MathContext(2)).stripTrailingZeros().toPlainString() + "%";
+        if (pct > 0 && pct < 0.1) {
+            return new BigDecimal(pct).round(new MathContext(2)).stripTrailingZeros().toPlainString() + "%";
         }
         if (pct >= 99.95 && pct < 100) {
             return ">99.9%";
         }
         return String.format(Locale.ROOT, "%.1f%%", pct);
+    }
+
+    /**
+     * The share {@code part / whole} as a plain decimal fraction for the JSON output: four decimals,
+     * but a share under 1% keeps two significant digits ({@code 0.000042}) and one over 99% keeps
+     * two significant digits of what it misses ({@code 0.99958}), so a count that is neither none
+     * nor all never reads as 0 or 1. 0 when {@code whole} is 0.
+     */
+    static BigDecimal fraction(long part, long whole) {
+        if (whole == 0 || part == 0) {
+            return BigDecimal.ZERO;
+        }
+        if (part == whole) {
+            return BigDecimal.ONE;
+        }
+        MathContext two = new MathContext(2, RoundingMode.HALF_UP);
+        BigDecimal exact = BigDecimal.valueOf(part).divide(BigDecimal.valueOf(whole), MathContext.DECIMAL64);
+        if (exact.compareTo(ONE_PERCENT) < 0) {
+            return exact.round(two).stripTrailingZeros();
+        }
+        BigDecimal missing = BigDecimal.ONE.subtract(exact);
+        if (missing.compareTo(ONE_PERCENT) < 0) {
+            return BigDecimal.ONE.subtract(missing.round(two)).stripTrailingZeros();
+        }
+        return exact.setScale(4, RoundingMode.HALF_UP).stripTrailingZeros();
     }
 
     /** The share {@code part / whole} as a percentage, {@code 0.0%} when {@code whole} is 0. */

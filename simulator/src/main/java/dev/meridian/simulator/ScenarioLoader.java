@@ -50,12 +50,12 @@ final class ScenarioLoader {
                 if (Files.size(p) > MAX_BYTES) {
                     throw new InputException(source, "file is larger than " + MAX_BYTES + " bytes");
                 }
-                text = Files.readString(p, StandardCharsets.UTF_8);
+                text = Utf8Text.decode(source, Files.readAllBytes(p));
             } catch (NoSuchFileException e) {
                 throw new InputException(source, "no such file, and not a built-in scenario (built-in: "
                         + String.join(", ", BUILT_IN) + ")");
             } catch (IOException e) {
-                throw new InputException(source, "cannot read: " + e.getMessage());
+                throw new InputException(source, "cannot read the file: " + e.getMessage());
             }
         }
         return parse(source, text);
@@ -71,7 +71,7 @@ final class ScenarioLoader {
             if (msg.startsWith(source + ": ")) {
                 msg = msg.substring(source.length() + 2);
             }
-            throw new InputException(source, msg.replaceAll("\\s+", " ").strip());
+            throw new InputException(source, yamlProblem(source, msg));
         }
         if (!root.isMap()) {
             throw root.error("a scenario must be a YAML mapping");
@@ -129,6 +129,25 @@ final class ScenarioLoader {
     }
 
     /**
+     * A syntax error on one line, named once: snakeyaml-engine's message repeats
+     * {@code in FILE, line L, column C:} with a quoted excerpt after the context and the problem;
+     * this keeps the problem's position up front and drops the repeats and excerpts.
+     */
+    static String yamlProblem(String source, String message) {
+        String mark = "\\s+in " + java.util.regex.Pattern.quote(source) + ", line (\\d+), column (\\d+):";
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(mark).matcher(message);
+        String where = null;
+        while (m.find()) {
+            where = "line " + m.group(1) + ", column " + m.group(2);
+        }
+        if (where == null) {
+            return message.replaceAll("\\s+", " ").strip();
+        }
+        String text = message.replaceAll(mark + "(\\n {4}[^\\n]*)*", "").strip().replaceAll("\\s*\\n\\s*", ": ");
+        return where + ": " + text.replaceAll("\\s+", " ");
+    }
+
+    /**
      * {@code localCluster: {endpoints: [...], minClusterSize: 6, routingEnabled: 100}}: the caller's
      * own service, for Envoy's zone-aware routing; null when absent.
      */
@@ -163,10 +182,30 @@ final class ScenarioLoader {
                         HealthStatus.parse(e.path() + ".health", e.get("health").string(null)),
                         e.get("priority").intValue(Endpoint.NO_PRIORITY)));
             } catch (IllegalArgumentException ex) {
-                throw e.error(ex.getMessage());
+                throw fieldError(e, ex);
             }
         }
         return out;
+    }
+
+    /**
+     * An endpoint's problem, named once: a field reader's message already names the file and path;
+     * the core's {@code endpoint.weight: ...} names a field of this endpoint.
+     */
+    private static IllegalArgumentException fieldError(YamlNode endpoint, IllegalArgumentException ex) {
+        String own = endpoint.error("").getMessage();  // "FILE: endpoints[0]: "
+        String file = own.substring(0, own.length() - endpoint.path().length() - 2);
+        String message = String.valueOf(ex.getMessage());
+        if (message.startsWith(file + endpoint.path() + ": ")) {
+            message = message.substring(file.length() + endpoint.path().length() + 2);
+        } else if (message.startsWith(file)) {
+            return ex;
+        } else if (message.startsWith(endpoint.path() + ".")) {
+            return new IllegalArgumentException(file + message, ex);
+        }
+        java.util.regex.Matcher field = java.util.regex.Pattern
+                .compile("^(?:endpoint\\.)?(address|locality|labels|weight|health|priority): (.*)$").matcher(message);
+        return field.matches() ? endpoint.get(field.group(1)).error(field.group(2)) : endpoint.error(message);
     }
 
     /**

@@ -55,6 +55,20 @@ public final class Scenarios {
         return endpoints.stream().filter(e -> s.selects(e.labels())).toList();
     }
 
+    /**
+     * Runs an Istio reader on a section of the scenario and names its errors by their path in the
+     * scenario file: the reader's {@code spec.host} is the file's {@code destinationRule.spec.host}.
+     */
+    private static <T> T within(String source, String section, java.util.function.Supplier<T> reader) {
+        try {
+            return reader.get();
+        } catch (IllegalArgumentException e) {
+            String message = String.valueOf(e.getMessage());
+            String rest = message.startsWith(source + ": ") ? message.substring(source.length() + 2) : message;
+            throw new InputException(source, rest.startsWith(section) ? rest : section + rest);
+        }
+    }
+
     private static Scenario resolve(ScenarioLoader.RawScenario raw) {
         String source = raw.source();
         List<String> warnings = new ArrayList<>();
@@ -77,13 +91,15 @@ public final class Scenarios {
                         throw raw.mesh().get("istioVersion").error(e.getMessage().replaceFirst("^istioVersion: ", ""));
                     }
                 }
-                Parsed<LocalityLbSetting> m = MeshConfigs.parseLocalityLbSetting(source, meshMap);
+                Parsed<LocalityLbSetting> m = within(source, "mesh.",
+                        () -> MeshConfigs.parseLocalityLbSetting(source, meshMap));
                 mesh = m.value();
                 m.warnings().forEach(w -> warnings.add("mesh." + w));
             }
             DestinationRule rule = null;
             if (!raw.destinationRule().isMissing()) {
-                Parsed<DestinationRule> r = DestinationRules.parse(source, raw.destinationRule().map());
+                Parsed<DestinationRule> r = within(source, "destinationRule.",
+                        () -> DestinationRules.parse(source, raw.destinationRule().map()));
                 rule = r.value();
                 r.warnings().forEach(w -> warnings.add("destinationRule." + w));
             }

@@ -49,10 +49,20 @@ public final class SimulationSpec {
     private final List<CallerSpec> callers;
     private final List<BehaviourRule> behaviour;
     private final List<Fault> faults;
+    /** Faults of the scenario that a shorter {@link #withDuration} left after the end: reported, not run. */
+    private final List<Fault> faultsNotRun;
 
     private SimulationSpec(long durationNanos, double ratePerSecond, long seed, long bucketNanos, boolean bucketGiven,
                            long timeoutNanos, List<CallerSpec> callers, List<BehaviourRule> behaviour,
                            List<Fault> faults) {
+        this(durationNanos, ratePerSecond, seed, bucketNanos, bucketGiven, timeoutNanos, callers, behaviour, faults,
+                List.of());
+    }
+
+    private SimulationSpec(long durationNanos, double ratePerSecond, long seed, long bucketNanos, boolean bucketGiven,
+                           long timeoutNanos, List<CallerSpec> callers, List<BehaviourRule> behaviour,
+                           List<Fault> faults, List<Fault> faultsNotRun) {
+        this.faultsNotRun = List.copyOf(faultsNotRun);
         this.durationNanos = durationNanos;
         this.ratePerSecond = ratePerSecond;
         this.seed = seed;
@@ -138,19 +148,48 @@ public final class SimulationSpec {
     }
 
     /**
-     * Checks that every selector still matches an endpoint of another endpoint set, so a comparison
-     * run does not silently inject nothing.
+     * Checks that every selector of this plan still matches an endpoint of another scenario's
+     * endpoint set, so a comparison run does not silently inject nothing.
      *
-     * @throws IllegalArgumentException naming the file, the field and the value
+     * @param source the file this plan was read from: the selectors are written there
+     * @param otherSource the scenario whose endpoints the plan is run against
+     * @param endpoints that scenario's endpoints
+     * @throws IllegalArgumentException naming this plan's file, every selector that matches none of
+     *     the other scenario's endpoints, those endpoints, and the selectors' values
      */
-    public void requireTargets(String source, List<Endpoint> endpoints) {
-        requireBucketCells(source, endpoints.size());
+    public void requireTargets(String source, String otherSource, List<Endpoint> endpoints) {
+        requireBucketCells(otherSource, endpoints.size());
+        List<String> paths = new ArrayList<>();
+        List<String> values = new ArrayList<>();
         for (BehaviourRule r : behaviour) {
-            r.select().requireMatch(source, r.path() + ".select", endpoints);
+            if (!r.select().matchesAny(endpoints)) {
+                paths.add(r.path() + ".select");
+                values.add(r.select().describe());
+            }
         }
         for (Fault f : faults) {
-            f.target().requireMatch(source, f.path() + "." + f.action().key(), endpoints);
+            if (!f.target().matchesAny(endpoints)) {
+                paths.add(f.path() + "." + f.action().key());
+                values.add(f.target().describe());
+            }
         }
+        if (paths.isEmpty()) {
+            return;
+        }
+        StringJoiner listed = new StringJoiner(", ");
+        for (int i = 0; i < Math.min(endpoints.size(), 6); i++) {
+            Endpoint e = endpoints.get(i);
+            listed.add(e.address() + " at " + (e.locality().isUnknown() ? "no locality" : e.locality().toString()));
+        }
+        if (endpoints.size() > 6) {
+            listed.add((endpoints.size() - 6) + " more");
+        }
+        StringJoiner got = new StringJoiner("', '", "'", "'");
+        values.forEach(got::add);
+        throw new IllegalArgumentException(source + ": " + String.join(", ", paths) + ": "
+                + (paths.size() == 1 ? "selects" : "select") + " none of the endpoints of " + otherSource
+                + " (" + listed + "), so " + (paths.size() == 1 ? "it" : "they")
+                + " cannot be applied in the comparison run, got " + got);
     }
 
     private static List<CallerSpec> callers(YamlNode list, Caller scenarioCaller) {
@@ -242,10 +281,32 @@ public final class SimulationSpec {
         return faults;
     }
 
+    /** The scenario's faults at or after the end of a shortened run, in time order: not run. */
+    List<Fault> faultsNotRun() {
+        return faultsNotRun;
+    }
+
+    /**
+     * One line saying which of the scenario's faults a shortened run leaves out, or empty when it
+     * leaves none out: {@code 3 faults come at or after the end (7m) and are not run: 9m heal region r1, ...}.
+     */
+    String faultsNotRunNote() {
+        if (faultsNotRun.isEmpty()) {
+            return "";
+        }
+        StringJoiner j = new StringJoiner(", ");
+        for (Fault f : faultsNotRun) {
+            j.add(Reports.duration(f.atNanos()) + " " + f.describe());
+        }
+        return faultsNotRun.size() + (faultsNotRun.size() == 1 ? " fault comes" : " faults come")
+                + " at or after the end (" + Reports.duration(durationNanos) + ") and "
+                + (faultsNotRun.size() == 1 ? "is" : "are") + " not run: " + j;
+    }
+
     /** This plan with another seed. */
     public SimulationSpec withSeed(long newSeed) {
         return new SimulationSpec(durationNanos, ratePerSecond, newSeed, bucketNanos, bucketGiven, timeoutNanos,
-                callers, behaviour, faults);
+                callers, behaviour, faults, faultsNotRun);
     }
 
     /**
@@ -256,35 +317,37 @@ public final class SimulationSpec {
     public SimulationSpec withRate(double newRate) {
         if (!(newRate > 0) || newRate * (durationNanos / 1e9) > MAX_REQUESTS) {
             throw new IllegalArgumentException("--rate: must be greater than 0 and give at most "
-                    + (long) MAX_REQUESTS + " requests over the duration, got " + newRate);
+                    + (long) MAX_REQUESTS + " requests over the duration, got '" + Reports.number(newRate) + "'");
         }
         return new SimulationSpec(durationNanos, newRate, seed, bucketNanos, bucketGiven, timeoutNanos, callers,
-                behaviour, faults);
+                behaviour, faults, faultsNotRun);
     }
 
     /**
-     * This plan over another duration; faults at or after the new end are dropped.
+     * This plan over another duration; faults at or after the new end are not run, and
+     * {@link #faultsNotRun()} lists them so the reports can say so.
      *
      * @throws IllegalArgumentException when the duration is below 1s or gives too many requests
      */
     public SimulationSpec withDuration(long newDurationNanos) {
         if (newDurationNanos < 1_000_000_000L || ratePerSecond * (newDurationNanos / 1e9) > MAX_REQUESTS) {
             throw new IllegalArgumentException("--duration: must be at least 1s and give at most "
-                    + (long) MAX_REQUESTS + " requests at the scenario's rate, got "
-                    + Reports.duration(newDurationNanos));
+                    + (long) MAX_REQUESTS + " requests at the scenario's rate, got '"
+                    + Reports.duration(newDurationNanos) + "'");
         }
         long bucket = bucketGiven ? bucketNanos : defaultBucket(newDurationNanos);
         if ((newDurationNanos + bucket - 1) / bucket > MAX_BUCKETS) {
             bucket = defaultBucket(newDurationNanos);
         }
         List<Fault> kept = new ArrayList<>();
-        for (Fault f : faults) {
-            if (f.atNanos() < newDurationNanos) {
-                kept.add(f);
-            }
+        List<Fault> notRun = new ArrayList<>();
+        List<Fault> all = new ArrayList<>(faults);
+        all.addAll(faultsNotRun);
+        for (Fault f : all) {
+            (f.atNanos() < newDurationNanos ? kept : notRun).add(f);
         }
         return new SimulationSpec(newDurationNanos, ratePerSecond, seed, bucket, bucketGiven, timeoutNanos, callers,
-                behaviour, kept);
+                behaviour, kept, notRun);
     }
 
     /**
@@ -496,13 +559,13 @@ public final class SimulationSpec {
             return s.isEmpty() ? "\"\"" : s;
         }
 
-        void requireMatch(String source, String path, List<Endpoint> endpoints) {
+        boolean matchesAny(List<Endpoint> endpoints) {
             for (Endpoint e : endpoints) {
                 if (matches(e)) {
-                    return;
+                    return true;
                 }
             }
-            throw new YamlNode(source, path, describe()).error("selects no endpoint, got '" + describe() + "'");
+            return false;
         }
 
         /**

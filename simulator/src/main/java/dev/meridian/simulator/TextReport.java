@@ -107,6 +107,9 @@ public final class TextReport {
         lines.add(Reports.number(spec.ratePerSecond()) + " requests/s for " + Reports.duration(spec.durationNanos())
                 + ", seed " + spec.seed() + ": " + Reports.count(r.requests()) + " requests, "
                 + Reports.share(r.errors(), r.requests()) + " errors");
+        if (!spec.faultsNotRunNote().isEmpty()) {
+            lines.add("warning: " + spec.faultsNotRunNote());
+        }
         StringBuilder callers = new StringBuilder(spec.callers().size() == 1 ? "caller " : "callers ");
         double total = 0;
         for (SimulationSpec.CallerSpec c : spec.callers()) {
@@ -200,11 +203,22 @@ public final class TextReport {
         long total = events.size() + r.droppedEvents();
         lines.add("ejections and returns: " + total);
         boolean many = r.spec().callers().size() > 1;
-        for (int i = 0; i < Math.min(events.size(), MAX_EVENT_LINES); i++) {
+        int shown = Math.min(events.size(), MAX_EVENT_LINES);
+        // Columns: time, event and endpoint padded to the widest shown, so the lines read as a table.
+        int timeWidth = 0;
+        int labelWidth = 0;
+        int endpointWidth = 0;
+        for (int i = 0; i < shown; i++) {
+            SimulationResult.Event e = events.get(i);
+            timeWidth = Math.max(timeWidth, Reports.duration(e.atNanos()).length());
+            labelWidth = Math.max(labelWidth, e.type().label().length());
+            endpointWidth = Math.max(endpointWidth, endpoint(r.endpoints().get(e.endpoint())).length());
+        }
+        for (int i = 0; i < shown; i++) {
             SimulationResult.Event e = events.get(i);
             Endpoint ep = r.endpoints().get(e.endpoint());
-            lines.add("  " + Reports.duration(e.atNanos()) + "  " + e.type().label() + "  " + ep.address() + " ("
-                    + SimulationResult.locality(ep) + ", " + SimulationResult.version(ep) + ")"
+            lines.add("  " + pad(Reports.duration(e.atNanos()), timeWidth) + "  " + pad(e.type().label(), labelWidth)
+                    + "  " + pad(endpoint(ep), endpointWidth)
                     + (many ? " by " + r.spec().callers().get(e.caller()).name() : "")
                     + (e.untilNanos() > e.atNanos() ? " until " + Reports.duration(e.untilNanos()) : ""));
         }
@@ -212,6 +226,10 @@ public final class TextReport {
             lines.add("  ... " + Reports.count(total - MAX_EVENT_LINES) + " more (--json, --csv or --html show all)");
         }
         return lines;
+    }
+
+    private static String endpoint(Endpoint ep) {
+        return ep.address() + " (" + SimulationResult.locality(ep) + ", " + SimulationResult.version(ep) + ")";
     }
 
     /** Breaks a long line at spaces so side-by-side output stays readable. */

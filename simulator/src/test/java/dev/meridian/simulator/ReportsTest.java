@@ -15,9 +15,18 @@ class ReportsTest {
     }
 
     @ParameterizedTest(name = "{0}% reads {1}")
-    @CsvSource({"0,0.0%", "33.333,33.3%", "100,100.0%", "0.042,0.042%", "99.97,>99.9%", "0.05,0.1%"})
+    @CsvSource({"0,0.0%", "33.333,33.3%", "100,100.0%", "0.042,0.042%", "99.97,>99.9%", "0.05,0.05%",
+        "0.0532,0.053%", "0.0999,0.1%", "0.1,0.1%", "0.14,0.1%", "0.16,0.2%"})
     void percentagesNeverHideThatSomethingHappened(double pct, String text) {
         assertThat(Reports.percent(pct)).isEqualTo(text);
+    }
+
+    /** Issue 13: the JSON errorRate read 0 for 10 errors in 239,746 requests (four decimals). */
+    @ParameterizedTest(name = "{0} of {1} reads {2}")
+    @CsvSource({"0,10,0", "10,10,1", "0,0,0", "10,239746,0.000042", "10,23812,0.00042", "1,3,0.3333",
+        "23802,23812,0.99958", "99,100,0.99", "1,100,0.01", "5,1000,0.005"})
+    void fractionsNeverReadAsNoneOrAllWhenTheyAreNeither(long part, long whole, String text) {
+        assertThat(Reports.fraction(part, whole).toPlainString()).isEqualTo(text);
     }
 
     @ParameterizedTest(name = "{0} ns reads {1}")
