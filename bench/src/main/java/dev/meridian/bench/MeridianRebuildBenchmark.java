@@ -6,7 +6,7 @@ import dev.meridian.core.HealthStatus;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.lb.LbPolicy;
-import dev.meridian.lb.LoadBalancer;
+import dev.meridian.lb.internal.LoadBalancer;
 import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

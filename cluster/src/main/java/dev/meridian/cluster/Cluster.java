@@ -62,6 +62,9 @@ import org.jctools.queues.MpscUnboundedArrayQueue;
  */
 public final class Cluster {
 
+    /** {@code Snapshot.slowStartEndsAtNanos()} when no host is in slow start. */
+    private static final long NO_DEADLINE = Long.MIN_VALUE;
+
     /** The default capacity of the queue of completed runs. */
     public static final int DEFAULT_COMPLETION_QUEUE_CAPACITY = 4096;
 
@@ -80,7 +83,7 @@ public final class Cluster {
     private LbConfig lbConfig;
     private OutlierDetector detector;
     private final EventBuffer events = new EventBuffer();
-    private long slowStartEndsAt = Snapshot.ESTABLISHED;
+    private long slowStartEndsAt = NO_DEADLINE;
     private long publications;
 
     /** What request threads read: one immutable snapshot of the whole cluster. */
@@ -254,7 +257,7 @@ public final class Cluster {
         if (detector != null) {
             next = detector.nextSweepAtNanos();
         }
-        if (slowStartEndsAt != Snapshot.ESTABLISHED) {
+        if (slowStartEndsAt != NO_DEADLINE) {
             next = Math.min(next, slowStartEndsAt);
         }
         return next;
@@ -373,7 +376,7 @@ public final class Cluster {
             detector.sweep();
             work++;
         }
-        if (slowStartEndsAt != Snapshot.ESTABLISHED && now - slowStartEndsAt > 0) {
+        if (slowStartEndsAt != NO_DEADLINE && now - slowStartEndsAt >= 0) {
             rebuild = true;
             work++;
         }
@@ -453,16 +456,11 @@ public final class Cluster {
             since[h] = hosts[h].slowStartSince;
         }
         Snapshot picker = Snapshot.build(lbConfig, table, ejected, new HostCounts(hosts), since, random, now);
-        long ends = Snapshot.ESTABLISHED;
-        long window = lbConfig.slowStart() == null ? 0 : lbConfig.slowStart().window().toNanos();
         for (int h = 0; h < n; h++) {
-            long s = picker.slowStartSince(h);
-            hosts[h].slowStartSince = s;
-            if (window > 0 && s != Snapshot.ESTABLISHED && s != Snapshot.NOT_YET_HEALTHY && now - s <= window) {
-                ends = ends == Snapshot.ESTABLISHED ? s + window : Math.max(ends, s + window);
-            }
+            hosts[h].slowStartSince = picker.slowStartSince(h);
         }
-        slowStartEndsAt = ends;
+        // The end of the window is a timed command: the drain at or after it rebuilds without slow start.
+        slowStartEndsAt = picker.slowStartEndsAtNanos();
         publications++;
         state = new State(picker, hosts, detector == null ? null : detector.recorder(), publications);
     }

@@ -11,7 +11,7 @@ import dev.meridian.core.Locality;
 import dev.meridian.core.ManualClock;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbPolicy;
-import dev.meridian.lb.LoadBalancer;
+import dev.meridian.lb.internal.LoadBalancer;
 import dev.meridian.lb.SlowStartConfig;
 import dev.meridian.topology.Caller;
 import java.time.Duration;

@@ -11,7 +11,7 @@ import dev.meridian.core.Locality;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.lb.LbPolicy;
-import dev.meridian.lb.LoadBalancer;
+import dev.meridian.lb.internal.LoadBalancer;
 import java.util.BitSet;
 import java.util.Map;
 import org.openjdk.jcstress.annotations.Actor;

@@ -3,8 +3,8 @@ package dev.meridian.lb;
 import java.util.List;
 
 /**
- * What a {@link LoadBalancer} will do with its current snapshot: load per priority, per locality and
- * per host. Built on the cold path by {@link LoadBalancer#plan()}; immutable and thread-safe.
+ * What a destination's published snapshot will do: load per priority, per locality and per host.
+ * Built on the cold path ({@code Cluster.plan()}); immutable and thread-safe.
  *
  * @param policy the host selection policy
  * @param overprovisioningFactor the overprovisioning factor in percent

@@ -1,8 +1,11 @@
 /**
  * Envoy-faithful host selection: given an {@link dev.meridian.core.EndpointTable} (endpoints with
  * their final priority, locality, locality weight, host weight and reported health) and the set of
- * hosts ejected by outlier detection, a {@link dev.meridian.lb.LoadBalancer} picks the host an Envoy
- * sidecar would pick, and {@link dev.meridian.lb.LoadBalancer#plan()} explains the expected shares.
+ * hosts ejected by outlier detection, the snapshot built from them picks the host an Envoy sidecar
+ * would pick, and its plan ({@link dev.meridian.lb.LoadPlan}) explains the expected shares. This
+ * package holds the configuration and the plan; the snapshot builder and picker are internal, used
+ * by {@code dev.meridian.cluster.Cluster}, the one owner of a destination's state that applications
+ * hold.
  *
  * <h2>Semantics (Envoy's {@code load_balancer_impl.cc} unless noted)</h2>
  * <ol>
@@ -54,7 +57,7 @@
  *       consecutive picks of one thread stay within O(log N) picks of them; the exact order of picks
  *       is not Envoy's. Locality effective weights are scaled to integers, the heaviest to 2^20 and
  *       every positive one to at least 1, so with k localities a locality's share differs from the
- *       one {@link dev.meridian.lb.LoadBalancer#plan()} reports by at most (k + 1) × 2^-20 (about one
+ *       one plan reports by at most (k + 1) × 2^-20 (about one
  *       pick in a million per locality, far below what the chi-square tests resolve).</li>
  *   <li>The sequences are striped by thread (a hash of the thread id chooses one of up to 64
  *       counters per host list, each starting at a different value), as Envoy's per-worker

@@ -1,5 +1,6 @@
 package dev.meridian.lb;
 
+import dev.meridian.lb.internal.LoadBalancer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

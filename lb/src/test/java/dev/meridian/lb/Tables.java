@@ -1,5 +1,6 @@
 package dev.meridian.lb;
 
+import dev.meridian.lb.internal.LoadBalancer;
 import dev.meridian.core.Clocks;
 import dev.meridian.core.Endpoint;
 import dev.meridian.core.EndpointTable;

@@ -12,7 +12,7 @@ import dev.meridian.core.NanoClock;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.lb.LbPolicy;
-import dev.meridian.lb.LoadBalancer;
+import dev.meridian.lb.internal.LoadBalancer;
 import dev.meridian.lb.SlowStartConfig;
 import java.time.Duration;
 import java.util.Arrays;

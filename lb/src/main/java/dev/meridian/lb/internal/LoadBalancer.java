@@ -1,11 +1,11 @@
-package dev.meridian.lb;
+package dev.meridian.lb.internal;
 
 import dev.meridian.core.Endpoint;
 import dev.meridian.core.EndpointTable;
 import dev.meridian.core.RandomSource;
-import dev.meridian.lb.internal.ActiveRequests;
-import dev.meridian.lb.internal.Planner;
-import dev.meridian.lb.internal.Snapshot;
+import dev.meridian.lb.LbConfig;
+import dev.meridian.lb.LbPolicy;
+import dev.meridian.lb.LoadPlan;
 import java.util.BitSet;
 import dev.meridian.core.NanoClock;
 
