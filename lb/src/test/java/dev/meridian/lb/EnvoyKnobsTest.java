@@ -205,5 +205,10 @@ class EnvoyKnobsTest {
         assertThatThrownBy(() -> LbConfig.builder().zoneAware(weight).envoyRelease(35).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("localityBasis")
                 .hasMessageContaining("HEALTHY_HOSTS_WEIGHT");
+        LbConfig all = LbConfig.builder().weightedPriorityHealth(true).envoyRelease(36).zoneAware(weight)
+                .activeRequestBias(0.5).overprovisioningFactor(120).build();
+        assertThat(all.toBuilder().build()).isEqualTo(all).hasSameHashCodeAs(all);
+        assertThat(all).isNotEqualTo(all.toBuilder().envoyRelease(37).build());
+        assertThat(weight).isNotEqualTo(ZoneAwareConfig.builder().localLocality(Tables.X).build());
     }
 }
