@@ -14,6 +14,7 @@ import dev.meridian.lb.HostPlan;
 import dev.meridian.lb.LoadPlan;
 import dev.meridian.lb.LocalityPlan;
 import dev.meridian.lb.PriorityPlan;
+import dev.meridian.lb.ZoneAwarePlan;
 import dev.meridian.outlier.OutlierDetector;
 import dev.meridian.topology.ExcludedEndpoint;
 import dev.meridian.topology.PriorityAssignment;
@@ -117,6 +118,23 @@ final class PlanCommand {
         j.field("lbPolicy", plan.policy().name());
         j.field("overprovisioningFactor", plan.overprovisioningFactor());
         j.field("panicThreshold", plan.panicThreshold(), 2);
+        j.field("weightedPriorityHealth", plan.weightedPriorityHealth());
+        j.field("drainingExcluded", plan.drainingExcluded());
+        j.field("activeRequestBias", plan.activeRequestBias(), 2);
+        ZoneAwarePlan zone = plan.zoneAware();
+        if (zone == null) {
+            j.field("zoneAware", (String) null);
+        } else {
+            j.key("zoneAware").beginObject()
+                    .field("state", zone.state())
+                    .field("onlyWhenNoLocalityPicked", zone.onlyWhenNoLocalityPicked())
+                    .field("minClusterSize", zone.minClusterSize())
+                    .field("routingEnabled", zone.routingEnabledPercent(), 2)
+                    .field("forceLocalZoneMinSize", zone.forceLocalZoneMinSize() == null ? null
+                            : zone.forceLocalZoneMinSize().doubleValue(), 0)
+                    .field("localityBasis", zone.localityBasis())
+                    .endObject();
+        }
         j.key("localityLb").beginObject()
                 .field("applied", a.applied())
                 .field("mode", a.mode())
@@ -128,7 +146,7 @@ final class PlanCommand {
             j.beginObject();
             j.field("priority", p.priority());
             j.key("hosts").beginObject().field("total", p.hosts()).field("healthy", p.healthy())
-                    .field("degraded", p.degraded()).endObject();
+                    .field("degraded", p.degraded()).field("excluded", p.excluded()).endObject();
             j.field("healthyLoad", p.healthyLoad());
             j.field("degradedLoad", p.degradedLoad());
             j.field("panic", p.panic());
@@ -149,6 +167,7 @@ final class PlanCommand {
                     j.stringMap("labels", e.labels());
                     j.field("share", h.share(), 4);
                     j.field("ejected", h.ejected());
+                    j.field("excluded", h.excluded());
                     long until = client.ejectedUntilNanos(h.hostId());
                     j.field("ejectedForSeconds", h.ejected() && until != OutlierDetector.NOT_EJECTED
                             ? Math.max(0, until - nowNanos) / 1e9 : null, 3);

@@ -4,7 +4,9 @@ package dev.meridian.core;
  * An endpoint's health as the control plane reports it, with Envoy's meaning
  * ({@code envoy.config.core.v3.HealthStatus}): {@link #UNKNOWN} and {@link #HEALTHY} take traffic,
  * {@link #DEGRADED} takes traffic only when healthy hosts are short, and {@link #UNHEALTHY},
- * {@link #DRAINING} and {@link #TIMEOUT} take traffic only in panic.
+ * {@link #DRAINING} and {@link #TIMEOUT} take traffic only in panic. From Envoy 1.30 a
+ * {@link #DRAINING} host is also excluded: left out of the host count behind priority health, panic
+ * and effective locality weight (the load balancer's {@code LbConfig.excludesDraining()}).
  *
  * <p>{@link #TERMINATING} is not an Envoy status: it is Istio's {@code model.Terminating}
  * ({@code pilot/pkg/model/service.go}), a pod shutting down that is no longer serving, which Istio

@@ -167,7 +167,9 @@ public record DestinationPolicy(LocalityLbSetting meshLocality, LocalityLbSettin
                     + "latest release " + IstioRelease.LATEST);
         }
         LoadBalancerSettings lb = policy == null ? null : policy.loadBalancer();
-        LbConfig.Builder config = LbConfig.builder().policy(lbPolicy(lb, r, notes));
+        // The Envoy the release ships decides Envoy's own rules, e.g. whether DRAINING hosts are
+        // excluded (LbConfig.ENVOY_EXCLUDES_DRAINING).
+        LbConfig.Builder config = LbConfig.builder().policy(lbPolicy(lb, r, notes)).envoyRelease(r.envoyMinor());
         if (lb != null && lb.consistentHash() != null) {
             ConsistentHash.HashAlgorithm algorithm = lb.consistentHash().algorithm();
             if (algorithm instanceof ConsistentHash.RingHash ring && ring.minimumRingSize() != null

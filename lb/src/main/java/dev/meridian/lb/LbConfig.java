@@ -6,7 +6,12 @@ import java.util.Objects;
  * A validated load-balancer configuration with Envoy's defaults: round robin, overprovisioning
  * factor 140, panic threshold 50%, no locality weighting, no zone-aware routing, least request over
  * 2 choices with active request bias 1.0, ring sizes 1024 to 8388608, Maglev table 65537, no slow
- * start, traffic not failed on panic.
+ * start, traffic not failed on panic, priority health by host count, and the rules of the latest
+ * Envoy release Meridian models ({@link Builder#envoyRelease}).
+ *
+ * <p>The overprovisioning factor and {@code weighted_priority_health} are Envoy's per-assignment
+ * settings ({@code ClusterLoadAssignment.policy}); one configuration balances one cluster, so they
+ * apply to every priority of that cluster's assignment, as in Envoy.
  *
  * <p>Immutable and thread-safe.
  */
@@ -29,6 +34,24 @@ public final class LbConfig {
     /** Envoy's largest allowed Maglev table size. */
     public static final int MAX_MAGLEV_TABLE_SIZE = 5_000_011;
 
+    /** The latest Envoy release Meridian models (the one Istio 1.30 ships); the default. */
+    public static final int LATEST_ENVOY_MINOR = 38;
+    /** The oldest Envoy release Meridian models (the one Istio 1.5 ships). */
+    public static final int OLDEST_ENVOY_MINOR = 13;
+    /**
+     * The first Envoy release that excludes hosts EDS reports DRAINING from priority health, panic
+     * and effective locality weight ({@code excludeBasedOnHealthFlag} in {@code upstream_impl.cc}):
+     * envoyproxy/envoy#30622, first released in 1.30.0 (changelogs/1.30.0.yaml, "Upstream now
+     * excludes hosts set to DRAINING state via EDS from load balancing and panic routing threshold
+     * calculation"). Before it, {@code setEdsHealthFlag} treated DRAINING like UNHEALTHY.
+     */
+    public static final int ENVOY_EXCLUDES_DRAINING = 30;
+    /**
+     * The first Envoy release with {@code ClusterLoadAssignment.policy.weighted_priority_health}
+     * (envoyproxy/envoy#27883, changelogs/1.27.0.yaml).
+     */
+    public static final int ENVOY_WEIGHTED_PRIORITY_HEALTH = 27;
+
     private static final LbConfig DEFAULTS = new Builder().build();
 
     private final LbPolicy policy;
@@ -43,6 +66,8 @@ public final class LbConfig {
     private final int maglevTableSize;
     private final SlowStartConfig slowStart;
     private final boolean failTrafficOnPanic;
+    private final boolean weightedPriorityHealth;
+    private final int envoyMinor;
 
     private LbConfig(Builder b) {
         policy = b.policy;
@@ -57,6 +82,8 @@ public final class LbConfig {
         maglevTableSize = b.maglevTableSize;
         slowStart = b.slowStart;
         failTrafficOnPanic = b.failTrafficOnPanic;
+        weightedPriorityHealth = b.weightedPriorityHealth;
+        envoyMinor = b.envoyMinor;
     }
 
     public static Builder builder() {
@@ -82,7 +109,9 @@ public final class LbConfig {
                 .ringHashMaximumSize(ringHashMaximumSize)
                 .maglevTableSize(maglevTableSize)
                 .slowStart(slowStart)
-                .failTrafficOnPanic(failTrafficOnPanic);
+                .failTrafficOnPanic(failTrafficOnPanic)
+                .weightedPriorityHealth(weightedPriorityHealth)
+                .envoyRelease(envoyMinor);
     }
 
     public LbPolicy policy() {
@@ -139,6 +168,28 @@ public final class LbConfig {
         return failTrafficOnPanic;
     }
 
+    /**
+     * True when a priority's health is its healthy hosts' weight over its hosts' weight instead of
+     * the counts (Envoy's {@code ClusterLoadAssignment.policy.weighted_priority_health},
+     * {@code LoadBalancerBase::recalculatePerPriorityState}); panic still compares counts.
+     */
+    public boolean weightedPriorityHealth() {
+        return weightedPriorityHealth;
+    }
+
+    /** The minor version of the Envoy release whose rules apply (Envoy 1.x). */
+    public int envoyRelease() {
+        return envoyMinor;
+    }
+
+    /**
+     * Whether hosts reported DRAINING are excluded (left out of the host count behind priority
+     * health, panic and effective locality weight): from Envoy {@value #ENVOY_EXCLUDES_DRAINING} on.
+     */
+    public boolean excludesDraining() {
+        return envoyMinor >= ENVOY_EXCLUDES_DRAINING;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof LbConfig c
@@ -153,14 +204,16 @@ public final class LbConfig {
                 && ringHashMaximumSize == c.ringHashMaximumSize
                 && maglevTableSize == c.maglevTableSize
                 && Objects.equals(slowStart, c.slowStart)
-                && failTrafficOnPanic == c.failTrafficOnPanic;
+                && failTrafficOnPanic == c.failTrafficOnPanic
+                && weightedPriorityHealth == c.weightedPriorityHealth
+                && envoyMinor == c.envoyMinor;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(policy, overprovisioningFactor, panicThreshold, localityWeighted, zoneAware,
                 leastRequestChoiceCount, activeRequestBias, ringHashMinimumSize, ringHashMaximumSize,
-                maglevTableSize, slowStart, failTrafficOnPanic);
+                maglevTableSize, slowStart, failTrafficOnPanic, weightedPriorityHealth, envoyMinor);
     }
 
     @Override
@@ -170,7 +223,8 @@ public final class LbConfig {
                 + ", zoneAware=" + zoneAware + ", leastRequestChoiceCount=" + leastRequestChoiceCount
                 + ", activeRequestBias=" + activeRequestBias + ", ringHashMinimumSize=" + ringHashMinimumSize
                 + ", ringHashMaximumSize=" + ringHashMaximumSize + ", maglevTableSize=" + maglevTableSize
-                + ", slowStart=" + slowStart + ", failTrafficOnPanic=" + failTrafficOnPanic + "]";
+                + ", slowStart=" + slowStart + ", failTrafficOnPanic=" + failTrafficOnPanic
+                + ", weightedPriorityHealth=" + weightedPriorityHealth + ", envoyRelease=1." + envoyMinor + "]";
     }
 
     /** Collects and validates a configuration; each setter rejects a bad value at once. Not thread-safe. */
@@ -187,6 +241,8 @@ public final class LbConfig {
         private int maglevTableSize = DEFAULT_MAGLEV_TABLE_SIZE;
         private SlowStartConfig slowStart;
         private boolean failTrafficOnPanic;
+        private boolean weightedPriorityHealth;
+        private int envoyMinor = LATEST_ENVOY_MINOR;
 
         private Builder() {
         }
@@ -199,7 +255,10 @@ public final class LbConfig {
             return this;
         }
 
-        /** Percent, at least 1 (Envoy: greater than 0); default 140. */
+        /**
+         * The assignment's {@code overprovisioning_factor}: percent, at least 1 (Envoy's proto:
+         * {@code gt: 0}); default 140.
+         */
         public Builder overprovisioningFactor(int percent) {
             if (percent < 1) {
                 throw new IllegalArgumentException("overprovisioningFactor: must be >= 1, got " + percent);
@@ -288,14 +347,47 @@ public final class LbConfig {
         }
 
         /**
+         * Envoy's {@code ClusterLoadAssignment.policy.weighted_priority_health}: priority health by
+         * host weight; default false. Needs Envoy {@value #ENVOY_WEIGHTED_PRIORITY_HEALTH} or later
+         * (checked at build).
+         */
+        public Builder weightedPriorityHealth(boolean weightedPriorityHealth) {
+            this.weightedPriorityHealth = weightedPriorityHealth;
+            return this;
+        }
+
+        /**
+         * The Envoy release whose rules apply, as its minor version (Envoy 1.x); default
+         * {@value #LATEST_ENVOY_MINOR}. An Istio release names its Envoy ({@code IstioRelease.envoyMinor()}).
+         *
+         * @throws IllegalArgumentException outside {@value #OLDEST_ENVOY_MINOR}..{@value #LATEST_ENVOY_MINOR}
+         */
+        public Builder envoyRelease(int envoyMinor) {
+            if (envoyMinor < OLDEST_ENVOY_MINOR || envoyMinor > LATEST_ENVOY_MINOR) {
+                throw new IllegalArgumentException("envoyRelease: must be 1." + OLDEST_ENVOY_MINOR + " to 1."
+                        + LATEST_ENVOY_MINOR + ", got 1." + envoyMinor);
+            }
+            this.envoyMinor = envoyMinor;
+            return this;
+        }
+
+        /**
          * Builds the configuration.
          *
-         * @throws IllegalArgumentException when the ring hash minimum exceeds the maximum
+         * @throws IllegalArgumentException when the ring hash minimum exceeds the maximum, or a
+         *     setting needs a later Envoy release than {@link #envoyRelease}
          */
         public LbConfig build() {
             if (ringHashMinimumSize > ringHashMaximumSize) {
                 throw new IllegalArgumentException("ringHashMinimumSize: must not exceed ringHashMaximumSize "
                         + ringHashMaximumSize + ", got " + ringHashMinimumSize);
+            }
+            if (weightedPriorityHealth && envoyMinor < ENVOY_WEIGHTED_PRIORITY_HEALTH) {
+                throw new IllegalArgumentException("weightedPriorityHealth: needs Envoy 1."
+                        + ENVOY_WEIGHTED_PRIORITY_HEALTH + " (envoyproxy/envoy#27883), got true for Envoy 1." + envoyMinor);
+            }
+            if (zoneAware != null) {
+                zoneAware.checkEnvoyRelease(envoyMinor);
             }
             return new LbConfig(this);
         }

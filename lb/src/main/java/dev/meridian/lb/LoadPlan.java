@@ -11,9 +11,15 @@ import java.util.List;
  * @param panicThreshold the panic threshold in percent as applied: the configured value rounded to an
  *     integer, as Envoy rounds {@code healthy_panic_threshold} (0 disables panic)
  * @param priorities one entry per priority level, in priority order
+ * @param envoyRelease the minor version of the Envoy release whose rules apply (Envoy 1.x)
+ * @param drainingExcluded whether hosts reported DRAINING are excluded (Envoy 1.30 and later)
+ * @param weightedPriorityHealth whether priority health is by host weight ({@code weighted_priority_health})
+ * @param activeRequestBias least request's {@code active_request_bias}
+ * @param zoneAware zone-aware routing as applied, or null when no local cluster is configured
  */
 public record LoadPlan(LbPolicy policy, int overprovisioningFactor, double panicThreshold,
-                       List<PriorityPlan> priorities) {
+                       List<PriorityPlan> priorities, int envoyRelease, boolean drainingExcluded,
+                       boolean weightedPriorityHealth, double activeRequestBias, ZoneAwarePlan zoneAware) {
     public LoadPlan {
         priorities = List.copyOf(priorities);
     }

@@ -166,13 +166,18 @@ class LocalityConformanceTest {
     }
 
     @Test
-    @DisplayName("locality_weight: zone-aware routing does not apply when locality weighted LB is on")
-    void localityWeightedWins() {
+    @DisplayName("hostSourceToUse: with locality weighted LB on but no locality weights, zone-aware routing applies with its defaults")
+    void localityWeightedWithoutWeightsFallsThrough() {
         LoadBalancer lb = Tables.balancer(
                 LbConfig.builder().localityWeighted(true).zoneAware(local(4, 4, 2).build()).build(),
                 upstream(2, 4, 2));
-        // No locality weights in the table: Envoy builds no locality schedule and balances the
-        // whole priority.
-        assertThat(shares(lb)).containsExactly(25.0, 50.0, 25.0);
+        // No locality weights in the table: Envoy builds no locality schedule, chooseHealthyLocality()
+        // is empty and hostSourceToUse goes on to zone-aware routing (computed for any local cluster
+        // by regenerateLocalityRoutingStructures). This test used to expect the whole priority; the
+        // source says otherwise.
+        assertThat(shares(lb)).satisfiesExactly(
+                x -> assertThat(x).isCloseTo(62.5, within(1e-9)),
+                y -> assertThat(y).isCloseTo(25.0, within(1e-9)),
+                z -> assertThat(z).isCloseTo(12.5, within(1e-9)));
     }
 }

@@ -48,7 +48,7 @@ public final class MeshClient {
 
     MeshClient(DestinationPolicy policy, Caller caller, List<Endpoint> endpoints, NanoClock clock, RandomSource random,
                EjectionListener listener, ZoneAwareConfig zoneAware, KubernetesService service, CallerMode mode,
-               IstioRelease release) {
+               IstioRelease release, EnvoySettings envoy) {
         this.policy = policy;
         this.caller = caller;
         this.service = service;
@@ -62,9 +62,10 @@ public final class MeshClient {
             config = LbConfig.builder().policy(LbPolicy.RANDOM).panicThreshold(0).build();
             outlier = null;
         } else {
-            // Zone-aware routing applies only where locality-weighted balancing does not (Envoy's rule).
-            config = policy.lbFor(service, release).toBuilder().localityWeighted(assignment.localityWeighted())
-                    .zoneAware(zoneAware).build();
+            // Zone-aware routing applies where locality-weighted balancing picks no locality (Envoy's
+            // hostSourceToUse); the scenario's envoy: settings are what Istio does not write.
+            config = envoy.applyTo(policy.lbFor(service, release).toBuilder()
+                    .localityWeighted(assignment.localityWeighted()).zoneAware(zoneAware).build());
             outlier = policy.outlier();
         }
         this.lbPolicy = config.policy();

@@ -33,11 +33,12 @@ public final class Scenario {
     private final LocalCluster localCluster;
     private final KubernetesService service;
     private final CallerMode callerMode;
+    private final EnvoySettings envoy;
 
     Scenario(String source, String name, String description, Caller caller, String host, String subset,
              List<Endpoint> endpoints, DestinationPolicy policy, Map<String, Object> simulation, List<String> warnings,
              List<OutcomeEvent> history, long planAtNanos, LocalCluster localCluster, KubernetesService service,
-             CallerMode callerMode) {
+             CallerMode callerMode, EnvoySettings envoy) {
         this.source = source;
         this.name = name;
         this.description = description;
@@ -53,6 +54,12 @@ public final class Scenario {
         this.localCluster = localCluster;
         this.service = service;
         this.callerMode = callerMode;
+        this.envoy = envoy;
+    }
+
+    /** Envoy-side settings Istio does not write ({@code envoy:}), {@link EnvoySettings#NONE} when absent. */
+    public EnvoySettings envoy() {
+        return envoy;
     }
 
     /** The destination's Kubernetes Service ({@code service:}), {@link KubernetesService#NONE} when absent. */
@@ -152,6 +159,6 @@ public final class Scenario {
                                 EjectionListener listener) {
         return new MeshClient(policy, forCaller, withEndpoints, clock, random, listener,
                 localCluster == null ? null : localCluster.zoneAware(forCaller.locality()), service, callerMode,
-                istioRelease());
+                istioRelease(), envoy);
     }
 }

@@ -77,7 +77,7 @@ final class ScenarioLoader {
             throw root.error("a scenario must be a YAML mapping");
         }
         root.allowOnly("name", "description", "caller", "mesh", "destinationRule", "subset", "endpoints",
-                "simulation", "history", "planAt", "localCluster", "service");
+                "simulation", "history", "planAt", "localCluster", "service", "envoy");
         String name = root.get("name").string(source);
         String description = root.get("description").string("");
         YamlNode caller = root.get("caller");
@@ -103,7 +103,36 @@ final class ScenarioLoader {
         }
         return new RawScenario(source, name, description, callerLocality, callerLabels, root.get("mesh"),
                 root.get("destinationRule"), root.get("subset").string(null), endpoints, root.get("simulation"),
-                history, planAt, localCluster(root.get("localCluster")), service(root.get("service")), mode, callerPort);
+                history, planAt, localCluster(root.get("localCluster")), service(root.get("service")), mode, callerPort,
+                envoy(root.get("envoy")));
+    }
+
+    /**
+     * {@code envoy: {overprovisioningFactor: 140, weightedPriorityHealth: false, activeRequestBias: 1.0}}:
+     * Envoy-side settings Istio does not write; {@link EnvoySettings#NONE} when absent.
+     */
+    static EnvoySettings envoy(YamlNode n) {
+        if (n.isMissing()) {
+            return EnvoySettings.NONE;
+        }
+        n.allowOnly("overprovisioningFactor", "weightedPriorityHealth", "activeRequestBias");
+        Boolean weighted = null;
+        if (n.has("weightedPriorityHealth")) {
+            String w = n.get("weightedPriorityHealth").string("false");
+            if (!w.equals("true") && !w.equals("false")) {
+                throw n.get("weightedPriorityHealth").error("must be true or false, got '" + w + "'");
+            }
+            weighted = w.equals("true");
+        }
+        EnvoySettings s = new EnvoySettings(
+                n.has("overprovisioningFactor") ? n.get("overprovisioningFactor").intValue(0) : null, weighted,
+                n.has("activeRequestBias") ? n.get("activeRequestBias").doubleValue(0) : null);
+        try {
+            s.applyTo(dev.meridian.lb.LbConfig.defaults());  // validates the numbers now, naming them
+        } catch (IllegalArgumentException e) {
+            throw n.error(e.getMessage());
+        }
+        return s;
     }
 
     /**
@@ -148,22 +177,42 @@ final class ScenarioLoader {
     }
 
     /**
-     * {@code localCluster: {endpoints: [...], minClusterSize: 6, routingEnabled: 100}}: the caller's
-     * own service, for Envoy's zone-aware routing; null when absent.
+     * {@code localCluster: {endpoints: [...], minClusterSize: 6, routingEnabled: 100, forceLocalZone:
+     * {minSize: 1}, localityBasis: HEALTHY_HOSTS_NUM}}: the caller's own service, for Envoy's
+     * zone-aware routing; null when absent.
      */
     static LocalCluster localCluster(YamlNode n) {
         if (n.isMissing()) {
             return null;
         }
-        n.allowOnly("endpoints", "minClusterSize", "routingEnabled");
+        n.allowOnly("endpoints", "minClusterSize", "routingEnabled", "forceLocalZone", "localityBasis");
         List<Endpoint> local = endpoints(n.get("endpoints"));
         if (local.isEmpty()) {
             throw n.get("endpoints").error("must list the caller's own endpoints");
         }
+        int forceMinSize = dev.meridian.lb.ZoneAwareConfig.FORCE_LOCAL_ZONE_OFF;
+        if (n.has("forceLocalZone")) {
+            YamlNode force = n.get("forceLocalZone");
+            force.allowOnly("minSize");
+            // Envoy's ForceLocalZone.min_size defaults to 1 when the message is set.
+            forceMinSize = force.get("minSize").intValue(1);
+            if (forceMinSize < 0) {
+                throw force.get("minSize").error("must be >= 0, got " + forceMinSize);
+            }
+        }
+        dev.meridian.lb.ZoneAwareConfig.LocalityBasis basis = dev.meridian.lb.ZoneAwareConfig.LocalityBasis.HEALTHY_HOSTS_NUM;
+        if (n.has("localityBasis")) {
+            try {
+                basis = dev.meridian.lb.ZoneAwareConfig.LocalityBasis.parse(n.get("localityBasis").requiredString());
+            } catch (IllegalArgumentException e) {
+                throw n.get("localityBasis").error(e.getMessage().replace("zoneAware.localityBasis: ", ""));
+            }
+        }
         try {
             LocalCluster c = new LocalCluster(dev.meridian.core.EndpointTable.of(local),
                     n.get("minClusterSize").intValue(dev.meridian.lb.ZoneAwareConfig.DEFAULT_MIN_CLUSTER_SIZE),
-                    n.get("routingEnabled").doubleValue(dev.meridian.lb.ZoneAwareConfig.DEFAULT_ROUTING_ENABLED_PERCENT));
+                    n.get("routingEnabled").doubleValue(dev.meridian.lb.ZoneAwareConfig.DEFAULT_ROUTING_ENABLED_PERCENT),
+                    forceMinSize, basis);
             c.zoneAware(dev.meridian.core.Locality.UNKNOWN);  // validates the numbers now, naming them
             return c;
         } catch (IllegalArgumentException e) {
@@ -276,6 +325,6 @@ final class ScenarioLoader {
                        Map<String, String> callerLabels, YamlNode mesh, YamlNode destinationRule, String subset,
                        List<Endpoint> endpoints, YamlNode simulation, List<OutcomeEvent> history,
                        long planAtNanos, LocalCluster localCluster, KubernetesService service,
-                       CallerMode callerMode, Integer callerPort) {
+                       CallerMode callerMode, Integer callerPort, EnvoySettings envoy) {
     }
 }

@@ -126,7 +126,7 @@ public final class Scenarios {
             Map<String, Object> simulation = raw.simulation().isMissing() ? Map.of() : raw.simulation().map();
             Scenario scenario = new Scenario(source, raw.name(), raw.description(), caller,
                     rule == null ? null : rule.host(), raw.subset(), endpoints, policy, simulation, warnings,
-                    raw.history(), raw.planAtNanos(), raw.localCluster(), raw.service(), raw.callerMode());
+                    raw.history(), raw.planAtNanos(), raw.localCluster(), raw.service(), raw.callerMode(), raw.envoy());
             for (int i = 0; i < raw.history().size(); i++) {
                 String address = raw.history().get(i).address();
                 if (endpoints.stream().noneMatch(e -> e.address().equals(address))) {

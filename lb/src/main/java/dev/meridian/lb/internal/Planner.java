@@ -6,6 +6,8 @@ import dev.meridian.lb.LbPolicy;
 import dev.meridian.lb.LoadPlan;
 import dev.meridian.lb.LocalityPlan;
 import dev.meridian.lb.PriorityPlan;
+import dev.meridian.lb.ZoneAwareConfig;
+import dev.meridian.lb.ZoneAwarePlan;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -53,6 +55,10 @@ public final class Planner {
         List<PriorityPlan> priorities = new ArrayList<>();
         for (PriorityLevel level : s.levels) {
             int p = level.priority;
+            boolean[] excluded = new boolean[table.size()];
+            for (int h : level.excludedHosts) {
+                excluded[h] = true;
+            }
             List<LocalityPlan> localities = new ArrayList<>();
             for (int li = 0; li < level.localityIds.length; li++) {
                 int lid = level.localityIds[li];
@@ -60,16 +66,32 @@ public final class Planner {
                 double share = 0;
                 for (int h : level.allByLocality[li].hosts) {
                     share += mass[h] * 100;
-                    hosts.add(new HostPlan(h, closedForm ? mass[h] * 100 : null, s.ejected[h]));
+                    hosts.add(new HostPlan(h, closedForm ? mass[h] * 100 : null, s.ejected[h], excluded[h]));
                 }
                 localities.add(new LocalityPlan(lid, table.locality(lid), level.localityWeights[li],
                         level.effectiveWeights[li], share, hosts));
             }
-            priorities.add(new PriorityPlan(p, level.all.hosts.length, level.healthy.hosts.length,
-                    level.degraded.hosts.length, load.healthyLoad(p), load.degradedLoad(p), level.panic,
-                    localities));
+            priorities.add(new PriorityPlan(p, level.all.hosts.length, level.excludedHosts.length,
+                    level.healthy.hosts.length, level.degraded.hosts.length, load.healthyLoad(p), load.degradedLoad(p),
+                    level.panic, localities));
         }
-        return new LoadPlan(s.policy, s.overprovisioningFactor, s.panicThreshold, priorities);
+        return new LoadPlan(s.policy, s.overprovisioningFactor, s.panicThreshold, priorities,
+                s.config.envoyRelease(), s.config.excludesDraining(), s.config.weightedPriorityHealth(),
+                s.config.activeRequestBias(), zonePlan(s));
+    }
+
+    /** Zone-aware routing as the builder applied it, or null without a local cluster. */
+    private static ZoneAwarePlan zonePlan(Snapshot s) {
+        ZoneAwareConfig z = s.config.zoneAware();
+        if (z == null) {
+            return null;
+        }
+        boolean weighted = s.config.localityWeighted();
+        ZoneAwareConfig applied = weighted ? z.withEnvoyDefaults() : z;
+        Route.ZoneRoute route = s.levels.length == 0 ? null : s.levels[0].zone;
+        String state = route == null ? "NO_LOCALITY_ROUTING" : route.direct ? "LOCALITY_DIRECT" : "LOCALITY_RESIDUAL";
+        return new ZoneAwarePlan(state, weighted, applied.minClusterSize(), applied.routingEnabledPercent(),
+                applied.forceLocalZone() ? applied.forceLocalZoneMinSize() : null, applied.localityBasis().name());
     }
 
     /** Spreads a choice's chance over the host sets its route may end in. */

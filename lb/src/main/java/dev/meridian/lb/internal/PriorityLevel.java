@@ -23,12 +23,22 @@ final class PriorityLevel {
     final HostSource[] allByLocality;
     final HostSource[] healthyByLocality;
     final HostSource[] degradedByLocality;
+    /** The hosts Envoy excludes at this priority (reported DRAINING, from Envoy 1.30), ascending. */
+    final int[] excludedHosts;
+    /** Per locality index: how many of its hosts are excluded. */
+    final int[] excludedByLocality;
     /** The consistent-hash table; null unless the policy hashes. */
     HashRing ring;
+    /**
+     * Priority 0 only: Envoy's zone-aware routing state as computed, even when locality weighting
+     * comes first; null when zone-aware routing is off or exits early (NoLocalityRouting).
+     */
+    Route.ZoneRoute zone;
 
     PriorityLevel(int priority, boolean panic, HostSource all, HostSource healthy, HostSource degraded,
                   int[] localityIds, int[] localityWeights, double[] effectiveWeights, HostSource[] allByLocality,
-                  HostSource[] healthyByLocality, HostSource[] degradedByLocality) {
+                  HostSource[] healthyByLocality, HostSource[] degradedByLocality, int[] excludedHosts,
+                  int[] excludedByLocality) {
         this.priority = priority;
         this.panic = panic;
         this.all = all;
@@ -40,5 +50,7 @@ final class PriorityLevel {
         this.allByLocality = allByLocality;
         this.healthyByLocality = healthyByLocality;
         this.degradedByLocality = degradedByLocality;
+        this.excludedHosts = excludedHosts;
+        this.excludedByLocality = excludedByLocality;
     }
 }

@@ -39,7 +39,7 @@ public final class PriorityLoad {
     }
 
     /**
-     * Computes the load.
+     * Computes the load with no excluded hosts and priority health by host count.
      *
      * @param hosts hosts per priority (at least one priority)
      * @param healthy healthy hosts per priority
@@ -49,14 +49,39 @@ public final class PriorityLoad {
      */
     public static PriorityLoad compute(int[] hosts, int[] healthy, int[] degraded, int overprovisioningFactor,
                                        int panicThreshold) {
+        return compute(hosts, new int[hosts.length], healthy, degraded, null, overprovisioningFactor, panicThreshold);
+    }
+
+    /**
+     * Computes the load as {@code recalculatePerPriorityState} does: a priority's health and panic
+     * count its hosts minus its excluded ones ({@code hosts().size() - excludedHosts().size()}), and
+     * with {@code weighted_priority_health} its health is healthy weight over the weight of its
+     * hosts minus the excluded ones' weight; total panic splits load by all hosts, excluded ones
+     * included ({@code recalculateLoadInTotalPanic} counts {@code hosts().size()}).
+     *
+     * @param hosts hosts per priority (at least one priority), excluded ones included
+     * @param excluded excluded hosts per priority
+     * @param healthy healthy hosts per priority
+     * @param degraded degraded hosts per priority
+     * @param weights null for health by count; else {@code weights[p] = {weight of the hosts that
+     *     are not excluded, healthy weight, degraded weight}}
+     * @param overprovisioningFactor percent, e.g. 140
+     * @param panicThreshold integer percent 0..100; 0 disables panic
+     */
+    public static PriorityLoad compute(int[] hosts, int[] excluded, int[] healthy, int[] degraded, long[][] weights,
+                                       int overprovisioningFactor, int panicThreshold) {
         int n = hosts.length;
         int[] ha = new int[n];
         int[] da = new int[n];
         for (int p = 0; p < n; p++) {
-            if (hosts[p] > 0) {
+            int counted = hosts[p] - excluded[p];
+            long total = weights == null ? counted : weights[p][0];
+            if (counted > 0 && total > 0) {
+                long h = weights == null ? healthy[p] : weights[p][1];
+                long d = weights == null ? degraded[p] : weights[p][2];
                 // Integer division exactly as Envoy: factor × healthy / total, capped at 100.
-                ha[p] = (int) Math.min(100L, (long) overprovisioningFactor * healthy[p] / hosts[p]);
-                da[p] = (int) Math.min(100L, (long) overprovisioningFactor * degraded[p] / hosts[p]);
+                ha[p] = (int) Math.min(100L, overprovisioningFactor * h / total);
+                da[p] = (int) Math.min(100L, overprovisioningFactor * d / total);
             }
         }
         long sum = 0;
@@ -103,7 +128,7 @@ public final class PriorityLoad {
         }
         boolean total = true;
         for (int p = 0; p < n; p++) {
-            panic[p] = normalized != 100 && inPanic(hosts[p], healthy[p], degraded[p], panicThreshold);
+            panic[p] = normalized != 100 && inPanic(hosts[p] - excluded[p], healthy[p], degraded[p], panicThreshold);
             total &= panic[p];
         }
         if (!total && normalized == 0) {

@@ -38,8 +38,8 @@ public final class Snapshot {
     /** Slow-start time of a host that has not been healthy yet: it starts when it first is. */
     public static final long NOT_YET_HEALTHY = Long.MAX_VALUE;
 
-    /** Tries of the weighted least-request rejection sampler before it settles for the best seen. */
-    private static final int LEAST_REQUEST_TRIES = 64;
+    /** Tries of the weighted least-request rejection sampler before its exact pass over the source. */
+    private static final int LEAST_REQUEST_TRIES = 16;
     /**
      * Visits of weighted round robin under slow start before it keeps the last host visited. With
      * every host at the 10% floor a pick is still accepted 1 time in 10, so this is reached only
@@ -125,9 +125,12 @@ public final class Snapshot {
     final LbPolicy policy;
     final int panicThreshold;
     final int overprovisioningFactor;
+    /** The configuration built from; for the planner. */
+    final LbConfig config;
 
     Snapshot(SnapshotBuilder b) {
         LbConfig config = b.config;
+        this.config = config;
         this.table = b.table;
         this.endpoints = new Endpoint[table.size()];
         for (int h = 0; h < endpoints.length; h++) {
@@ -389,34 +392,77 @@ public final class Snapshot {
     }
 
     /**
-     * Envoy's weighted least request puts hosts on an EDF schedule with weight
-     * {@code weight / (active + 1)^bias}, read when the host is scheduled. Here a host is drawn
-     * uniformly and kept with probability {@code dynamicWeight / maxWeight} (rejection sampling),
-     * which gives the same long-run shares for the same weights without a shared schedule.
+     * Envoy's weighted least request ({@code LeastRequestLoadBalancer::hostWeight} in
+     * {@code source/extensions/load_balancing_policies/least_request/least_request_lb.cc}, on the
+     * EDF schedule of {@code source/common/upstream/edf_scheduler.h}): host {@code i} has the dynamic
+     * weight {@code d_i = w_i × s_i / (a_i + 1)^bias} ({@code w} its weight, {@code s} its slow-start
+     * factor, {@code a} its requests in flight, {@code bias} {@code active_request_bias}), read when
+     * the host is put back on the schedule, so with steady counts host {@code i} gets
+     * {@code d_i / Σ d} of the picks. This draws from exactly that distribution, with no shared
+     * schedule, no lock and no allocation:
+     * <ol>
+     *   <li>read every counter of the source once for the smallest count {@code m} (a plain pass of
+     *       loads that stops at a 0; skipped when {@code bias} is 0);
+     *   <li>draw a host uniformly and keep it with probability
+     *       {@code (w_i / maxWeight) × s_i × ((m + 1) / (a_i + 1))^bias}, at most 1: rejection
+     *       sampling against the envelope {@code maxWeight / (m + 1)^bias}, the largest dynamic
+     *       weight the source can have at these counts, so kept draws follow {@code d_i} exactly
+     *       whatever the load (the old envelope, the static maximum weight, accepted a draw about one
+     *       time in {@code a + 1} and ended in a biased fallback);
+     *   <li>after {@value #LEAST_REQUEST_TRIES} rejections, one exact pass (weighted reservoir
+     *       sampling: each host replaces the choice with probability {@code d_i} over the running
+     *       sum). Stopping after {@code K} tries and then drawing exactly is still exact:
+     *       {@code P(i) = q_i/Q × (1 − (1 − Q)^K) + (1 − Q)^K × q_i/Q = q_i/Q}.
+     * </ol>
+     * The host at the smallest count is kept with probability {@code w_i s_i / maxWeight}, so a try
+     * succeeds at least that often; with equal counts a pick takes {@code n × maxWeight / Σ w} tries
+     * on average (1.33 for weights 1 and 2). Counters move while a pick reads them: a pick follows
+     * the counts it read, as Envoy's schedule follows the weights it last read, and a count that
+     * fell below {@code m} in between only caps that host's chance at 1.
      */
     private int weightedLeastRequest(HostSource source, RandomSource random, boolean ramping, long now) {
         int[] hosts = source.hosts;
         int n = hosts.length;
-        double max = source.maxWeight;
-        int best = hosts[0];
-        double bestWeight = -1;
+        double bias = activeRequestBias;
+        int least = 0;
+        if (bias != 0.0) {
+            least = Integer.MAX_VALUE;
+            for (int i = 0; i < n && least > 0; i++) {
+                least = Math.min(least, active.get(hosts[i]));
+            }
+        }
+        double maxWeight = source.maxWeight;
+        double leastPlusOne = least + 1.0;
         for (int t = 0; t < LEAST_REQUEST_TRIES; t++) {
             int i = random.nextInt(n);
             int host = hosts[i];
-            double w = ramping ? slowStart.weight(host, source.weights[i], now) : source.weights[i];
-            if (activeRequestBias != 0.0) {
-                double a = active.get(host) + 1.0;
-                w = activeRequestBias == 1.0 ? w / a : w / Math.pow(a, activeRequestBias);
+            double keep = source.weights[i] / maxWeight;
+            if (ramping) {
+                keep = slowStart.weight(host, keep, now);
             }
-            if (random.nextDouble() * max < w) {
+            if (bias != 0.0) {
+                double ratio = leastPlusOne / (active.get(host) + 1.0);
+                keep *= bias == 1.0 ? ratio : Math.pow(ratio, bias);
+            }
+            if (keep >= 1.0 || random.nextDouble() < keep) {
                 return host;
             }
-            if (w > bestWeight) {
-                best = host;
-                bestWeight = w;
+        }
+        int chosen = hosts[0];
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            int host = hosts[i];
+            double d = ramping ? slowStart.weight(host, source.weights[i], now) : source.weights[i];
+            if (bias != 0.0) {
+                double a = active.get(host) + 1.0;
+                d = bias == 1.0 ? d / a : d / Math.pow(a, bias);
+            }
+            sum += d;
+            if (d > 0 && random.nextDouble() * sum < d) {
+                chosen = host;
             }
         }
-        return best;
+        return chosen;
     }
 
     /** The number of requests in flight to a host, never negative. */

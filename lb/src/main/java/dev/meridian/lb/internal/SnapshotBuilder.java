@@ -39,6 +39,14 @@ final class SnapshotBuilder {
     final int panicThreshold;
     final int overprovisioningFactor;
     final byte[] state;
+    /**
+     * Per host id, whether Envoy excludes the host ({@code excludeBasedOnHealthFlag} in
+     * {@code upstream_impl.cc}): reported DRAINING under an Envoy that excludes draining hosts
+     * ({@link LbConfig#excludesDraining}). An excluded host is not healthy either; it stays in the
+     * priority's hosts, so panic and total panic may still pick it, but it is left out of the host
+     * count behind priority health, panic and effective locality weight.
+     */
+    final boolean[] excluded;
     final PriorityLoad load;
     /** For each {@code random mod 100} or {@code hash mod 100}: {@code priority << 1 | 1 when degraded}. */
     final int[] choice;
@@ -82,20 +90,41 @@ final class SnapshotBuilder {
         this.slowStartSince = since;
         this.slowStart = new SlowStart(config.slowStart(), policy, since, state, now);
 
+        excluded = new boolean[n];
+        if (config.excludesDraining()) {
+            for (int h = 0; h < n; h++) {
+                excluded[h] = table.health(h) == HealthStatus.DRAINING;
+            }
+        }
         int priorities = Math.max(1, table.priorityCount());
         int[] hosts = new int[priorities];
+        int[] excludedCount = new int[priorities];
         int[] healthy = new int[priorities];
         int[] degraded = new int[priorities];
+        // weighted_priority_health: {weight of the hosts not excluded, healthy weight, degraded weight}.
+        long[][] weights = config.weightedPriorityHealth() ? new long[priorities][3] : null;
         for (int h = 0; h < n; h++) {
             int p = table.priority(h);
             hosts[p]++;
+            if (excluded[h]) {
+                excludedCount[p]++;
+            } else if (weights != null) {
+                weights[p][0] += table.weight(h);
+            }
             if (state[h] == Snapshot.HEALTHY) {
                 healthy[p]++;
+                if (weights != null) {
+                    weights[p][1] += table.weight(h);
+                }
             } else if (state[h] == Snapshot.DEGRADED) {
                 degraded[p]++;
+                if (weights != null) {
+                    weights[p][2] += table.weight(h);
+                }
             }
         }
-        load = PriorityLoad.compute(hosts, healthy, degraded, overprovisioningFactor, panicThreshold);
+        load = PriorityLoad.compute(hosts, excludedCount, healthy, degraded, weights, overprovisioningFactor,
+                panicThreshold);
         choice = choiceTable(load, priorities);
         int sole = choice[0];
         for (int b = 1; b < 100; b++) {
@@ -113,8 +142,15 @@ final class SnapshotBuilder {
         }
         routes = new Route[2 * priorities];
         ZoneAwareConfig zoneAware = config.zoneAware();
-        Route.ZoneRoute zone = zoneAware != null && !config.localityWeighted() && !hashed
-                ? buildZoneRoute(levels[0], zoneAware) : null;
+        // With locality weighting Envoy still computes zone-aware routing whenever a local cluster
+        // is configured (ZoneAwareLoadBalancerBase::regenerateLocalityRoutingStructures runs for any
+        // local_priority_set_), and hostSourceToUse falls through to it when chooseHealthyLocality /
+        // chooseDegradedLocality picks no locality. locality_weighted_lb_config and
+        // zone_aware_lb_config are one oneof, so on that path every zone-aware knob is at its default.
+        ZoneAwareConfig zoneInputs = zoneAware == null ? null
+                : config.localityWeighted() ? zoneAware.withEnvoyDefaults() : zoneAware;
+        Route.ZoneRoute zone = zoneInputs != null && !hashed ? buildZoneRoute(levels[0], zoneInputs) : null;
+        levels[0].zone = zone;
         for (int p = 0; p < priorities; p++) {
             routes[p << 1] = route(levels[p], false, p == 0 ? zone : null);
             routes[p << 1 | 1] = route(levels[p], true, p == 0 ? zone : null);
@@ -174,12 +210,19 @@ final class SnapshotBuilder {
         int nh = 0;
         int nd = 0;
         int[] localityCount = new int[table.localityCount()];
+        int[] localityExcluded = new int[table.localityCount()];
+        int[] ex = new int[n];
+        int ne = 0;
         for (int host = 0; host < n; host++) {
             if (table.priority(host) != p) {
                 continue;
             }
             all[na++] = host;
             localityCount[table.localityId(host)]++;
+            if (excluded[host]) {
+                localityExcluded[table.localityId(host)]++;
+                ex[ne++] = host;
+            }
             if (state[host] == Snapshot.HEALTHY) {
                 h[nh++] = host;
             } else if (state[host] == Snapshot.DEGRADED) {
@@ -219,7 +262,9 @@ final class SnapshotBuilder {
         int[] fillHealthy = new int[localities];
         int[] fillDegraded = new int[localities];
         int[] fillAll = new int[localities];
+        int[] excludedByLocality = new int[localities];
         for (int i = 0; i < localities; i++) {
+            excludedByLocality[i] = localityExcluded[localityIds[i]];
             allBy[i] = new int[localityCount[localityIds[i]]];
             healthyBy[i] = new int[allBy[i].length];
             degradedBy[i] = new int[allBy[i].length];
@@ -239,11 +284,12 @@ final class SnapshotBuilder {
             healthyByLocality[i] = source(Arrays.copyOf(healthyBy[i], fillHealthy[i]), !panic);
             degradedByLocality[i] = source(Arrays.copyOf(degradedBy[i], fillDegraded[i]), !panic);
             localityWeights[i] = table.localityWeight(allBy[i][0]);
-            effective[i] = effectiveLocalityWeight(localityWeights[i], fillHealthy[i], allBy[i].length,
-                    overprovisioningFactor);
+            effective[i] = effectiveLocalityWeight(localityWeights[i], fillHealthy[i],
+                    allBy[i].length - excludedByLocality[i], overprovisioningFactor);
         }
         return new PriorityLevel(p, panic, allSource, healthySource, degradedSource, localityIds,
-                localityWeights, effective, allByLocality, healthyByLocality, degradedByLocality);
+                localityWeights, effective, allByLocality, healthyByLocality, degradedByLocality,
+                Arrays.copyOf(ex, ne), excludedByLocality);
     }
 
     /**
@@ -292,7 +338,7 @@ final class SnapshotBuilder {
         double sum = 0;
         for (int i = 0; i < k; i++) {
             effective[i] = effectiveLocalityWeight(level.localityWeights[i], eligible[i].hosts.length,
-                    level.allByLocality[i].hosts.length, overprovisioningFactor);
+                    level.allByLocality[i].hosts.length - level.excludedByLocality[i], overprovisioningFactor);
             max = Math.max(max, effective[i]);
             sum += effective[i];
         }
@@ -320,7 +366,10 @@ final class SnapshotBuilder {
         return Route.locality(eligible, new WeightedIndex(cumulative), slots++, shares);
     }
 
-    /** Envoy's {@code effectiveLocalityWeight}: weight × min(1, factor/100 × eligible/total). */
+    /**
+     * Envoy's {@code HostSetImpl::effectiveLocalityWeight}: weight × min(1, factor/100 ×
+     * eligible/total), where total is the locality's hosts minus its excluded hosts; 0 when that is 0.
+     */
     static double effectiveLocalityWeight(int weight, int eligible, int total, int overprovisioningFactor) {
         if (total == 0) {
             return 0.0;
@@ -370,7 +419,9 @@ final class SnapshotBuilder {
                 localLocalities++;
             }
         }
-        if (localLocalities < 2) {
+        // earlyExitNonLocalityRouting; force_local_zone skips the check on the local cluster's
+        // localities (envoyproxy/envoy#39058).
+        if (localLocalities < 2 && !z.forceLocalZone()) {
             return null;
         }
         if (z.localHosts().getOrDefault(local, 0) == 0) {
@@ -383,12 +434,26 @@ final class SnapshotBuilder {
         for (int b = 0; b < buckets; b++) {
             zoneOrder[b] = order.get(b);
         }
-        // calculateLocalityPercentages, in units of 1/10000.
+        // calculateLocalityPercentages, in units of 1/10000, over healthy host counts or, with
+        // locality_basis HEALTHY_HOSTS_WEIGHT, the healthy hosts' weights (envoyproxy/envoy#39803).
+        boolean byWeight = z.localityBasis() == ZoneAwareConfig.LocalityBasis.HEALTHY_HOSTS_WEIGHT;
         long totalLocal = 0;
-        for (int c : z.localHealthyHosts().values()) {
-            totalLocal += c;
+        for (Map.Entry<Locality, Integer> e : z.localHealthyHosts().entrySet()) {
+            totalLocal += byWeight ? z.localHealthyWeights().getOrDefault(e.getKey(), 0L) : e.getValue();
         }
-        long totalUpstream = level.healthy.hosts.length;
+        long[] upstreamAmount = new long[buckets];
+        long totalUpstream = 0;
+        for (int b = 0; b < buckets; b++) {
+            int[] hosts = level.healthyByLocality[zoneOrder[b]].hosts;
+            if (byWeight) {
+                for (int h : hosts) {
+                    upstreamAmount[b] += table.weight(h);
+                }
+            } else {
+                upstreamAmount[b] = hosts.length;
+            }
+            totalUpstream += upstreamAmount[b];
+        }
         long[] localPct = new long[buckets];
         long[] upstreamPct = new long[buckets];
         for (int b = 0; b < buckets; b++) {
@@ -397,19 +462,28 @@ final class SnapshotBuilder {
                 continue;
             }
             Locality bucketLocality = table.locality(level.localityIds[zoneOrder[b]]);
-            long localCount = z.localHealthyHosts().getOrDefault(bucketLocality, 0);
-            localPct[b] = totalLocal > 0 ? 10000L * localCount / totalLocal : 0;
-            upstreamPct[b] = totalUpstream > 0 ? 10000L * upstream / totalUpstream : 0;
+            long localAmount = byWeight ? z.localHealthyWeights().getOrDefault(bucketLocality, 0L)
+                    : z.localHealthyHosts().getOrDefault(bucketLocality, 0);
+            localPct[b] = totalLocal > 0 ? 10000L * localAmount / totalLocal : 0;
+            upstreamPct[b] = totalUpstream > 0 ? 10000L * upstreamAmount[b] / totalUpstream : 0;
         }
         int localHostsTotal = 0;
         int localHealthyTotal = 0;
         for (Map.Entry<Locality, Integer> e : z.localHosts().entrySet()) {
             localHostsTotal += e.getValue();
             localHealthyTotal += z.localHealthyHosts().getOrDefault(e.getKey(), 0);
+            if (config.excludesDraining()) {
+                // isHostSetInPanic(localHostSet()) counts the local hosts minus the excluded ones.
+                localHostsTotal -= z.localDrainingHosts().getOrDefault(e.getKey(), 0);
+            }
         }
         boolean localPanic = PriorityLoad.inPanic(localHostsTotal, localHealthyTotal, 0, panicThreshold);
         int routingEnabled = (int) Math.round(z.routingEnabledPercent());
-        if (hasLocal && upstreamPct[0] > 0 && upstreamPct[0] >= localPct[0]) {
+        // LocalityDirect: the local locality's upstream share covers its local share, or
+        // force_local_zone holds and the local locality has at least min_size healthy upstream hosts.
+        boolean forced = hasLocal && z.forceLocalZone()
+                && level.healthyByLocality[zoneOrder[0]].hosts.length >= z.forceLocalZoneMinSize();
+        if (hasLocal && ((upstreamPct[0] > 0 && upstreamPct[0] >= localPct[0]) || forced)) {
             return new Route.ZoneRoute(true, 10000, new long[buckets], localPanic, routingEnabled);
         }
         long localPercentToRoute = hasLocal && localPct[0] > 0 ? upstreamPct[0] * 10000 / localPct[0] : 0;
