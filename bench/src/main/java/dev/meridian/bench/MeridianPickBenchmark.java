@@ -1,12 +1,14 @@
 package dev.meridian.bench;
 
+import dev.meridian.cluster.Cluster;
+import dev.meridian.cluster.Host;
 import dev.meridian.core.Endpoint;
-import dev.meridian.core.Clocks;
 import dev.meridian.core.EndpointTable;
-import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.lb.LbPolicy;
-import dev.meridian.lb.internal.LoadBalancer;
+import dev.meridian.outlier.OutlierDetectionConfig;
+import java.time.Duration;
+import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -32,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * around each request is measured in {@link MeridianOutcomeBenchmark}.
  *
  * <p>Not thread-safe itself: a JMH state whose setup runs on one thread; the benchmark threads only
- * call the balancer under test, which is built to be shared.
+ * call the cluster under test, which is built to be shared.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -51,7 +53,7 @@ public class MeridianPickBenchmark {
     @Param({"true", "false"})
     public boolean localityWeighted;
 
-    private LoadBalancer balancer;
+    private Cluster cluster;
     private boolean hashed;
 
     /** Each thread's own stream of request hash keys. */
@@ -75,33 +77,47 @@ public class MeridianPickBenchmark {
                 .overprovisioningFactor(LbConfig.DEFAULT_OVERPROVISIONING_FACTOR)
                 .panicThreshold(LbConfig.DEFAULT_PANIC_THRESHOLD)
                 .build();
-        balancer = LoadBalancer.create(config, table, RandomSource.threadLocal(), Clocks.system());
-        if (!balancer.setEjected(table, mesh.ejected())) {
-            throw new IllegalStateException("meridian rejected the ejection set for its own table");
+        // The mesh's ejected hosts are ejected the way an application's are: five 5xx each, then
+        // the control thread's drain; an hour's ejection outlasts any run.
+        cluster = Cluster.builder(config).endpoints(table)
+                .outlierDetection(OutlierDetectionConfig.builder().maxEjectionPercent(100)
+                        .baseEjectionTime(Duration.ofHours(1)).maxEjectionTime(Duration.ofHours(1)).build())
+                .build();
+        BitSet ejected = mesh.ejected();
+        for (int h = ejected.nextSetBit(0); h >= 0; h = ejected.nextSetBit(h + 1)) {
+            Host host = cluster.host(table.endpoint(h).address());
+            for (int i = 0; i < 5; i++) {
+                cluster.record(host, 500);
+            }
+        }
+        cluster.drain();
+        if (cluster.detector().ejectedCount() != ejected.cardinality()) {
+            throw new IllegalStateException("meridian ejected " + cluster.detector().ejectedCount() + " of "
+                    + ejected.cardinality() + " hosts");
         }
         hashed = policy == LbPolicy.RING_HASH || policy == LbPolicy.MAGLEV;
         Keys keys = new Keys();
         for (int i = 0; i < 64; i++) {
-            int host = hashed ? balancer.pick(keys.nextKey()) : balancer.pick();
-            if (host == LoadBalancer.NO_ENDPOINT) {
+            Host host = hashed ? cluster.pick(keys.nextKey()) : cluster.pick();
+            if (host == null) {
                 throw new IllegalStateException("meridian " + policy + " picked no endpoint");
             }
         }
     }
 
     /**
-     * One pick, as a caller makes it for each request: the {@link Endpoint} itself, as the floor
-     * and the peers return theirs, taken with the host from one snapshot.
+     * One pick, as a caller makes it for each request, through the {@link Cluster} an application
+     * holds: the picked handle's {@link Endpoint}, as the floor and the peers return theirs.
      */
     @Benchmark
     public Endpoint pick(Keys keys) {
-        return hashed ? balancer.pickEndpoint(keys.nextKey()) : balancer.pickEndpoint();
+        return (hashed ? cluster.pick(keys.nextKey()) : cluster.pick()).endpoint();
     }
 
-    /** The same from two threads sharing one balancer. */
+    /** The same from two threads sharing one cluster. */
     @Benchmark
     @Threads(2)
     public Endpoint pick2Threads(Keys keys) {
-        return hashed ? balancer.pickEndpoint(keys.nextKey()) : balancer.pickEndpoint();
+        return (hashed ? cluster.pick(keys.nextKey()) : cluster.pick()).endpoint();
     }
 }
