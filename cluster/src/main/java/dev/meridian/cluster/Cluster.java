@@ -408,6 +408,19 @@ public final class Cluster {
     }
 
     private void replace(EndpointTable next) {
+        if (next.sameHostsAs(table)) {
+            // A health or weight change: every host keeps its id and its handle.
+            for (int h = 0; h < hosts.length; h++) {
+                if (next.endpoint(h) != table.endpoint(h)) {
+                    hosts[h].endpoint(next.endpoint(h));
+                }
+            }
+            table = next;
+            if (detector != null) {
+                detector.update(next, monitors(hosts));
+            }
+            return;
+        }
         Host[] nextHosts = new Host[next.size()];
         for (int h = 0; h < nextHosts.length; h++) {
             int from = table.idOf(next, h);

@@ -216,6 +216,15 @@ public final class EndpointTable {
         return id != null ? id : indexOf(endpoint.address());
     }
 
+    /**
+     * Whether the other table lists the same addresses in the same order, so that host ids mean
+     * the same hosts in both. Cold path: constant time for a table made by {@link #withHealth} from
+     * this one (they share the address array), one comparison per host otherwise.
+     */
+    public boolean sameHostsAs(EndpointTable other) {
+        return other.addresses == addresses || Arrays.equals(other.addresses, addresses);
+    }
+
     /** The host id for a {@code host:port} address, or -1. Cold path: looks up a hash map. */
     public int indexOf(String address) {
         Integer id = idByAddress.get(address);
