@@ -132,6 +132,27 @@ class ClusterTest {
     }
 
     @Test
+    @DisplayName("a run completed just as detection is switched off is dropped, and does not block the host's runs once it is on again")
+    void handOverAcrossOffAndOn() {
+        Cluster c = builder(Fixtures.hosts(3)).outlierDetection(ejectAll()).build();
+        Host h = c.hosts().get(0);
+        for (int i = 0; i < 5; i++) {
+            c.record(h, 500);
+        }
+        // The hand-over is queued; the drain that switches detection off drops it.
+        c.configure((OutlierDetectionConfig) null);
+        c.drain();
+        assertThat(h.isEjected()).isFalse();
+        c.configure(ejectAll());
+        c.drain();
+        for (int i = 0; i < 5; i++) {
+            c.record(h, 500);
+        }
+        c.drain();
+        assertThat(h.isEjected()).as("a fresh run of five ejects: nothing stale left it marked").isTrue();
+    }
+
+    @Test
     @DisplayName("slow start ends by a timed rebuild at the end of the window, with no command queued")
     void slowStartEndsWithATimedPublish() {
         Cluster c = Cluster.builder(LbConfig.builder().slowStart(SlowStartConfig.of(Duration.ofSeconds(30))).build())

@@ -209,6 +209,19 @@ public final class HostMonitor {
         return seen == 0;
     }
 
+    /**
+     * Forgets the runs, the interval's buckets and any pending hand-over: a new detector starts
+     * counting from now. Owner only; ejection state is kept.
+     */
+    void startCounting() {
+        PENDING.setVolatile(this, 0);
+        CONSECUTIVE_5XX.setVolatile(this, 0);
+        CONSECUTIVE_GATEWAY.setVolatile(this, 0);
+        CONSECUTIVE_LOCAL.setVolatile(this, 0);
+        EXTERNAL_BUCKET.setVolatile(this, 0L);
+        LOCAL_BUCKET.setVolatile(this, 0L);
+    }
+
     /** Takes and clears the pending bits; owner only. */
     int takePending() {
         return (int) PENDING.getAndSet(this, 0);

@@ -56,6 +56,11 @@ public final class OutlierDetector {
         this.nextSweepAtNanos = clock.nanoTime() + config.intervalNanos;
         this.table = EndpointTable.empty();
         this.monitors = new HostMonitor[0];
+        // Counting starts with this detector: a run or hand-over left on a monitor from a time
+        // without detection (a cluster that switched it off and on) must not decide anything.
+        for (HostMonitor m : monitors) {
+            m.startCounting();
+        }
         install(table, monitors);
     }
 
@@ -74,7 +79,8 @@ public final class OutlierDetector {
 
     /**
      * A detector over a table whose hosts' monitors the caller keeps ({@code monitors[h]} for host
-     * id {@code h}); a monitor already ejected counts as ejected.
+     * id {@code h}); a monitor already ejected counts as ejected, and runs, buckets and pending
+     * hand-overs left on the monitors are cleared: the detector counts from now.
      *
      * @throws IllegalArgumentException when an argument other than the listener is null, or the
      *     monitors do not match the table
