@@ -178,13 +178,14 @@ public final class Simulation {
             total += c.share();
         }
         double running = 0;
+        MeshClient.Assignments assignments = new MeshClient.Assignments();
         for (int c = 0; c < callerCount; c++) {
             SimulationSpec.CallerSpec caller = spec.callers().get(c);
             running += caller.share();
             cumulativeShare[c] = c == callerCount - 1 ? 1.0 : running / total;
             changed[c] = new int[4];
             clients[c] = scenario.newClient(caller.caller(), endpoints, clock,
-                    RandomSource.seeded(spec.seed() ^ (SEED_CLIENTS + c)), new ChangeListener(c));
+                    RandomSource.seeded(spec.seed() ^ (SEED_CLIENTS + c)), new ChangeListener(c), assignments);
             nextSweep[c] = clients[c].nextSweepAtNanos();
             nextSweepMin = Math.min(nextSweepMin, nextSweep[c]);
         }
@@ -776,12 +777,20 @@ public final class Simulation {
         List<String> notes = new ArrayList<>();
         notes.add("load balancing: " + clients[0].policy().name().toLowerCase(Locale.ROOT)
                 .replace('_', ' '));
-        String firstReason = clients[0].assignment().reason();
+        // One line per distinct reason (a thousand callers in nine zones give nine), naming its first caller.
+        Map<String, int[]> byReason = new java.util.LinkedHashMap<>();
         for (int c = 0; c < callerCount; c++) {
-            String reason = clients[c].assignment().reason();
-            if (c == 0 || !reason.equals(firstReason)) {
-                notes.add("priorities" + (c == 0 ? "" : " for " + spec.callers().get(c).name()) + ": " + reason);
+            int[] firstAndCount = byReason.computeIfAbsent(clients[c].assignment().reason(), r -> new int[] {-1, 0});
+            if (firstAndCount[0] < 0) {
+                firstAndCount[0] = c;
             }
+            firstAndCount[1]++;
+        }
+        for (Map.Entry<String, int[]> r : byReason.entrySet()) {
+            int c = r.getValue()[0];
+            int more = r.getValue()[1] - 1;
+            notes.add("priorities" + (c == 0 ? "" : " for " + spec.callers().get(c).name()
+                    + (more > 0 ? " and " + more + " more" : "")) + ": " + r.getKey());
         }
         notes.addAll(scenario.warnings());
         return notes;
