@@ -47,7 +47,8 @@ public final class SimulateCommand {
               --duration D      simulate this long instead (90s, 10m, 1h)
               --rate R          send R requests per second instead
               --no-timing       leave the wall-clock speed line out of the text summary
-              --no-progress     never draw the progress bar (it is drawn only when stderr is a terminal)
+              --no-progress     no progress on stderr (a bar on a terminal; otherwise, for a run
+                                longer than 2s, a line at every 5% of the virtual time)
             """;
 
     private SimulateCommand() {
@@ -85,13 +86,16 @@ public final class SimulateCommand {
                 other = load(o.compare);
                 spec.requireTargets(scenario.source(), other.source(), other.endpoints());
             }
-            Progress progress = o.progress && stderrIsTerminal() ? new Progress(err) : null;
-            SimulationResult result = Simulation.run(scenario, spec, progress == null ? null
-                    : progress.stage(other == null ? "" : scenario.name() + " ", spec.durationNanos()));
+            boolean terminal = o.progress && stderrIsTerminal();
+            Progress progress = terminal ? new Progress(err) : null;
+            SimulationResult result = Simulation.run(scenario, spec, progress != null
+                    ? progress.stage(other == null ? "" : scenario.name() + " ", spec.durationNanos())
+                    : o.progress ? new ProgressLines(err, scenario.name(), spec.durationNanos()) : null);
             SimulationResult otherResult = null;
             if (other != null) {
-                otherResult = Simulation.run(other, spec, progress == null ? null
-                        : progress.stage(other.name() + " ", spec.durationNanos()));
+                otherResult = Simulation.run(other, spec, progress != null
+                        ? progress.stage(other.name() + " ", spec.durationNanos())
+                        : o.progress ? new ProgressLines(err, other.name(), spec.durationNanos()) : null);
             }
             if (progress != null) {
                 progress.clear();
@@ -296,6 +300,50 @@ public final class SimulateCommand {
         void clear() {
             err.print("\r" + " ".repeat(WIDTH + 60) + "\r");
             err.flush();
+        }
+    }
+
+    /**
+     * Progress for a log: when stderr is not a terminal, a run still going after
+     * {@link #QUIET_NANOS} of wall-clock time prints a line at every 5% of its virtual time (virtual
+     * time, requests so far, requests per second of wall-clock time), so a long run in a pipeline or
+     * CI log shows it is alive; a short run prints nothing. Not thread-safe; used by one run.
+     */
+    static final class ProgressLines implements Simulation.Progress {
+        static final long QUIET_NANOS = 2_000_000_000L;
+        private static final int STEPS = 20;
+        private final PrintStream err;
+        private final String name;
+        private final long durationNanos;
+        private final long wallStart = System.nanoTime();
+        private int printedStep;
+
+        ProgressLines(PrintStream err, String name, long durationNanos) {
+            this.err = err;
+            this.name = name;
+            this.durationNanos = durationNanos;
+        }
+
+        @Override
+        public void at(long virtualNanos, long requests) {
+            int step = (int) (STEPS * virtualNanos / durationNanos);
+            if (step <= printedStep || step >= STEPS) {
+                return;
+            }
+            printedStep = step;
+            long wall = System.nanoTime() - wallStart;
+            if (wall < QUIET_NANOS) {
+                return;
+            }
+            err.println(line(name, step * 100 / STEPS, virtualNanos, durationNanos, requests, wall));
+            err.flush();
+        }
+
+        static String line(String name, int percent, long virtualNanos, long durationNanos, long requests,
+                           long wallNanos) {
+            return String.format(java.util.Locale.ROOT, "meridian simulate: %s %3d%%  %s of %s virtual, %,d requests,"
+                    + " %,.0f requests/s", name, percent, Reports.duration(virtualNanos - virtualNanos % 1_000_000_000L),
+                    Reports.duration(durationNanos), requests, requests / (wallNanos / 1e9));
         }
     }
 

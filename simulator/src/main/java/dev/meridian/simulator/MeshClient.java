@@ -42,13 +42,18 @@ public final class MeshClient {
     private final KubernetesService service;
     private final CallerMode mode;
     private final IstioRelease release;
+    private final Assignments shared;
     private PriorityAssignment assignment;
+    private EndpointTable assignedTable;
     private Host[] hosts;
     private final IdentityHashMap<Host, Integer> ids = new IdentityHashMap<>();
+    /** Boxed host ids shared by every client, so a thousand clients do not each box ten thousand ids. */
+    private static volatile Integer[] boxedIds = new Integer[0];
 
     MeshClient(DestinationPolicy policy, Caller caller, List<Endpoint> endpoints, NanoClock clock, RandomSource random,
                EjectionListener listener, ZoneAwareConfig zoneAware, KubernetesService service, CallerMode mode,
-               IstioRelease release, EnvoySettings envoy) {
+               IstioRelease release, EnvoySettings envoy, Assignments shared) {
+        this.shared = shared;
         this.policy = policy;
         this.caller = caller;
         this.service = service;
@@ -69,15 +74,52 @@ public final class MeshClient {
             outlier = policy.outlier();
         }
         this.lbPolicy = config.policy();
-        this.cluster = Cluster.builder(config).endpoints(assignment.toTable()).outlierDetection(outlier)
+        this.cluster = Cluster.builder(config).endpoints(assignedTable).outlierDetection(outlier)
                 .clock(clock).random(random).listener(listener).build();
         refreshHosts();
     }
 
     private PriorityAssignment assign(List<Endpoint> endpoints) {
-        return mode == CallerMode.KUBE_PROXY
+        Assignments.Entry known = shared == null ? null : shared.get(caller, endpoints);
+        if (known != null) {
+            assignedTable = known.table();
+            return known.assignment();
+        }
+        PriorityAssignment a = mode == CallerMode.KUBE_PROXY
                 ? KubeProxyRouting.assign(endpoints, caller, service.kubernetesTrafficDistribution())
                 : policy.assign(endpoints, caller, service, release);
+        assignedTable = a.toTable();
+        if (shared != null) {
+            shared.put(caller, endpoints, new Assignments.Entry(a, assignedTable));
+        }
+        return a;
+    }
+
+    /**
+     * Priority assignments and their tables shared by the clients of one scenario: the assignment is a
+     * function of the caller and the endpoint list, so callers at one locality with the same labels,
+     * given the same list, share one immutable table instead of building a copy each. Not
+     * thread-safe; one simulation's clients are built and updated on one thread.
+     */
+    static final class Assignments {
+        record Entry(PriorityAssignment assignment, EndpointTable table) {
+        }
+
+        private List<Endpoint> endpoints;
+        private final java.util.Map<Caller, Entry> byCaller = new java.util.HashMap<>();
+
+        Entry get(Caller caller, List<Endpoint> forEndpoints) {
+            return forEndpoints == endpoints ? byCaller.get(caller) : null;
+        }
+
+        void put(Caller caller, List<Endpoint> forEndpoints, Entry entry) {
+            if (forEndpoints != endpoints) {
+                // A new endpoint list (a fault changed the set): the old entries are of no more use.
+                endpoints = forEndpoints;
+                byCaller.clear();
+            }
+            byCaller.put(caller, entry);
+        }
     }
 
     /** How this client reaches the destination. */
@@ -88,8 +130,16 @@ public final class MeshClient {
     private void refreshHosts() {
         hosts = cluster.hosts().toArray(new Host[0]);
         ids.clear();
+        Integer[] boxed = boxedIds;
+        if (boxed.length < hosts.length) {
+            boxed = new Integer[hosts.length];
+            for (int h = 0; h < boxed.length; h++) {
+                boxed[h] = h;
+            }
+            boxedIds = boxed;
+        }
         for (int h = 0; h < hosts.length; h++) {
-            ids.put(hosts[h], h);
+            ids.put(hosts[h], boxed[h]);
         }
     }
 
@@ -194,7 +244,7 @@ public final class MeshClient {
      */
     public void setEndpoints(List<Endpoint> endpoints) {
         assignment = assign(endpoints);
-        cluster.update(assignment.toTable());
+        cluster.update(assignedTable);
         cluster.drain();
         refreshHosts();
     }

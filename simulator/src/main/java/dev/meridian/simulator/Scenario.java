@@ -157,8 +157,14 @@ public final class Scenario {
     /** As {@link #newClient(Caller, List, NanoClock, RandomSource)}, telling a listener of every ejection and return. */
     public MeshClient newClient(Caller forCaller, List<Endpoint> withEndpoints, NanoClock clock, RandomSource random,
                                 EjectionListener listener) {
+        return newClient(forCaller, withEndpoints, clock, random, listener, null);
+    }
+
+    /** As above, sharing priority assignments and tables with the other clients given the same {@code shared}. */
+    MeshClient newClient(Caller forCaller, List<Endpoint> withEndpoints, NanoClock clock, RandomSource random,
+                         EjectionListener listener, MeshClient.Assignments shared) {
         return new MeshClient(policy, forCaller, withEndpoints, clock, random, listener,
                 localCluster == null ? null : localCluster.zoneAware(forCaller.locality()), service, callerMode,
-                istioRelease(), envoy);
+                istioRelease(), envoy, shared);
     }
 }

@@ -23,9 +23,11 @@ import java.util.Map;
  */
 final class ScenarioLoader {
     static final List<String> BUILT_IN = List.of("cross-region", "cross-region-no-outlier", "bookinfo-multicluster",
-            "zone-outage", "virtual-nodes", "cross-region-istio-1.6", "prefer-same-zone");
+            "zone-outage", "virtual-nodes", "cross-region-istio-1.6", "prefer-same-zone", "large-day");
     /** A UTF-8 file longer than this cannot be within the reader's {@link YamlNode#MAX_CHARS}: refused unread. */
     private static final int MAX_BYTES = 4 * YamlNode.MAX_CHARS;
+    /** The most endpoints a scenario may list, counts included: every caller's cluster holds each one. */
+    static final int MAX_ENDPOINTS = 100_000;
 
     private ScenarioLoader() {
     }
@@ -220,21 +222,81 @@ final class ScenarioLoader {
         }
     }
 
+    /**
+     * {@code endpoints:} entries; an entry with {@code count: N} stands for N endpoints at N
+     * consecutive IPv4 addresses from its {@code address}, with the same port, locality and labels.
+     * At most {@link #MAX_ENDPOINTS} endpoints in all.
+     */
     static List<Endpoint> endpoints(YamlNode list) {
         List<Endpoint> out = new ArrayList<>();
         for (YamlNode e : list.list()) {
             e.allowOnly("address", "locality", "region", "zone", "subzone", "labels", "weight", "health",
-                    "priority");
+                    "priority", "count");
+            Endpoint first;
             try {
-                out.add(Endpoint.parseAddress(e.get("address").requiredString(), locality(e),
+                first = Endpoint.parseAddress(e.get("address").requiredString(), locality(e),
                         e.get("labels").stringMap(), e.get("weight").intValue(1),
                         HealthStatus.parse(e.path() + ".health", e.get("health").string(null)),
-                        e.get("priority").intValue(Endpoint.NO_PRIORITY)));
+                        e.get("priority").intValue(Endpoint.NO_PRIORITY));
             } catch (IllegalArgumentException ex) {
                 throw fieldError(e, ex);
             }
+            int count = 1;
+            if (e.has("count")) {
+                YamlNode n = e.get("count");
+                long c = n.longValue(1);
+                if (c < 1 || c > MAX_ENDPOINTS) {
+                    throw n.error("must be 1.." + MAX_ENDPOINTS + ", got '" + n.shown() + "'");
+                }
+                count = (int) c;
+            }
+            if (out.size() + (long) count > MAX_ENDPOINTS) {
+                throw e.error("at most " + MAX_ENDPOINTS + " endpoints in all, got " + (out.size() + (long) count)
+                        + " by this entry");
+            }
+            if (count == 1) {
+                out.add(first);
+                continue;
+            }
+            long base = ipv4(first.host());
+            if (base < 0) {
+                throw e.get("address").error("count needs an IPv4 address to count up from, got '"
+                        + e.get("address").shown() + "'");
+            }
+            if (base + count - 1 > 0xFFFF_FFFFL) {
+                throw e.get("count").error(count + " addresses from " + first.host() + " run past 255.255.255.255, got '"
+                        + e.get("count").shown() + "'");
+            }
+            for (int i = 0; i < count; i++) {
+                out.add(new Endpoint(ipv4(base + i), first.port(), first.locality(), first.labels(), first.weight(),
+                        first.health(), first.priority()));
+            }
         }
         return out;
+    }
+
+    /** The IPv4 address as an unsigned number, or -1 when the host is not a dotted quad. */
+    static long ipv4(String host) {
+        String[] parts = host.split("\\.", -1);
+        if (parts.length != 4) {
+            return -1;
+        }
+        long value = 0;
+        for (String p : parts) {
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+                return -1;
+            }
+            int octet = Integer.parseInt(p);
+            if (octet > 255) {
+                return -1;
+            }
+            value = value << 8 | octet;
+        }
+        return value;
+    }
+
+    private static String ipv4(long value) {
+        return ((value >>> 24) & 255) + "." + ((value >>> 16) & 255) + "." + ((value >>> 8) & 255) + "." + (value & 255);
     }
 
     /**

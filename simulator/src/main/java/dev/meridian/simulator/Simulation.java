@@ -4,6 +4,8 @@ import dev.meridian.core.Clocks;
 import dev.meridian.core.Endpoint;
 import dev.meridian.core.EndpointTable;
 import dev.meridian.core.RandomSource;
+import dev.meridian.outlier.EjectionListener;
+import dev.meridian.outlier.EjectionType;
 import dev.meridian.outlier.LocalOriginResult;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -70,6 +72,15 @@ public final class Simulation {
     private final boolean[][] ejected;
     private final double[] cumulativeShare;
     private final long[] callerErrors;
+    /** Each caller's next outlier sweep, and their minimum: read per event, recomputed when a caller sweeps. */
+    private final long[] nextSweep;
+    private long nextSweepMin = Long.MAX_VALUE;
+    /** Endpoints whose ejection a caller's listener reported and the loop has not yet looked at, per caller. */
+    private final int[][] changed;
+    private final int[] changedCount;
+    private final boolean[][] changedMark;
+    /** How many callers have each endpoint ejected, so a bucket carries ejections without scanning callers. */
+    private final int[] ejectedBy;
 
     private final CompletionQueue inFlight = new CompletionQueue(1024);
 
@@ -100,9 +111,13 @@ public final class Simulation {
     private final List<SimulationResult.Event> events = new ArrayList<>();
     private long droppedEvents;
     private final List<PendingFault> faultResults = new ArrayList<>();
-    /** Trackers still measuring; an array so the per-request scan neither allocates nor iterates a list. */
-    private Tracker[] active = new Tracker[0];
+    /**
+     * Trackers still measuring, per caller; arrays so the per-request scan neither allocates nor
+     * iterates a list, and looks only at the requesting caller's few.
+     */
+    private final Tracker[][] active;
 
+    private long requests;
     private boolean spareReady;
     private double spare;
 
@@ -151,17 +166,28 @@ public final class Simulation {
         ejected = new boolean[callerCount][n];
         cumulativeShare = new double[callerCount];
         callerErrors = new long[callerCount];
+        nextSweep = new long[callerCount];
+        changed = new int[callerCount][];
+        changedCount = new int[callerCount];
+        changedMark = new boolean[callerCount][n];
+        ejectedBy = new int[n];
+        active = new Tracker[callerCount][];
+        Arrays.fill(active, new Tracker[0]);
         double total = 0;
         for (SimulationSpec.CallerSpec c : spec.callers()) {
             total += c.share();
         }
         double running = 0;
+        MeshClient.Assignments assignments = new MeshClient.Assignments();
         for (int c = 0; c < callerCount; c++) {
             SimulationSpec.CallerSpec caller = spec.callers().get(c);
             running += caller.share();
             cumulativeShare[c] = c == callerCount - 1 ? 1.0 : running / total;
+            changed[c] = new int[4];
             clients[c] = scenario.newClient(caller.caller(), endpoints, clock,
-                    RandomSource.seeded(spec.seed() ^ (SEED_CLIENTS + c)));
+                    RandomSource.seeded(spec.seed() ^ (SEED_CLIENTS + c)), new ChangeListener(c), assignments);
+            nextSweep[c] = clients[c].nextSweepAtNanos();
+            nextSweepMin = Math.min(nextSweepMin, nextSweep[c]);
         }
 
         List<Long> starts = new ArrayList<>();
@@ -211,7 +237,8 @@ public final class Simulation {
     /**
      * Runs a scenario with a validated simulation plan.
      *
-     * @param progress told the virtual time now and then (about every 1% of the duration), or null
+     * @param progress told the virtual time now and then (about every 1% of the duration), or null; a
+     *     {@link Progress} is told the requests so far as well
      */
     public static SimulationResult run(Scenario scenario, SimulationSpec spec, LongConsumer progress) {
         long wallStart = System.nanoTime();
@@ -230,10 +257,7 @@ public final class Simulation {
         long nextArrival = gap(meanGapNanos);
         while (true) {
             long faultAt = nextFault < faults.size() ? faults.get(nextFault).atNanos() : Long.MAX_VALUE;
-            long sweepAt = Long.MAX_VALUE;
-            for (int c = 0; c < callerCount; c++) {
-                sweepAt = Math.min(sweepAt, clients[c].nextSweepAtNanos());
-            }
+            long sweepAt = nextSweepMin;
             long responseAt = inFlight.peekTime();
             long now = Math.min(Math.min(faultAt, sweepAt), Math.min(responseAt, nextArrival));
             if (now >= end) {
@@ -246,7 +270,7 @@ public final class Simulation {
                 closeBucket();
             }
             if (progress != null && now >= nextProgress) {
-                progress.accept(now);
+                tell(progress, now);
                 nextProgress = (now / progressStep + 1) * progressStep;
             }
             if (now == faultAt) {
@@ -270,7 +294,33 @@ public final class Simulation {
         }
         closeBucket();
         if (progress != null) {
-            progress.accept(end);
+            tell(progress, end);
+        }
+    }
+
+    private void tell(LongConsumer progress, long now) {
+        if (progress instanceof Progress p) {
+            p.at(now, requests);
+        } else {
+            progress.accept(now);
+        }
+    }
+
+    /**
+     * A progress callback that is also told the requests simulated so far; pass it to {@link #run}
+     * where a {@link LongConsumer} is taken.
+     */
+    @FunctionalInterface
+    public interface Progress extends LongConsumer {
+        /**
+         * @param virtualNanos the virtual time reached
+         * @param requests the requests simulated so far
+         */
+        void at(long virtualNanos, long requests);
+
+        @Override
+        default void accept(long virtualNanos) {
+            at(virtualNanos, -1);
         }
     }
 
@@ -282,15 +332,13 @@ public final class Simulation {
     private void arrive(long now) {
         int c = 0;
         if (callerCount > 1) {
-            double u = traffic.nextDouble();
-            while (c < callerCount - 1 && u >= cumulativeShare[c]) {
-                c++;
-            }
+            c = callerFor(traffic.nextDouble());
         }
         MeshClient client = clients[c];
         syncTable(c);
         int host = client.pick(traffic.nextLong());
         int p = phase;
+        requests++;
         phaseRequests[p]++;
         int[] hosts = hostToEndpoint[c];
         if (host < 0 || host >= hosts.length) {
@@ -337,8 +385,10 @@ public final class Simulation {
             callerErrors[c]++;
         }
         histograms[p].recordValue(Math.min(HISTOGRAM_MAX_MICROS, took / 1000));
-        for (Tracker t : active) {
-            if (t.caller == c && t.members[e]) {
+        Tracker[] trackers = active[c];
+        for (int i = 0; i < trackers.length; i++) {
+            Tracker t = trackers[i];
+            if (t.members[e]) {
                 t.requests++;
                 if (t.firstRequestAt < 0) {
                     t.firstRequestAt = now;
@@ -347,6 +397,24 @@ public final class Simulation {
             }
         }
         inFlight.push(now + took, c, e, status);
+    }
+
+    /**
+     * The first caller whose cumulative share exceeds the draw (the last one if none does): a binary
+     * search over the nondecreasing shares, the same caller a scan from the first would choose.
+     */
+    private int callerFor(double u) {
+        int lo = 0;
+        int hi = callerCount - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (u >= cumulativeShare[mid]) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     private void respond(int c, int e, int status, long now) {
@@ -365,25 +433,101 @@ public final class Simulation {
             default -> client.record(host, status);
         }
         checkEjection(c, e, host, now);
+        noteSweepTime(c);
     }
 
+    /** Keeps the running minimum when a caller's next sweep moved outside a sweep (it does not, today). */
+    private void noteSweepTime(int c) {
+        long at = clients[c].nextSweepAtNanos();
+        long was = nextSweep[c];
+        if (at == was) {
+            return;
+        }
+        nextSweep[c] = at;
+        if (at < nextSweepMin) {
+            nextSweepMin = at;
+        } else if (was == nextSweepMin) {
+            recomputeSweepMin();
+        }
+    }
+
+    private void recomputeSweepMin() {
+        long min = Long.MAX_VALUE;
+        for (int c = 0; c < callerCount; c++) {
+            min = Math.min(min, nextSweep[c]);
+        }
+        nextSweepMin = min;
+    }
+
+    /**
+     * Runs every due caller's sweep, in caller order, and records the ejections and returns each
+     * sweep's listener reported, in endpoint order: the order a scan of every endpoint would give.
+     */
     private void sweep(long now) {
         for (int c = 0; c < callerCount; c++) {
-            MeshClient client = clients[c];
-            if (client.nextSweepAtNanos() <= now) {
+            if (nextSweep[c] <= now) {
+                MeshClient client = clients[c];
                 client.runDueSweeps();
-                if (client.nextSweepAtNanos() <= now) {
+                nextSweep[c] = client.nextSweepAtNanos();
+                if (nextSweep[c] <= now) {
                     throw new IllegalStateException("caller " + spec.callers().get(c).name()
                             + ": runDueSweeps left the next sweep at " + client.nextSweepAtNanos() + " <= now " + now);
                 }
                 syncTable(c);
-                for (int e = 0; e < endpointCount; e++) {
-                    int host = endpointToHost[c][e];
-                    if (host >= 0) {
-                        checkEjection(c, e, host, now);
-                    }
-                }
+                checkChanged(c, now);
             }
+        }
+        recomputeSweepMin();
+    }
+
+    /** Looks at the endpoints caller c's listener reported since the last look, in endpoint order. */
+    private void checkChanged(int c, long now) {
+        int count = changedCount[c];
+        if (count == 0) {
+            return;
+        }
+        int[] list = changed[c];
+        Arrays.sort(list, 0, count);
+        changedCount[c] = 0;
+        boolean[] marks = changedMark[c];
+        for (int i = 0; i < count; i++) {
+            int e = list[i];
+            marks[e] = false;
+            int host = endpointToHost[c][e];
+            if (host >= 0) {
+                checkEjection(c, e, host, now);
+            }
+        }
+    }
+
+    /** Notes, per caller, which endpoints its detector ejected or returned; the loop looks at them later. */
+    private final class ChangeListener implements EjectionListener {
+        private final int caller;
+
+        ChangeListener(int caller) {
+            this.caller = caller;
+        }
+
+        @Override
+        public void onEjected(EndpointTable table, int hostId, EjectionType type, long atNanos, long untilNanos) {
+            mark(table, hostId);
+        }
+
+        @Override
+        public void onReturned(EndpointTable table, int hostId, long atNanos) {
+            mark(table, hostId);
+        }
+
+        private void mark(EndpointTable table, int hostId) {
+            Integer e = indexByAddress.get(table.endpoint(hostId).address());
+            if (e == null || changedMark[caller][e]) {
+                return;
+            }
+            changedMark[caller][e] = true;
+            if (changedCount[caller] == changed[caller].length) {
+                changed[caller] = Arrays.copyOf(changed[caller], changed[caller].length * 2);
+            }
+            changed[caller][changedCount[caller]++] = e;
         }
     }
 
@@ -393,6 +537,7 @@ public final class Simulation {
             return;
         }
         ejected[c][e] = isEjected;
+        ejectedBy[e] += isEjected ? 1 : -1;
         if (isEjected) {
             phaseEjections[phase]++;
             bucketEjected[bucket * endpointCount + e] = 1;
@@ -405,12 +550,15 @@ public final class Simulation {
         } else {
             droppedEvents++;
         }
-        for (Tracker t : active) {
-            if (t.caller == c && t.members[e]) {
+        Tracker[] trackers = active[c];
+        for (int i = 0; i < trackers.length; i++) {
+            Tracker t = trackers[i];
+            if (t.members[e]) {
+                t.memberChanged(e);
                 t.check(now);
             }
         }
-        retireSettled();
+        retireSettled(c);
     }
 
     private void applyFault(SimulationSpec.Fault f, long now) {
@@ -453,16 +601,19 @@ public final class Simulation {
         for (int e : hit) {
             members[e] = true;
         }
+        int[] indexes = hit.stream().mapToInt(Integer::intValue).toArray();
         // A newer fault on the same endpoints ends the measurement of an older one, unsettled.
-        for (Tracker t : active) {
-            for (int e : hit) {
-                if (t.members[e]) {
-                    t.closed = true;
-                    break;
+        for (int c = 0; c < callerCount; c++) {
+            for (Tracker t : active[c]) {
+                for (int e : indexes) {
+                    if (t.members[e]) {
+                        t.closed = true;
+                        break;
+                    }
                 }
             }
+            retireSettled(c);
         }
-        retireSettled();
         if (setChanged) {
             List<Endpoint> set = new ArrayList<>();
             for (int e = 0; e < endpointCount; e++) {
@@ -473,15 +624,18 @@ public final class Simulation {
             for (int c = 0; c < callerCount; c++) {
                 clients[c].setEndpoints(set);
                 syncTable(c);
+                // A scan of every endpoint, which also covers what the listener reported.
+                forgetChanged(c);
                 for (int e = 0; e < endpointCount; e++) {
                     int host = endpointToHost[c][e];
                     if (host >= 0) {
                         checkEjection(c, e, host, now);
                     }
                 }
+                nextSweep[c] = clients[c].nextSweepAtNanos();
             }
+            recomputeSweepMin();
         }
-        int[] indexes = hit.stream().mapToInt(Integer::intValue).toArray();
         String measure = switch (f.action()) {
             case FAIL, REMOVE -> SimulationResult.Outcome.FAILOVER;
             case HEAL, ADD -> SimulationResult.Outcome.RETURN;
@@ -489,43 +643,52 @@ public final class Simulation {
         };
         List<Tracker> forFault = new ArrayList<>();
         for (int c = 0; c < callerCount; c++) {
-            Tracker t = new Tracker(c, measure, members, now);
+            Tracker t = new Tracker(c, measure, members, indexes, now);
             forFault.add(t);
             if (!measure.equals(SimulationResult.Outcome.NONE)) {
+                t.recount();
                 t.check(now);
                 if (!t.retired()) {
-                    active = Arrays.copyOf(active, active.length + 1);
-                    active[active.length - 1] = t;
+                    active[c] = Arrays.copyOf(active[c], active[c].length + 1);
+                    active[c][active[c].length - 1] = t;
                 }
             }
         }
         faultResults.add(new PendingFault(f, indexes, forFault));
     }
 
+    private void forgetChanged(int c) {
+        for (int i = 0; i < changedCount[c]; i++) {
+            changedMark[c][changed[c][i]] = false;
+        }
+        changedCount[c] = 0;
+    }
+
     private void maybeRetire(Tracker t) {
         if (t.retired()) {
-            retireSettled();
+            retireSettled(t.caller);
         }
     }
 
-    private void retireSettled() {
+    private void retireSettled(int c) {
+        Tracker[] trackers = active[c];
         int keep = 0;
-        for (Tracker t : active) {
+        for (Tracker t : trackers) {
             if (!t.retired()) {
                 keep++;
             }
         }
-        if (keep == active.length) {
+        if (keep == trackers.length) {
             return;
         }
         Tracker[] next = new Tracker[keep];
         int i = 0;
-        for (Tracker t : active) {
+        for (Tracker t : trackers) {
             if (!t.retired()) {
                 next[i++] = t;
             }
         }
-        active = next;
+        active[c] = next;
     }
 
     private record PendingFault(SimulationSpec.Fault fault, int[] endpoints, List<Tracker> trackers) {
@@ -536,6 +699,8 @@ public final class Simulation {
         final int caller;
         final String measure;
         final boolean[] members;
+        final int[] memberList;
+        final boolean failover;
         final long start;
         final long errorsAtStart;
         long settledAt = -1;
@@ -543,28 +708,48 @@ public final class Simulation {
         long requests;
         long errors = -1;
         boolean closed;
+        /**
+         * Members not yet where the measure wants them (usable for a return, unusable for a failover):
+         * counted afresh when the caller's table changes, kept in step as its ejections change.
+         */
+        int unsettled;
 
-        Tracker(int caller, String measure, boolean[] members, long start) {
+        Tracker(int caller, String measure, boolean[] members, int[] memberList, long start) {
             this.caller = caller;
             this.measure = measure;
             this.members = members;
+            this.memberList = memberList;
+            this.failover = measure.equals(SimulationResult.Outcome.FAILOVER);
             this.start = start;
             this.errorsAtStart = callerErrors[caller];
         }
 
-        void check(long now) {
-            if (settledAt >= 0 || closed) {
-                return;
+        private boolean usable(int e) {
+            return present[e] && endpointToHost[caller][e] >= 0 && !ejected[caller][e];
+        }
+
+        void recount() {
+            int n = 0;
+            for (int e : memberList) {
+                if (failover == usable(e)) {
+                    n++;
+                }
             }
-            boolean failover = measure.equals(SimulationResult.Outcome.FAILOVER);
-            for (int e = 0; e < endpointCount; e++) {
-                if (!members[e]) {
-                    continue;
-                }
-                boolean usable = present[e] && endpointToHost[caller][e] >= 0 && !ejected[caller][e];
-                if (failover == usable) {
-                    return;
-                }
+            unsettled = n;
+        }
+
+        /** Member e's ejection just flipped (nothing else about it changed). */
+        void memberChanged(int e) {
+            boolean nowUsable = usable(e);
+            boolean wasUsable = present[e] && endpointToHost[caller][e] >= 0 && ejected[caller][e];
+            if (nowUsable != wasUsable) {
+                unsettled += failover == nowUsable ? 1 : -1;
+            }
+        }
+
+        void check(long now) {
+            if (settledAt >= 0 || closed || unsettled > 0) {
+                return;
             }
             settledAt = now;
             errors = callerErrors[caller] - errorsAtStart;
@@ -592,12 +777,20 @@ public final class Simulation {
         List<String> notes = new ArrayList<>();
         notes.add("load balancing: " + clients[0].policy().name().toLowerCase(Locale.ROOT)
                 .replace('_', ' '));
-        String firstReason = clients[0].assignment().reason();
+        // One line per distinct reason (a thousand callers in nine zones give nine), naming its first caller.
+        Map<String, int[]> byReason = new java.util.LinkedHashMap<>();
         for (int c = 0; c < callerCount; c++) {
-            String reason = clients[c].assignment().reason();
-            if (c == 0 || !reason.equals(firstReason)) {
-                notes.add("priorities" + (c == 0 ? "" : " for " + spec.callers().get(c).name()) + ": " + reason);
+            int[] firstAndCount = byReason.computeIfAbsent(clients[c].assignment().reason(), r -> new int[] {-1, 0});
+            if (firstAndCount[0] < 0) {
+                firstAndCount[0] = c;
             }
+            firstAndCount[1]++;
+        }
+        for (Map.Entry<String, int[]> r : byReason.entrySet()) {
+            int c = r.getValue()[0];
+            int more = r.getValue()[1] - 1;
+            notes.add("priorities" + (c == 0 ? "" : " for " + spec.callers().get(c).name()
+                    + (more > 0 ? " and " + more + " more" : "")) + ": " + r.getKey());
         }
         notes.addAll(scenario.warnings());
         return notes;
@@ -625,6 +818,9 @@ public final class Simulation {
             toHost[e] = h;
         }
         hostToEndpoint[c] = toEndpoint;
+        for (Tracker t : active[c]) {
+            t.recount();
+        }
     }
 
     /** Ends the current bucket: records priorities as they stand and carries ejections into the next. */
@@ -642,11 +838,8 @@ public final class Simulation {
         bucket++;
         int next = bucket * endpointCount;
         for (int e = 0; e < endpointCount; e++) {
-            for (int c = 0; c < callerCount; c++) {
-                if (ejected[c][e]) {
-                    bucketEjected[next + e] = 1;
-                    break;
-                }
+            if (ejectedBy[e] > 0) {
+                bucketEjected[next + e] = 1;
             }
         }
     }

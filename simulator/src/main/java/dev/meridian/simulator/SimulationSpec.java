@@ -30,7 +30,14 @@ public final class SimulationSpec {
     /** Keeps one run within memory and minutes: at most this many requests. */
     static final double MAX_REQUESTS = 2e9;
     static final int MAX_BUCKETS = 100_000;
-    static final int MAX_CALLERS = 64;
+    /**
+     * The most callers a simulation may list, counts included. Each is its own sidecar with its own
+     * cluster of every endpoint, so memory grows with callers times endpoints: see
+     * {@link #MAX_CALLER_ENDPOINTS}.
+     */
+    static final int MAX_CALLERS = 10_000;
+    /** Callers times endpoints: each caller's cluster keeps a handle, detector state and snapshot entry per endpoint. */
+    static final long MAX_CALLER_ENDPOINTS = 20_000_000L;
     /** Each fault instant starts a phase with its own latency histogram (about 100 KB). */
     static final int MAX_FAULTS = 500;
     /** Buckets times endpoints: the CSV's rows and the engine's per-bucket counters. */
@@ -107,7 +114,7 @@ public final class SimulationSpec {
         if (timeout <= 0) {
             throw root.get("timeout").error("must be greater than 0, got '" + root.get("timeout").shown() + "'");
         }
-        List<CallerSpec> callers = callers(root.get("callers"), scenarioCaller);
+        List<CallerSpec> callers = callers(root.get("callers"), scenarioCaller, endpoints.size());
         List<BehaviourRule> behaviour = new ArrayList<>();
         for (YamlNode r : root.get("behaviour").list()) {
             behaviour.add(BehaviourRule.parse(r, endpoints));
@@ -192,7 +199,7 @@ public final class SimulationSpec {
                 + " cannot be applied in the comparison run, got " + got);
     }
 
-    private static List<CallerSpec> callers(YamlNode list, Caller scenarioCaller) {
+    private static List<CallerSpec> callers(YamlNode list, Caller scenarioCaller, int endpointCount) {
         if (list.isMissing()) {
             return List.of(new CallerSpec(name(scenarioCaller, 0), scenarioCaller, 1.0));
         }
@@ -204,18 +211,44 @@ public final class SimulationSpec {
         Set<String> names = new HashSet<>();
         for (int i = 0; i < items.size(); i++) {
             YamlNode c = items.get(i);
-            c.allowOnly("name", "locality", "region", "zone", "subzone", "labels", "share");
+            c.allowOnly("name", "locality", "region", "zone", "subzone", "labels", "share", "count");
             Caller caller = new Caller(locality(c, scenarioCaller.locality()),
                     c.has("labels") ? c.get("labels").stringMap() : scenarioCaller.labels());
             double share = c.get("share").doubleValue(1.0);
             if (!(share > 0)) {
                 throw c.get("share").error("must be greater than 0, got '" + c.get("share").shown() + "'");
             }
-            String name = c.get("name").string(name(caller, i));
-            if (!names.add(name)) {
-                throw c.get("name").error("duplicate caller name '" + name + "' (give each caller a name)");
+            if (!c.has("count")) {
+                String name = c.get("name").string(name(caller, i));
+                if (!names.add(name)) {
+                    throw c.get("name").error("duplicate caller name '" + name + "' (give each caller a name)");
+                }
+                out.add(new CallerSpec(name, caller, share));
+            } else {
+                long count = c.get("count").longValue(1);
+                if (count < 1 || out.size() + count > MAX_CALLERS) {
+                    throw c.get("count").error("must be at least 1 and bring the callers to at most " + MAX_CALLERS
+                            + ", got '" + c.get("count").shown() + "'");
+                }
+                // NAME-1..N, or LOCALITY-1..N when the entry has no name.
+                String base = c.get("name").string(caller.locality().isUnknown() ? "caller"
+                        : caller.locality().toString());
+                for (int k = 1; k <= count; k++) {
+                    String name = base + "-" + k;
+                    if (!names.add(name)) {
+                        throw c.get("name").error("duplicate caller name '" + name + "' (give each caller a name)");
+                    }
+                    out.add(new CallerSpec(name, caller, share));
+                }
             }
-            out.add(new CallerSpec(name, caller, share));
+            if (out.size() > MAX_CALLERS) {
+                throw list.error("must list 1 to " + MAX_CALLERS + " callers, got more");
+            }
+        }
+        if ((long) out.size() * endpointCount > MAX_CALLER_ENDPOINTS) {
+            throw list.error(out.size() + " callers x " + endpointCount + " endpoints is more than "
+                    + MAX_CALLER_ENDPOINTS + " (each caller keeps its own cluster of every endpoint), got "
+                    + out.size() + " callers");
         }
         return out;
     }
