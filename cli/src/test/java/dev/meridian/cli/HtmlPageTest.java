@@ -125,12 +125,12 @@ class HtmlPageTest {
     }
 
     @Test
-    @DisplayName("the 10 errors at 5m show as a bar drawn over the fault line, at least 3 units wide and tall")
+    @DisplayName("the 11 errors at 5m show as a bar drawn over the fault line, at least 3 units wide and tall")
     void theErrorsAtAFaultAreVisible(@TempDir Path dir) throws IOException {
         String page = page(dir, "cross-region");
         Matcher svg = SVG.matcher(page);
         Pattern bar = Pattern.compile("<rect class=\"errors\" x=\"([0-9.]+)\" y=\"([0-9.]+)\" width=\"([0-9.]+)\" "
-                + "height=\"([0-9.]+)\"><title>5m: 10 errors of ([0-9,]+) requests");
+                + "height=\"([0-9.]+)\"><title>5m: 11 errors of ([0-9,]+) requests");
         while (svg.find()) {
             String body = svg.group(4);
             Matcher m = bar.matcher(body);

@@ -123,7 +123,7 @@ class PlanCommandTest {
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.out()).isEmpty();
         assertThat(r.err().strip().lines()).hasSize(1);
-        // The file and the path once each (issue 13: it read "F: endpoints[0]: F: endpoints[0].weight: ...").
+        // The file and the path once each (it once read "F: endpoints[0]: F: endpoints[0].weight: ...").
         assertThat(r.err()).isEqualTo("meridian: " + f + ": endpoints[0].weight: expected a whole number, got "
                 + "'heavy'\n");
     }

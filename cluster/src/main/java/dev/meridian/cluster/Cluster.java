@@ -132,6 +132,8 @@ public final class Cluster {
         }
         if (b.outlier != null) {
             detector = OutlierDetector.create(b.outlier, table, monitors(hosts), random, clock, events);
+            // The first snapshot below shows the detector's first table: nothing is left to publish.
+            detector.takeChanged();
         }
         publish(clock.nanoTime());
         events.deliver(listener);
@@ -178,20 +180,27 @@ public final class Cluster {
      * {@link OutcomeRecorder#record} for what counts as a failure. Lock-free, allocation-free, never
      * throws; a null host is ignored. A call that completes a run of failures hands the host to the
      * control thread, which decides the ejection at its next drain.
+     *
+     * @return true when this call handed a completed run to the control thread (a caller that is its
+     *     own control thread drains then)
      */
-    public void record(Host host, int httpStatus) {
+    public boolean record(Host host, int httpStatus) {
         OutcomeRecorder r = state.recorder;
         if (r != null && host != null && r.record(host.monitor, httpStatus)) {
             handOver(host);
+            return true;
         }
+        return false;
     }
 
     /** Records an outcome the caller observed itself (connect failure, timeout, reset, success); as {@link #record}. */
-    public void recordLocalOrigin(Host host, LocalOriginResult result) {
+    public boolean recordLocalOrigin(Host host, LocalOriginResult result) {
         OutcomeRecorder r = state.recorder;
         if (r != null && host != null && r.recordLocalOrigin(host.monitor, result)) {
             handOver(host);
+            return true;
         }
+        return false;
     }
 
     private void handOver(Host host) {

@@ -28,8 +28,9 @@ import dev.meridian.core.NanoClock;
  * application wires it: the Istio policy ({@link DestinationPolicy}) gives the caller's locality
  * priorities and the balancing and outlier configuration, and one {@link Cluster} owns the
  * endpoints, ejections and detector state. Requests pick a {@link Host} handle and record their
- * outcome on it; the simulator, being its own control thread, drains the cluster right after each
- * outcome, so an ejection takes effect before the next request as it would on a sidecar's worker.
+ * outcome on it; the simulator, being its own control thread, drains the cluster right after an
+ * outcome that completed a run of failures, so an ejection takes effect before the next request as
+ * it would on a sidecar's worker, and at each due sweep.
  *
  * <p>Not thread-safe: the simulator drives it from one thread on virtual time. Host ids are
  * positions in {@link #table()}, refreshed on every {@link #setEndpoints}.
@@ -200,14 +201,16 @@ public final class MeshClient {
 
     /** Records a response's HTTP status for a host; a no-op without outlier detection. */
     public void record(int hostId, int httpStatus) {
-        cluster.record(hosts[hostId], httpStatus);
-        cluster.drain();
+        if (cluster.record(hosts[hostId], httpStatus)) {
+            cluster.drain();
+        }
     }
 
     /** Records an outcome the caller saw itself (connect failure, timeout, reset). */
     public void recordLocalOrigin(int hostId, LocalOriginResult result) {
-        cluster.recordLocalOrigin(hosts[hostId], result);
-        cluster.drain();
+        if (cluster.recordLocalOrigin(hosts[hostId], result)) {
+            cluster.drain();
+        }
     }
 
     /** Runs the outlier sweep if its interval has come on the injected clock. */
