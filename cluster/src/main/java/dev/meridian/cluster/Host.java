@@ -12,8 +12,10 @@ import java.lang.invoke.VarHandle;
  * a handle picked before an update records onto the same counters the next snapshot reads: an
  * outcome is never charged to another host and a started/finished pair always meets.
  *
- * <p>Thread-safe. {@link #endpoint()} is the endpoint with this address as of the latest published
- * update (its weight, health and labels may change; its address never does).
+ * <p>Thread-safe. {@link #endpoint()} is the endpoint with this address as of the latest update the
+ * control thread has applied (its weight, health and labels may change; its address never does);
+ * the control thread changes it, and {@link #isEjected()}, just before it publishes the snapshot
+ * that shows the change, so a request still holding the previous snapshot may already see them.
  */
 public final class Host {
 
@@ -48,7 +50,7 @@ public final class Host {
         this.slowStartSince = slowStartSince;
     }
 
-    /** The endpoint with this host's address as of the latest published update. */
+    /** The endpoint with this host's address as of the latest applied update. */
     public Endpoint endpoint() {
         return endpoint;
     }

@@ -153,6 +153,26 @@ class ClusterTest {
     }
 
     @Test
+    @DisplayName("a handle removed while detection was off decides nothing once detection is on again")
+    void removedHandleAfterOffAndOn() {
+        Cluster c = builder(Fixtures.hosts(3)).outlierDetection(ejectAll()).build();
+        Host removed = c.hosts().get(2);
+        c.configure((OutlierDetectionConfig) null);
+        c.drain();
+        c.update(Fixtures.hosts(2));
+        c.drain();
+        c.configure(ejectAll());
+        c.drain();
+        for (int i = 0; i < 5; i++) {
+            c.record(removed, 500);
+        }
+        assertThat(c.drain()).isEqualTo(1);
+        assertThat(removed.isEjected()).isFalse();
+        assertThat(c.detector().ejectedCount()).isZero();
+        assertThat(c.hosts()).doesNotContain(removed);
+    }
+
+    @Test
     @DisplayName("slow start ends by a timed rebuild at the end of the window, with no command queued")
     void slowStartEndsWithATimedPublish() {
         Cluster c = Cluster.builder(LbConfig.builder().slowStart(SlowStartConfig.of(Duration.ofSeconds(30))).build())

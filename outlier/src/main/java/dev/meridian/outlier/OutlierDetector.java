@@ -171,7 +171,9 @@ public final class OutlierDetector {
      */
     public void applyPending(HostMonitor m) {
         int bits = m.takePending();
-        if (bits == 0 || m.index < 0) {
+        int h = m.index;
+        // A monitor whose host has left this detector's table (or never was in it) decides nothing.
+        if (bits == 0 || h < 0 || h >= monitors.length || monitors[h] != m) {
             return;
         }
         long now = clock.nanoTime();
@@ -302,6 +304,8 @@ public final class OutlierDetector {
     private void returnHost(HostMonitor m, long now) {
         ejectedCount--;
         m.markReturned(now);
+        // A run completed by requests that were in flight during the ejection is not a new outage.
+        m.takePending();
         // Envoy clears every run so that a few new failures cannot eject a host that was close to
         // a threshold before it left.
         m.resetRun(EjectionType.CONSECUTIVE_5XX);
@@ -510,13 +514,17 @@ public final class OutlierDetector {
         }
     }
 
-    /** Returns every ejected host now, as when outlier detection is switched off. */
+    /**
+     * Returns every ejected host now and lets go of the monitors, as when outlier detection is
+     * switched off: a run handed over afterwards, to this detector or a later one, decides nothing.
+     */
     public void returnAll() {
         long now = clock.nanoTime();
         for (HostMonitor m : monitors) {
             if (m.isEjected()) {
                 returnHost(m, now);
             }
+            m.index = -1;
         }
     }
 

@@ -266,4 +266,21 @@ class ConsecutiveFailureTest {
         org.assertj.core.api.Assertions.assertThat(d.isEjected(now)).isTrue();
         org.assertj.core.api.Assertions.assertThat(d.ejectedCount()).isEqualTo(1);
     }
+
+    @Test
+    @DisplayName("a run handed over but not yet decided when its host returns is dropped: the failures came from requests sent before the return")
+    void pendingRunIsDroppedOnReturn() {
+        OutlierDetector d = detector(OutlierDetectionConfig.builder().maxEjectionPercent(100).build(), 3);
+        record(d, 0, 500, 5);
+        assertThat(d.isEjected(0)).isTrue();
+        // Requests in flight during the ejection complete a run; the owner has not looked yet.
+        for (int i = 0; i < 5; i++) {
+            d.recorder().record(d.monitor(0), 500);
+        }
+        clock.advance(Duration.ofSeconds(30).toNanos());
+        d.sweep();
+        assertThat(d.isEjected(0)).as("back after its 30 s").isFalse();
+        d.applyPending(d.monitor(0));
+        assertThat(d.isEjected(0)).as("not ejected again for failures from before its return").isFalse();
+    }
 }
