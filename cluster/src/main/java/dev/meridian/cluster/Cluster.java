@@ -1,13 +1,11 @@
 package dev.meridian.cluster;
 
 import dev.meridian.core.Clocks;
-import dev.meridian.core.Endpoint;
 import dev.meridian.core.EndpointTable;
 import dev.meridian.core.HealthStatus;
 import dev.meridian.core.NanoClock;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
-import dev.meridian.lb.LbPolicy;
 import dev.meridian.lb.LoadPlan;
 import dev.meridian.lb.internal.ActiveRequests;
 import dev.meridian.lb.internal.Planner;
@@ -91,14 +89,12 @@ public final class Cluster {
         final Snapshot picker;
         final Host[] hosts;
         final OutcomeRecorder recorder;
-        final boolean hashed;
         final long publication;
 
         State(Snapshot picker, Host[] hosts, OutcomeRecorder recorder, long publication) {
             this.picker = picker;
             this.hosts = hosts;
             this.recorder = recorder;
-            this.hashed = picker.policy() == LbPolicy.RING_HASH || picker.policy() == LbPolicy.MAGLEV;
             this.publication = publication;
         }
     }
@@ -171,7 +167,7 @@ public final class Cluster {
      */
     public Host pick(long hashKey) {
         State s = state;
-        int id = s.hashed ? s.picker.pickHash(hashKey) : s.picker.pick(random, clock);
+        int id = s.picker.pick(hashKey, random, clock);
         return id < 0 ? null : s.hosts[id];
     }
 

@@ -125,7 +125,7 @@ public final class LoadBalancer {
     /** As {@link #pickEndpoint()}, for a hash key (see {@link #pick(long)}). */
     public Endpoint pickEndpoint(long hashKey) {
         Snapshot s = snapshot;
-        int host = pickIn(s, hashKey);
+        int host = s.pick(hashKey, random, clock);
         return host < 0 ? null : s.endpoint(host);
     }
 
@@ -135,13 +135,7 @@ public final class LoadBalancer {
      * thread-aware balancers do; the other policies ignore the key.
      */
     public int pick(long hashKey) {
-        return pickIn(snapshot, hashKey);
-    }
-
-    /** A keyed pick within one snapshot: the hash policies use the key, the others ignore it. */
-    private int pickIn(Snapshot s, long hashKey) {
-        return s.policy() == LbPolicy.RING_HASH || s.policy() == LbPolicy.MAGLEV ? s.pickHash(hashKey)
-                : s.pick(random, clock);
+        return snapshot.pick(hashKey, random, clock);
     }
 
     /** The table of the current snapshot. */

@@ -276,6 +276,14 @@ public final class Snapshot {
         return source == null ? NO_HOST : pickHost(source, random, clock);
     }
 
+    /**
+     * Picks a host for a request with a hash key: the hash policies choose the priority and the
+     * host from the key, as Envoy's thread-aware balancers do; the other policies ignore it.
+     */
+    public int pick(long hashKey, RandomSource random, NanoClock clock) {
+        return hashed ? pickHash(hashKey) : pick(random, clock);
+    }
+
     /** Picks a host for a hash key with a consistent-hash policy; the key also chooses the priority. */
     public int pickHash(long hash) {
         if (endpoints.length == 0) {
