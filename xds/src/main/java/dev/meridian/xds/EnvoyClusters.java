@@ -121,8 +121,7 @@ public final class EnvoyClusters {
         }
         switch (cluster.getType()) {
             case EDS -> { }
-            case STATIC -> warnings.add(ROOT + ".type", "STATIC: the endpoints are the cluster's load_assignment;"
-                    + " read them with LoadAssignments.fromEnvoy");
+            case STATIC -> { }  // the endpoints are the load_assignment, warned by its rule
             case STRICT_DNS, LOGICAL_DNS -> warnings.add(ROOT + ".type", cluster.getType() + ": Envoy resolves the"
                     + " load_assignment's host names; Meridian does not resolve DNS and uses the names as given");
             case ORIGINAL_DST -> throw new IllegalArgumentException(ROOT + ".type: ORIGINAL_DST sends each request"
@@ -450,17 +449,23 @@ public final class EnvoyClusters {
     }
 
     private static void ringSizes(LbConfig.Builder lb, UInt64Value min, UInt64Value max, String path) {
+        long minimum = LbConfig.DEFAULT_RING_HASH_MINIMUM_SIZE;
+        long maximum = LbConfig.DEFAULT_RING_HASH_MAXIMUM_SIZE;
         if (min != null) {
-            long v = min.getValue();
+            minimum = min.getValue();
+            long v = minimum;
             at(path + ".minimum_ring_size", Long.toUnsignedString(v), () -> lb.ringHashMinimumSize(toInt(v)));
         }
         if (max != null) {
-            long v = max.getValue();
+            maximum = max.getValue();
+            long v = maximum;
             at(path + ".maximum_ring_size", Long.toUnsignedString(v), () -> lb.ringHashMaximumSize(toInt(v)));
         }
-        if (min != null && max != null && min.getValue() > max.getValue()) {
+        // RingHashLoadBalancer's constructor, with the defaults filled in: "ring hash:
+        // minimum_ring_size (..) > maximum_ring_size (..)"
+        if (minimum > maximum) {
             throw new IllegalArgumentException(path + ".minimum_ring_size: must not exceed maximum_ring_size "
-                    + max.getValue() + " (Envoy rejects it: ring_hash_lb.cc), got '" + min.getValue() + "'");
+                    + maximum + " (ring_hash_lb.cc rejects it), got '" + minimum + "'");
         }
     }
 
