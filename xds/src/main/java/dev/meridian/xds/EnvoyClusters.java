@@ -380,13 +380,15 @@ public final class EnvoyClusters {
 
     private static void zoneAwareKnobs(Percent routingEnabled, UInt64Value minClusterSize, String path,
                                        WarningList warnings) {
+        String why = "zone-aware routing needs the caller's own cluster (bootstrap"
+                + " cluster_manager.local_cluster_name), which a Cluster does not carry: it applies once"
+                + " EnvoyClusters.zoneAware builds it (ConfigDumps does when the dump names a local cluster)";
         if (routingEnabled != null) {
             percent(routingEnabled, path + ".routing_enabled");
+            warnings.add(path + ".routing_enabled", why);
         }
-        if (routingEnabled != null || minClusterSize != null) {
-            warnings.add(path, "zone-aware routing needs the caller's own cluster"
-                    + " (bootstrap cluster_manager.local_cluster_name), which a Cluster does not carry:"
-                    + " routing_enabled and min_cluster_size apply once EnvoyClusters.zoneAware builds them");
+        if (minClusterSize != null) {
+            warnings.add(path + ".min_cluster_size", why);
         }
     }
 
