@@ -234,6 +234,7 @@ public final class ConfigDumps {
                 ZoneAwareConfig zone = zoneAware(protos.get(e.getKey()), nodeLocality,
                         read.get(localName).value().assignment().table(), w);
                 if (zone != null) {
+                    w.removeIf(x -> x.message().equals(EnvoyClusters.ZONE_AWARE_NEEDS_LOCAL_CLUSTER));
                     ClusterSettings s = d.settings();
                     d = new DumpedCluster(new ClusterSettings(s.name(), s.lb().toBuilder().zoneAware(zone).build(),
                             s.outlierDetection()), d.assignment(), d.nodeLocality(), w);

@@ -62,6 +62,10 @@ import java.util.function.Consumer;
 public final class EnvoyClusters {
 
     private static final String ROOT = "cluster";
+    /** The warning on zone-aware knobs; ConfigDumps drops it once it has applied them. */
+    static final String ZONE_AWARE_NEEDS_LOCAL_CLUSTER = "zone-aware routing needs the caller's own cluster"
+            + " (bootstrap cluster_manager.local_cluster_name), which a Cluster does not carry: it applies once"
+            + " EnvoyClusters.zoneAware builds it (ConfigDumps does when the dump names a local cluster)";
     private static final String POLICY_PREFIX = "type.googleapis.com/envoy.extensions.load_balancing_policies.";
 
     private EnvoyClusters() {
@@ -380,9 +384,7 @@ public final class EnvoyClusters {
 
     private static void zoneAwareKnobs(Percent routingEnabled, UInt64Value minClusterSize, String path,
                                        WarningList warnings) {
-        String why = "zone-aware routing needs the caller's own cluster (bootstrap"
-                + " cluster_manager.local_cluster_name), which a Cluster does not carry: it applies once"
-                + " EnvoyClusters.zoneAware builds it (ConfigDumps does when the dump names a local cluster)";
+        String why = ZONE_AWARE_NEEDS_LOCAL_CLUSTER;
         if (routingEnabled != null) {
             percent(routingEnabled, path + ".routing_enabled");
             warnings.add(path + ".routing_enabled", why);
