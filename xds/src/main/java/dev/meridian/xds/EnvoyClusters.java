@@ -248,7 +248,7 @@ public final class EnvoyClusters {
         }
         if (!choosePolicy(cluster.getLoadBalancingPolicy(), listPath, lb, warnings)) {
             throw new IllegalArgumentException(listPath + ": no policy Meridian can run (round_robin, least_request,"
-                    + " random, ring_hash, maglev, wrr_locality over one of them), got "
+                    + " random, ring_hash, maglev), got "
                     + typeNames(cluster.getLoadBalancingPolicy()));
         }
     }
@@ -268,8 +268,10 @@ public final class EnvoyClusters {
             }
             chosen = applyPolicy(config.getTypedConfig(), path + ".typed_config", lb, warnings);
             if (!chosen) {
-                warnings.add(path, "'" + type + "' (" + config.getName() + ") is not a policy Meridian runs:"
-                        + " passed over for the next one, where Envoy would use it if it supports it");
+                warnings.add(path, "'" + type + "' (" + config.getName() + ") is not a policy Meridian runs"
+                        + (type.endsWith(".WrrLocality") || type.endsWith(".ClientSideWeightedRoundRobin")
+                        ? " (host weights from ORCA load reports are not modelled)" : "")
+                        + ": passed over for the next one, where Envoy would use it if it supports it");
             }
         }
         return chosen;
@@ -350,15 +352,26 @@ public final class EnvoyClusters {
                 lb.localityWeighted(c.hasLocalityWeightedLbConfig());
             }
             case "wrr_locality.v3.WrrLocality" -> {
-                // Weighted round robin over localities by their EDS weights, then the endpoint-picking
-                // policy inside the chosen locality: Meridian's locality weighting
-                // (source/extensions/load_balancing_policies/wrr_locality).
+                // Envoy's wrr_locality takes the first endpoint-picking policy it knows and accepts
+                // only client_side_weighted_round_robin there (wrr_locality/config.h loadConfig:
+                // "Currently WrrLocalityLoadBalancer only supports ClientSideWeightedRoundRobin...");
+                // that policy weighs hosts by ORCA load reports, which Meridian does not model.
                 WrrLocality c = unpack(any, WrrLocality.class, path);
-                if (!choosePolicy(c.getEndpointPickingPolicy(), path + ".endpoint_picking_policy.policies", lb,
-                        warnings)) {
+                String inner = path + ".endpoint_picking_policy.policies";
+                for (int i = 0; i < c.getEndpointPickingPolicy().getPoliciesCount(); i++) {
+                    String url = c.getEndpointPickingPolicy().getPolicies(i).getTypedExtensionConfig().getTypedConfig()
+                            .getTypeUrl();
+                    if (EnvoyJson.typeOf(url) == null) {
+                        continue;  // an extension Envoy may not have either: it looks further, as Envoy does
+                    }
+                    if (!url.endsWith(".ClientSideWeightedRoundRobin")) {
+                        throw new IllegalArgumentException(inner + "[" + i + "]: Envoy's wrr_locality accepts only"
+                                + " client_side_weighted_round_robin here (wrr_locality/config.h), got '" + url + "'");
+                    }
                     return false;
                 }
-                lb.localityWeighted(true);
+                throw new IllegalArgumentException(inner + ": Envoy's wrr_locality needs an endpoint-picking policy"
+                        + " it knows (\"No supported endpoint picking policy.\"), got none");
             }
             default -> {
                 return false;
