@@ -206,6 +206,26 @@ public final class KubernetesEndpointSource implements AutoCloseable {
         ready.cancel(false);
     }
 
+    /**
+     * Whether every watch is connected now. False before {@link #start()} has listed, after
+     * {@link #close()}, and while fabric8 reconnects a lost watch (which it does on its own and tells no
+     * handler): an embedder's readiness check may read it; the last good state stays in the cluster
+     * meanwhile.
+     */
+    public boolean isWatching() {
+        synchronized (lock) {
+            if (!synced || closed) {
+                return false;
+            }
+            for (SharedIndexInformer<?> informer : informers) {
+                if (!informer.isWatching()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     /** The last update queued, or null before the first. */
     public EndpointUpdate lastUpdate() {
         return lastUpdate;

@@ -24,6 +24,8 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -60,6 +62,8 @@ final class MeshApiServer implements AutoCloseable {
             .random(RandomSource.seeded(42)).build();
     final BlockingQueue<EndpointUpdate> updates = new LinkedBlockingQueue<>();
     final BlockingQueue<KubernetesWarning> warnings = new LinkedBlockingQueue<>();
+    /** The URIs of requests the client could not connect for, as its HTTP layer reports them. */
+    final BlockingQueue<String> connectionFailures = new LinkedBlockingQueue<>();
     final KubernetesSourceListener listener = new KubernetesSourceListener() {
         @Override
         public void onUpdate(EndpointUpdate update) {
@@ -82,7 +86,13 @@ final class MeshApiServer implements AutoCloseable {
         server.expectCustomResource(new CustomResourceDefinitionContext.Builder().withGroup("networking.istio.io")
                 .withVersion("v1").withKind("DestinationRule").withPlural("destinationrules").withScope("Namespaced")
                 .build());
-        client = server.createClient();
+        client = server.createClient(b -> b.withHttpClientBuilderConsumer(http -> http.addOrReplaceInterceptor(
+                "connection-failures", new Interceptor() {
+                    @Override
+                    public void afterConnectionFailure(HttpRequest request, Throwable failure) {
+                        connectionFailures.add(request.uri().toString());
+                    }
+                })));
         ZONES.forEach((zone, region) -> client.nodes().resource(node("node-" + zone, Map.of(
                 "topology.kubernetes.io/region", region, "topology.kubernetes.io/zone", zone))).create());
         client.services().inNamespace(NS).resource(service(null, Map.of())).create();
@@ -124,6 +134,17 @@ final class MeshApiServer implements AutoCloseable {
         }
     }
 
+    /** Waits for a failed connection attempt whose URI contains the text. */
+    String awaitConnectionFailure(String uriPart) throws InterruptedException {
+        while (true) {
+            String uri = connectionFailures.poll(30, TimeUnit.SECONDS);
+            assertThat(uri).as("a failed connection to " + uriPart + " within 30 s").isNotNull();
+            if (uri.contains(uriPart)) {
+                return uri;
+            }
+        }
+    }
+
     /** Drains the cluster (the control thread's job), then counts n picks per zone ("none" for no host). */
     Map<String, Integer> picksPerZone(int n) {
         cluster.drain();
@@ -153,13 +174,16 @@ final class MeshApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        // The server goes first: the mock's watch listener can block its event loop for seconds when a
+        // client closes a watch while a send is queued (WatchEventsListener.onClosed awaits its executor,
+        // whose send awaits the event loop), so the watches are ended from the server's side.
+        if (serverUp) {
+            server.destroy();
+        }
         if (source != null) {
             source.close();
         }
         client.close();
-        if (serverUp) {
-            server.destroy();
-        }
     }
 
     // ------------------------------------------------------------------ resources
