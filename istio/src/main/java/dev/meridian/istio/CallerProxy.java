@@ -78,7 +78,7 @@ public enum CallerProxy {
         return policy.lbFor(service, release).toBuilder().localityWeighted(assignment.localityWeighted()).build();
     }
 
-    /** The outlier detection this proxy runs: the policy's for {@link #SIDECAR}, none (null) for {@link #KUBE_PROXY}. */
+    /** The outlier detection this proxy runs: the policy's for {@link #SIDECAR}, null for {@link #KUBE_PROXY}. */
     public OutlierDetectionConfig outlier(DestinationPolicy policy) {
         return this == KUBE_PROXY || policy == null ? null : policy.outlier();
     }

@@ -28,7 +28,8 @@ final class EndpointHealth {
      *       (unset counting as true) is {@code TERMINATING}; else {@code UNHEALTHY}. So a not-ready
      *       endpoint with no {@code terminating} condition is terminating to Istio.</li>
      *   <li>kube-proxy, kubernetes {@code pkg/proxy/endpointslicecache.go} ({@code ready} and
-     *       {@code serving} unset are true, {@code terminating} unset is false, the API's defaults):
+     *       {@code serving} unset are true, {@code terminating} unset is false, as discovery/v1
+     *       {@code EndpointConditions} documents an unset {@code ready} and {@code terminating}):
      *       ready is healthy; serving and terminating is {@code DRAINING} (kube-proxy's fallback when no
      *       endpoint is ready); terminating is {@code TERMINATING}; else {@code UNHEALTHY}.</li>
      * </ul>

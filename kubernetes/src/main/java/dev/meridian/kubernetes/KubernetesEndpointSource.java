@@ -423,7 +423,8 @@ public final class KubernetesEndpointSource implements AutoCloseable {
         try {
             lastPolicy = DestinationPolicy.from(rule, null, servicePort, meshLocality, release);
         } catch (IllegalArgumentException invalid) {
-            warnings.add(new KubernetesWarning(rule == null ? serviceField : "destinationrules/" + rule.namespace() + "/" + rule.name(),
+            String field = rule == null ? serviceField : "destinationrules/" + rule.namespace() + "/" + rule.name();
+            warnings.add(new KubernetesWarning(field,
                     invalid.getMessage() + "; " + (lastPolicy == null ? "the Service is balanced as without a rule"
                             : "the last valid policy is kept")));
             if (lastPolicy == null) {

@@ -140,7 +140,8 @@ final class SliceEndpoints {
                         + " (controller.go getPodLocality), and kube-proxy reads only the hints"));
             }
         }
-        Map<String, String> labels = nodeName.isEmpty() ? Map.of() : Map.of(TrafficDistribution.LABEL_HOSTNAME, nodeName);
+        Map<String, String> labels = nodeName.isEmpty() ? Map.of()
+                : Map.of(TrafficDistribution.LABEL_HOSTNAME, nodeName);
         KubeProxyRouting.Hints endpointHints = hints(item.getHints());
         int used = proxy == CallerProxy.KUBE_PROXY ? 1 : addresses.size();
         for (int a = 0; a < used; a++) {

@@ -54,7 +54,8 @@ class EndpointHealthTest {
 
     @Test
     @DisplayName("not ready with serving and terminating unset: Istio reads terminating (draining with persistent"
-            + " sessions), kube-proxy reads not ready and not terminating, the API's defaults")
+            + " sessions), kube-proxy reads not ready and not terminating, as the API documents an unset"
+            + " terminating")
     void unsetConditionsDisagree() {
         assertThat(EndpointHealth.of(ISTIO, false, null, null, false)).isEqualTo(HealthStatus.TERMINATING);
         assertThat(EndpointHealth.of(ISTIO, false, null, null, true)).isEqualTo(HealthStatus.DRAINING);

@@ -87,7 +87,8 @@ public final class KubeProxyRouting {
      * @param hintsByAddress each endpoint's hints by {@link Endpoint#address()}; a missing entry is no hint
      * @throws IllegalArgumentException when an argument is null
      */
-    public static PriorityAssignment assign(List<Endpoint> endpoints, Caller caller, Map<String, Hints> hintsByAddress) {
+    public static PriorityAssignment assign(List<Endpoint> endpoints, Caller caller,
+                                            Map<String, Hints> hintsByAddress) {
         if (hintsByAddress == null) {
             throw new IllegalArgumentException("hintsByAddress: must not be null (an empty map for no hints)");
         }
@@ -182,7 +183,8 @@ public final class KubeProxyRouting {
             }
             why = nodeWhy + "every ready endpoint has a zone hint and one is for zone '" + zone + "'";
         } else if (derived) {
-            why = !distribution.prefers() ? "trafficDistribution is not set, so the EndpointSlice controller writes no hints"
+            why = !distribution.prefers()
+                    ? "trafficDistribution is not set, so the EndpointSlice controller writes no hints"
                     : !allHaveZoneHint ? "a ready endpoint has no zone, so it gets no zone hint and kube-proxy"
                             + " ignores every hint"
                     : "no ready endpoint is in the caller's zone '" + zone + "', so kube-proxy ignores the hints";
@@ -190,7 +192,8 @@ public final class KubeProxyRouting {
         } else {
             why = !anyZoneHint ? "no ready endpoint carries a zone hint"
                     : !allHaveZoneHint ? "a ready endpoint has no zone hint, so kube-proxy ignores every hint"
-                    : "no ready endpoint is hinted for the caller's zone '" + zone + "', so kube-proxy ignores the hints";
+                    : "no ready endpoint is hinted for the caller's zone '" + zone
+                            + "', so kube-proxy ignores the hints";
             mode = "";
         }
 
