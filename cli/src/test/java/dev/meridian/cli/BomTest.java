@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class BomTest {
     private static final Path ROOT = Path.of("..");
     private static final List<String> PUBLISHED = List.of("core", "topology", "lb", "outlier", "cluster", "istio",
-            "simulator");
+            "simulator", "xds", "xds-server", "kubernetes");
 
     @Test
     @DisplayName("meridian-bom manages every published module, at the parent's version, and nothing else")
@@ -32,7 +32,7 @@ class BomTest {
         assertThat(version(bom)).isEqualTo(version(parent)).isEqualTo("0.1.0-SNAPSHOT");
         assertThat(parent).contains("<module>bom</module>");
         List<String> managed = new ArrayList<>();
-        Matcher m = Pattern.compile("<artifactId>(meridian-[a-z]+)</artifactId><version>\\$\\{project.version}"
+        Matcher m = Pattern.compile("<artifactId>(meridian-[a-z-]+)</artifactId><version>\\$\\{project.version}"
                 + "</version>").matcher(bom);
         while (m.find()) {
             managed.add(m.group(1));

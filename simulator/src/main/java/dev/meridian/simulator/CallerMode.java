@@ -1,5 +1,6 @@
 package dev.meridian.simulator;
 
+import dev.meridian.istio.CallerProxy;
 import dev.meridian.istio.YamlNode;
 
 /**
@@ -10,18 +11,25 @@ import dev.meridian.istio.YamlNode;
  */
 public enum CallerMode {
     /** An Envoy sidecar configured by Istio: the default. */
-    ISTIO("istio"),
+    ISTIO("istio", CallerProxy.SIDECAR),
     /**
      * kube-proxy on the caller's node, outside the mesh: the Service's {@code trafficDistribution}
      * hints, uniform random choice, no outlier detection and no DestinationRule
      * ({@link dev.meridian.topology.KubeProxyRouting}).
      */
-    KUBE_PROXY("kube-proxy");
+    KUBE_PROXY("kube-proxy", CallerProxy.KUBE_PROXY);
 
     private final String text;
+    private final CallerProxy proxy;
 
-    CallerMode(String text) {
+    CallerMode(String text, CallerProxy proxy) {
         this.text = text;
+        this.proxy = proxy;
+    }
+
+    /** The proxy whose rules decide, shared with every other source of endpoints. */
+    public CallerProxy proxy() {
+        return proxy;
     }
 
     /** The value as the scenario writes it. */

@@ -11,10 +11,10 @@ import dev.meridian.cluster.Host;
 import java.util.IdentityHashMap;
 import dev.meridian.lb.ZoneAwareConfig;
 import dev.meridian.core.IstioRelease;
+import dev.meridian.istio.CallerProxy;
 import dev.meridian.istio.DestinationPolicy;
 import dev.meridian.istio.KubernetesService;
 import dev.meridian.outlier.OutlierDetectionConfig;
-import dev.meridian.topology.KubeProxyRouting;
 import dev.meridian.outlier.EjectionListener;
 import dev.meridian.outlier.LocalOriginResult;
 import dev.meridian.outlier.OutlierDetector;
@@ -63,17 +63,13 @@ public final class MeshClient {
         this.assignment = assign(endpoints);
         LbConfig config;
         OutlierDetectionConfig outlier;
-        if (mode == CallerMode.KUBE_PROXY) {
-            // kube-proxy picks uniformly among the endpoints it keeps: no weights, no panic, no detector.
-            config = LbConfig.builder().policy(LbPolicy.RANDOM).panicThreshold(0).build();
-            outlier = null;
-        } else {
+        config = mode.proxy().lbConfig(policy, assignment, service, release);
+        if (mode.proxy() == CallerProxy.SIDECAR) {
             // Zone-aware routing applies where locality-weighted balancing picks no locality (Envoy's
             // hostSourceToUse); the scenario's envoy: settings are what Istio does not write.
-            config = envoy.applyTo(policy.lbFor(service, release).toBuilder()
-                    .localityWeighted(assignment.localityWeighted()).zoneAware(zoneAware).build());
-            outlier = policy.outlier();
+            config = envoy.applyTo(config.toBuilder().zoneAware(zoneAware).build());
         }
+        outlier = mode.proxy().outlier(policy);
         this.lbPolicy = config.policy();
         this.cluster = Cluster.builder(config).endpoints(assignedTable).outlierDetection(outlier)
                 .clock(clock).random(random).listener(listener).build();
@@ -86,9 +82,7 @@ public final class MeshClient {
             assignedTable = known.table();
             return known.assignment();
         }
-        PriorityAssignment a = mode == CallerMode.KUBE_PROXY
-                ? KubeProxyRouting.assign(endpoints, caller, service.kubernetesTrafficDistribution())
-                : policy.assign(endpoints, caller, service, release);
+        PriorityAssignment a = mode.proxy().assign(policy, endpoints, caller, service, release);
         assignedTable = a.toTable();
         if (shared != null) {
             shared.put(caller, endpoints, new Assignments.Entry(a, assignedTable));

@@ -4,9 +4,11 @@ import dev.meridian.core.Endpoint;
 import dev.meridian.core.HealthStatus;
 import dev.meridian.core.Locality;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Which endpoints kube-proxy on the caller's node sends a Service's traffic to, for a caller outside
@@ -27,6 +29,8 @@ import java.util.Map;
  *       allows; when there are none at all, the serving-terminating endpoints, ignoring topology
  *       (KEP-1669).</li>
  * </ul>
+ * Where the EndpointSlices themselves are at hand (a Kubernetes watch), {@link #assign(List, Caller, Map)}
+ * follows the hints they carry instead, as kube-proxy does whoever wrote them.
  * kube-proxy then picks uniformly at random among them (iptables and nftables), with no outlier
  * detection, no priorities and no weights: the assignment has one priority, and the caller should
  * balance it with Envoy's {@code RANDOM} and no panic.
@@ -46,7 +50,8 @@ public final class KubeProxyRouting {
     }
 
     /**
-     * The endpoints kube-proxy uses for this caller.
+     * The endpoints kube-proxy uses for this caller, with the hints the EndpointSlice controller writes
+     * for the Service's {@code trafficDistribution} (see the class documentation).
      *
      * @param endpoints the Service's endpoints (addresses distinct)
      * @param caller the client; its node is its {@value TrafficDistribution#LABEL_HOSTNAME} label
@@ -54,63 +59,142 @@ public final class KubeProxyRouting {
      * @throws IllegalArgumentException when an argument is null
      */
     public static PriorityAssignment assign(List<Endpoint> endpoints, Caller caller, TrafficDistribution distribution) {
+        if (distribution == null) {
+            throw new IllegalArgumentException("trafficDistribution: must not be null (ANY for none)");
+        }
+        boolean nodeHints = distribution == TrafficDistribution.PREFER_SAME_NODE;
+        boolean zoneHints = distribution.prefers();
+        Map<String, Hints> hints = new HashMap<>();
+        if (endpoints != null) {
+            for (Endpoint e : endpoints) {
+                String zone = e.locality().zone();
+                String node = nodeOf(e);
+                hints.put(e.address(), new Hints(zoneHints && !zone.isEmpty() ? Set.of(zone) : Set.of(),
+                        nodeHints && !node.isEmpty() ? Set.of(node) : Set.of()));
+            }
+        }
+        return route(endpoints, caller, hints, "trafficDistribution " + distribution.kubernetesName(), distribution);
+    }
+
+    /**
+     * The endpoints kube-proxy uses for this caller, following the hints the Service's EndpointSlices
+     * carry ({@code endpoints[].hints.forZones} and {@code forNodes}, as kubernetes
+     * {@code pkg/proxy/endpointslicecache.go} reads them), whoever wrote them: what kube-proxy does, which
+     * never reads the Service's {@code trafficDistribution} itself.
+     *
+     * @param endpoints the Service's endpoints (addresses distinct)
+     * @param caller the client; its node is its {@value TrafficDistribution#LABEL_HOSTNAME} label
+     * @param hintsByAddress each endpoint's hints by {@link Endpoint#address()}; a missing entry is no hint
+     * @throws IllegalArgumentException when an argument is null
+     */
+    public static PriorityAssignment assign(List<Endpoint> endpoints, Caller caller,
+                                            Map<String, Hints> hintsByAddress) {
+        if (hintsByAddress == null) {
+            throw new IllegalArgumentException("hintsByAddress: must not be null (an empty map for no hints)");
+        }
+        return route(endpoints, caller, hintsByAddress, "EndpointSlice hints", null);
+    }
+
+    /**
+     * One endpoint's topology hints, as an EndpointSlice carries them ({@code hints.forZones[].name},
+     * {@code hints.forNodes[].name}). kube-proxy reads node hints only with the
+     * {@code PreferSameTrafficDistribution} gate, on by default from Kubernetes 1.34.
+     *
+     * <p>Immutable and thread-safe.
+     *
+     * @param forZones the zones the endpoint is hinted for, possibly empty
+     * @param forNodes the nodes the endpoint is hinted for, possibly empty
+     */
+    public record Hints(Set<String> forZones, Set<String> forNodes) {
+        /** No hint at all. */
+        public static final Hints NONE = new Hints(Set.of(), Set.of());
+
+        public Hints {
+            forZones = forZones == null ? Set.of() : Set.copyOf(forZones);
+            forNodes = forNodes == null ? Set.of() : Set.copyOf(forNodes);
+        }
+    }
+
+    /**
+     * kubernetes {@code pkg/proxy/topology.go}: {@code topologyModeFromHints}, then
+     * {@code CategorizeEndpoints} with {@code availableForTopology}, for the cluster traffic policy.
+     *
+     * @param source what the hints come from, for the reason
+     * @param distribution the trafficDistribution the hints were derived from, or null when they were read
+     */
+    private static PriorityAssignment route(List<Endpoint> endpoints, Caller caller, Map<String, Hints> hints,
+                                            String source, TrafficDistribution distribution) {
         if (endpoints == null) {
             throw new IllegalArgumentException("endpoints: must not be null");
         }
         if (caller == null) {
             throw new IllegalArgumentException("caller: must not be null");
         }
-        if (distribution == null) {
-            throw new IllegalArgumentException("trafficDistribution: must not be null (ANY for none)");
-        }
         String node = caller.labels().getOrDefault(TrafficDistribution.LABEL_HOSTNAME, "");
         String zone = caller.locality().zone();
-        boolean nodeHints = distribution == TrafficDistribution.PREFER_SAME_NODE;
-        boolean zoneHints = distribution.prefers();
 
         boolean anyReady = false;
         boolean allHaveNodeHint = true;
         boolean hintForNode = false;
+        boolean anyNodeHint = false;
         boolean allHaveZoneHint = true;
+        boolean anyZoneHint = false;
         boolean hintForZone = false;
         for (Endpoint e : endpoints) {
             if (!ready(e)) {
                 continue;
             }
             anyReady = true;
-            String epNode = nodeOf(e);
-            if (!nodeHints || epNode.isEmpty()) {
+            Hints h = hints.getOrDefault(e.address(), Hints.NONE);
+            if (h.forNodes().isEmpty()) {
                 allHaveNodeHint = false;
-            } else if (epNode.equals(node)) {
-                hintForNode = true;
+            } else {
+                anyNodeHint = true;
+                if (h.forNodes().contains(node)) {
+                    hintForNode = true;
+                }
             }
-            String epZone = e.locality().zone();
-            if (!zoneHints || epZone.isEmpty()) {
+            if (h.forZones().isEmpty()) {
                 allHaveZoneHint = false;
-            } else if (epZone.equals(zone)) {
-                hintForZone = true;
+            } else {
+                anyZoneHint = true;
+                if (h.forZones().contains(zone)) {
+                    hintForZone = true;
+                }
             }
         }
+        boolean derived = distribution != null;
+        boolean nodeHintsWritten = derived ? distribution == TrafficDistribution.PREFER_SAME_NODE : anyNodeHint;
         String mode;
         String why;
         if (!anyReady) {
             mode = "";
             why = "no endpoint is ready, so there are no hints to follow";
-        } else if (nodeHints && allHaveNodeHint && hintForNode) {
+        } else if (allHaveNodeHint && hintForNode) {
             mode = "PreferSameNode";
             why = "every ready endpoint has a node hint and one is for node '" + node + "'";
-        } else if (zoneHints && allHaveZoneHint && hintForZone) {
+        } else if (allHaveZoneHint && hintForZone) {
             mode = "PreferSameZone";
-            why = (nodeHints ? (allHaveNodeHint ? "no ready endpoint is on node '" + node + "'"
-                    : "a ready endpoint has no node (" + TrafficDistribution.LABEL_HOSTNAME + ")") + ", so the"
-                    + " node hints are ignored; " : "")
-                    + "every ready endpoint has a zone hint and one is for zone '" + zone + "'";
-        } else {
-            mode = "";
-            why = !zoneHints ? "trafficDistribution is not set, so the EndpointSlice controller writes no hints"
+            String nodeWhy = "";
+            if (nodeHintsWritten) {
+                nodeWhy = (allHaveNodeHint ? "no ready endpoint is on node '" + node + "'"
+                        : derived ? "a ready endpoint has no node (" + TrafficDistribution.LABEL_HOSTNAME + ")"
+                        : "a ready endpoint has no node hint") + ", so the node hints are ignored; ";
+            }
+            why = nodeWhy + "every ready endpoint has a zone hint and one is for zone '" + zone + "'";
+        } else if (derived) {
+            why = !distribution.prefers()
+                    ? "trafficDistribution is not set, so the EndpointSlice controller writes no hints"
                     : !allHaveZoneHint ? "a ready endpoint has no zone, so it gets no zone hint and kube-proxy"
                             + " ignores every hint"
                     : "no ready endpoint is in the caller's zone '" + zone + "', so kube-proxy ignores the hints";
+            mode = "";
+        } else {
+            why = !anyZoneHint ? "no ready endpoint carries a zone hint"
+                    : !allHaveZoneHint ? "a ready endpoint has no zone hint, so kube-proxy ignores every hint"
+                    : "no ready endpoint is hinted for the caller's zone '" + zone
+                            + "', so kube-proxy ignores the hints";
+            mode = "";
         }
 
         List<Endpoint> used = new ArrayList<>();
@@ -119,13 +203,13 @@ public final class KubeProxyRouting {
             if (!ready(e)) {
                 continue;
             }
-            if (mode.equals("PreferSameNode") && !nodeOf(e).equals(node)) {
-                excluded.add(new ExcludedEndpoint(e, "kube-proxy PreferSameNode: its node hint '" + nodeOf(e)
-                        + "' is not the caller's node '" + node + "' (pkg/proxy/topology.go availableForTopology)"));
-            } else if (mode.equals("PreferSameZone") && !e.locality().zone().equals(zone)) {
-                excluded.add(new ExcludedEndpoint(e, "kube-proxy PreferSameZone: its zone hint '"
-                        + e.locality().zone() + "' is not the caller's zone '" + zone + "'"
-                        + " (pkg/proxy/topology.go availableForTopology)"));
+            Hints h = hints.getOrDefault(e.address(), Hints.NONE);
+            if (mode.equals("PreferSameNode") && !h.forNodes().contains(node)) {
+                excluded.add(new ExcludedEndpoint(e, "kube-proxy PreferSameNode: " + hintText("node", h.forNodes())
+                        + " the caller's node '" + node + "' (pkg/proxy/topology.go availableForTopology)"));
+            } else if (mode.equals("PreferSameZone") && !h.forZones().contains(zone)) {
+                excluded.add(new ExcludedEndpoint(e, "kube-proxy PreferSameZone: " + hintText("zone", h.forZones())
+                        + " the caller's zone '" + zone + "' (pkg/proxy/topology.go availableForTopology)"));
             } else {
                 used.add(e);
             }
@@ -143,7 +227,7 @@ public final class KubeProxyRouting {
                     + " serving-terminating endpoints (DRAINING here) cluster-wide (pkg/proxy/topology.go"
                     + " CategorizeEndpoints, KEP-1669), picked uniformly at random";
         } else {
-            reason = "kube-proxy (no mesh), trafficDistribution " + distribution.kubernetesName() + ": " + why
+            reason = "kube-proxy (no mesh), " + source + ": " + why
                     + (mode.isEmpty() ? "; every ready endpoint in the cluster" : "; only the " + mode
                             + " ready endpoints")
                     + " (kubernetes pkg/proxy/topology.go topologyModeFromHints, CategorizeEndpoints), picked"
@@ -177,6 +261,17 @@ public final class KubeProxyRouting {
 
     private static String nodeOf(Endpoint e) {
         return e.labels().getOrDefault(TrafficDistribution.LABEL_HOSTNAME, "");
+    }
+
+    /** "its zone hint 'z2' is not", or "its zone hints [a, b] do not include", or "it has no zone hint for". */
+    private static String hintText(String kind, Set<String> hints) {
+        if (hints.isEmpty()) {
+            return "it has no " + kind + " hint for";
+        }
+        if (hints.size() == 1) {
+            return "its " + kind + " hint '" + hints.iterator().next() + "' is not";
+        }
+        return "its " + kind + " hints " + new java.util.TreeSet<>(hints) + " do not include";
     }
 
     private static String describe(HealthStatus h) {

@@ -134,6 +134,59 @@ class KubeProxyRoutingTest {
         assertThat(a.excluded()).isEmpty();
     }
 
+    @Test
+    @DisplayName("hints read from the slices: kube-proxy follows them, not the endpoints' zones"
+            + " (pkg/proxy/topology.go topologyModeFromHints reads only hints)")
+    void readHintsDecide() {
+        // As the topology-aware-hints heuristic may write them: z2's endpoint also serves z1.
+        Map<String, KubeProxyRouting.Hints> hints = Map.of(
+                "10.0.0.1:80", new KubeProxyRouting.Hints(java.util.Set.of("z1"), java.util.Set.of()),
+                "10.0.0.2:80", new KubeProxyRouting.Hints(java.util.Set.of("z1", "z2"), java.util.Set.of()),
+                "10.0.0.3:80", new KubeProxyRouting.Hints(java.util.Set.of("z3"), java.util.Set.of()));
+        PriorityAssignment a = KubeProxyRouting.assign(THREE_ZONES, caller("r1/z1", "n9"), hints);
+        assertThat(used(a)).containsExactly("10.0.0.1:80", "10.0.0.2:80");
+        assertThat(a.reason()).contains("EndpointSlice hints");
+        assertThat(a.excluded()).extracting(x -> x.reason())
+                .containsExactly("kube-proxy PreferSameZone: its zone hint 'z3' is not the caller's zone 'z1'"
+                        + " (pkg/proxy/topology.go availableForTopology)");
+
+        // One ready endpoint without a hint: kube-proxy ignores every hint.
+        Map<String, KubeProxyRouting.Hints> partial = new java.util.HashMap<>(hints);
+        partial.remove("10.0.0.3:80");
+        PriorityAssignment b = KubeProxyRouting.assign(THREE_ZONES, caller("r1/z1", "n9"), partial);
+        assertThat(used(b)).hasSize(3);
+        assertThat(b.reason()).contains("a ready endpoint has no zone hint");
+
+        // No hints at all: as trafficDistribution unset.
+        assertThat(used(KubeProxyRouting.assign(THREE_ZONES, caller("r1/z1", "n9"), Map.of()))).hasSize(3);
+
+        // Node hints on every ready endpoint, one for the caller's node: that endpoint alone.
+        Map<String, KubeProxyRouting.Hints> nodes = Map.of(
+                "10.0.0.1:80", new KubeProxyRouting.Hints(java.util.Set.of("z1"), java.util.Set.of("n1")),
+                "10.0.0.2:80", new KubeProxyRouting.Hints(java.util.Set.of("z2"), java.util.Set.of("n2")),
+                "10.0.0.3:80", new KubeProxyRouting.Hints(java.util.Set.of("z3"), java.util.Set.of("n3")));
+        assertThat(used(KubeProxyRouting.assign(THREE_ZONES, caller("r1/z2", "n2"), nodes)))
+                .containsExactly("10.0.0.2:80");
+    }
+
+    @Property
+    @Label("hints derived from trafficDistribution and the same hints read back route alike")
+    void derivedAndReadHintsAgree(@ForAll("endpoints") List<Endpoint> eps, @ForAll("zones") String zone,
+                                  @ForAll TrafficDistribution distribution) {
+        Map<String, KubeProxyRouting.Hints> hints = new java.util.HashMap<>();
+        for (Endpoint e : eps) {
+            String z = e.locality().zone();
+            String n = e.labels().getOrDefault(HOST, "");
+            hints.put(e.address(), new KubeProxyRouting.Hints(
+                    distribution.prefers() && !z.isEmpty() ? java.util.Set.of(z) : java.util.Set.of(),
+                    distribution == TrafficDistribution.PREFER_SAME_NODE && !n.isEmpty() ? java.util.Set.of(n)
+                            : java.util.Set.of()));
+        }
+        Caller c = caller("r1/" + zone, "n1");
+        assertThat(used(KubeProxyRouting.assign(eps, c, hints))).isEqualTo(used(KubeProxyRouting.assign(eps, c,
+                distribution)));
+    }
+
     @Property
     @Label("kube-proxy: every endpoint is used or excluded exactly once, each exclusion has a reason, and used"
             + " endpoints are ready unless none is ready")
