@@ -668,6 +668,23 @@ public final class AdsClient implements AutoCloseable {
         }
 
         /**
+         * The node as a whole, for control planes that read more than the identity, such as
+         * istiod's node metadata ({@code ISTIO_VERSION}, {@code CLUSTER_ID}, labels); an empty
+         * {@code user_agent_name} becomes {@value #USER_AGENT_NAME}. Replaces
+         * {@link #node(String, String, Locality)}.
+         *
+         * @throws IllegalArgumentException when the node or its id is missing
+         */
+        public Builder node(Node node) {
+            if (node == null || node.getId().isBlank()) {
+                throw new IllegalArgumentException("node.id: must not be blank, got '"
+                        + (node == null ? null : node.getId()) + "'");
+            }
+            this.node = node.getUserAgentName().isEmpty() ? node.toBuilder().setUserAgentName(USER_AGENT_NAME).build() : node;
+            return this;
+        }
+
+        /**
          * Feeds {@code target} from the Envoy cluster {@code clusterName} (its CDS resource and the
          * EDS resource it names). Call once per destination; one target per name, one name per target.
          *

@@ -485,6 +485,51 @@ class AdsClientTest {
     }
 
     @Test
+    @DisplayName("a STATIC cluster runs on its inline load_assignment; a DNS cluster is NACKed naming cluster.type")
+    void staticClusterAndUnsupportedType() throws Exception {
+        String local = "inbound|9080||";
+        ScriptedAdsServer server = closing(new ScriptedAdsServer());
+        Cluster inbound = destination();
+        closing(client(channel(server.port())).watch(local, inbound).build()).start();
+        server.nextRequest();
+        var staticCluster = io.envoyproxy.envoy.config.cluster.v3.Cluster.newBuilder()
+                .setName(local)
+                .setType(io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.STATIC)
+                .setLoadAssignment(assignment(local, locality("us-east", "us-east-1a", 0, "127.0.0.1:9080")))
+                .build();
+        server.respond(CLUSTER_TYPE_URL, "1", "n1", List.of(Any.pack(staticCluster)));
+        events.awaitAccepted(CLUSTER_TYPE_URL, "1");
+        assertThat(server.nextRequest()).satisfies(r -> assertThat(isAck(r, CLUSTER_TYPE_URL, "1")).isTrue());
+        inbound.drain();
+        assertThat(pick(inbound, N).byAddress()).containsExactly(Map.entry("127.0.0.1:9080", N));
+
+        var dns = staticCluster.toBuilder()
+                .setType(io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.STRICT_DNS).build();
+        server.respond(CLUSTER_TYPE_URL, "2", "n2", List.of(Any.pack(dns)));
+        assertThat(events.awaitRejected(CLUSTER_TYPE_URL, "2").reason()).isEqualTo("cluster '" + local
+                + "': cluster.type: Meridian's ADS client reads endpoints from EDS or from a STATIC cluster's"
+                + " load_assignment, got STRICT_DNS");
+        assertThat(inbound.drain()).isZero();
+        assertThat(pick(inbound, N).byAddress()).containsExactly(Map.entry("127.0.0.1:9080", N));
+    }
+
+    @Test
+    @DisplayName("a full node keeps its metadata (istiod reads it) and gets the user agent meridian")
+    void fullNodeKeepsItsMetadata() throws Exception {
+        ScriptedAdsServer server = closing(new ScriptedAdsServer());
+        var node = io.envoyproxy.envoy.config.core.v3.Node.newBuilder()
+                .setId("sidecar~10.0.0.9~productpage-v1.default~default.svc.cluster.local")
+                .setMetadata(com.google.protobuf.Struct.newBuilder().putFields("ISTIO_VERSION",
+                        com.google.protobuf.Value.newBuilder().setStringValue("1.24.0").build()))
+                .build();
+        closing(client(channel(server.port())).node(node).watch(REVIEWS, destination()).build()).start();
+        DiscoveryRequest first = server.nextRequest();
+        assertThat(first.getNode().getMetadata().getFieldsOrThrow("ISTIO_VERSION").getStringValue()).isEqualTo("1.24.0");
+        assertThat(first.getNode().getUserAgentName()).isEqualTo("meridian");
+        assertThat(first.getNode().getId()).isEqualTo(node.getId());
+    }
+
+    @Test
     @DisplayName("bad configuration fails when it is built, naming the field and the value")
     void badConfiguration() {
         ManagedChannel channel = channel(1);
