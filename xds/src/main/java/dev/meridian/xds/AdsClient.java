@@ -333,33 +333,39 @@ public final class AdsClient implements AutoCloseable {
 
     /** Validates one CDS resource, then commits it and queues what changed; throws before committing. */
     private List<XdsWarning> acceptCluster(WatchedCluster w, Cluster resource) {
-        List<XdsWarning> warnings = new ArrayList<>();
+        // The translation rejects what Meridian cannot run at all (cluster_type, ORIGINAL_DST).
         Translated<ClusterSettings> translated = EnvoyClusters.fromEnvoy(resource, envoyMinor);
-        warnings.addAll(translated.warnings());
+        List<XdsWarning> warnings = new ArrayList<>();
         String edsName = null;
         LoadAssignment inline = null;
-        switch (discoveryType(resource)) {
-            case EDS -> {
-                String serviceName = resource.getEdsClusterConfig().getServiceName();
-                edsName = serviceName.isEmpty() ? resource.getName() : serviceName;
-                if (resource.getEdsClusterConfig().hasEdsConfig()) {
-                    ConfigSource source = resource.getEdsClusterConfig().getEdsConfig();
-                    if (!source.hasAds() && !source.hasSelf()) {
-                        warnings.add(new XdsWarning("cluster.eds_cluster_config.eds_config", "'" + w.name
-                                + "' names a " + source.getConfigSourceSpecifierCase() + " source; Meridian"
-                                + " fetches its endpoints over this ADS stream"));
-                    }
+        if (resource.getType() == Cluster.DiscoveryType.EDS) {
+            warnings.addAll(translated.warnings());
+            String serviceName = resource.getEdsClusterConfig().getServiceName();
+            edsName = serviceName.isEmpty() ? resource.getName() : serviceName;
+            if (resource.getEdsClusterConfig().hasEdsConfig()) {
+                ConfigSource source = resource.getEdsClusterConfig().getEdsConfig();
+                if (!source.hasAds() && !source.hasSelf()) {
+                    warnings.add(new XdsWarning("cluster.eds_cluster_config.eds_config", "'" + w.name
+                            + "' names a " + source.getConfigSourceSpecifierCase() + " source; Meridian"
+                            + " fetches its endpoints over this ADS stream"));
                 }
             }
-            case STATIC -> {
-                Translated<LoadAssignment> t = LoadAssignments.fromEnvoy(resource.getLoadAssignment());
-                warnings.addAll(t.warnings());
-                inline = t.value();
+        } else {
+            // STATIC, STRICT_DNS and LOGICAL_DNS carry their endpoints inline. The translation warns
+            // that load_assignment (and a STATIC type) are left to LoadAssignments.fromEnvoy, which
+            // this client does, so those two warnings would only mislead here; a DNS type's warning
+            // (names used as given, never resolved) stays.
+            for (XdsWarning warning : translated.warnings()) {
+                boolean carriedHere = warning.field().equals("cluster.load_assignment")
+                        || (warning.field().equals("cluster.type") && resource.getType() == Cluster.DiscoveryType.STATIC);
+                if (!carriedHere) {
+                    warnings.add(warning);
+                }
             }
-            default -> throw new IllegalArgumentException("cluster.type: Meridian's ADS client reads endpoints"
-                    + " from EDS or from a STATIC cluster's load_assignment, got "
-                    + (resource.hasClusterType() ? "cluster_type " + resource.getClusterType().getName()
-                            : resource.getType()));
+            Translated<LoadAssignment> t = LoadAssignments.fromEnvoy(resource.getLoadAssignment().toBuilder()
+                    .setClusterName(resource.getName()).build());
+            warnings.addAll(t.warnings());
+            inline = t.value();
         }
         AcceptedAssignment fromEds = edsName == null ? null : assignments.get(edsName);
         LoadAssignment current = edsName == null ? inline : (fromEds == null ? null : fromEds.assignment);
@@ -374,20 +380,6 @@ public final class AdsClient implements AutoCloseable {
         w.removed = false;
         w.publish(current);
         return warnings;
-    }
-
-    private enum DiscoveryType { EDS, STATIC, OTHER }
-
-    private static DiscoveryType discoveryType(Cluster resource) {
-        if (resource.hasClusterType()) {
-            return DiscoveryType.OTHER;
-        }
-        // An unset type is STATIC, the enum's zero (cluster.proto, DiscoveryType).
-        return switch (resource.getType()) {
-            case EDS -> DiscoveryType.EDS;
-            case STATIC -> DiscoveryType.STATIC;
-            default -> DiscoveryType.OTHER;
-        };
     }
 
     // ---- EDS ----

@@ -485,8 +485,8 @@ class AdsClientTest {
     }
 
     @Test
-    @DisplayName("a STATIC cluster runs on its inline load_assignment; a DNS cluster is NACKed naming cluster.type")
-    void staticClusterAndUnsupportedType() throws Exception {
+    @DisplayName("a STATIC or DNS cluster runs on its inline load_assignment; ORIGINAL_DST is NACKed naming cluster.type")
+    void inlineEndpointsAndUnsupportedType() throws Exception {
         String local = "inbound|9080||";
         ScriptedAdsServer server = closing(new ScriptedAdsServer());
         Cluster inbound = destination();
@@ -498,19 +498,30 @@ class AdsClientTest {
                 .setLoadAssignment(assignment(local, locality("us-east", "us-east-1a", 0, "127.0.0.1:9080")))
                 .build();
         server.respond(CLUSTER_TYPE_URL, "1", "n1", List.of(Any.pack(staticCluster)));
-        events.awaitAccepted(CLUSTER_TYPE_URL, "1");
+        assertThat(events.awaitAccepted(CLUSTER_TYPE_URL, "1").warnings()).isEmpty();
         assertThat(server.nextRequest()).satisfies(r -> assertThat(isAck(r, CLUSTER_TYPE_URL, "1")).isTrue());
+        assertThat(server.pendingRequests()).as("no EDS subscription for a STATIC cluster").isEmpty();
         inbound.drain();
         assertThat(pick(inbound, N).byAddress()).containsExactly(Map.entry("127.0.0.1:9080", N));
 
+        // STRICT_DNS: the names are used as given, never resolved, and the translation says so.
         var dns = staticCluster.toBuilder()
-                .setType(io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.STRICT_DNS).build();
+                .setType(io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.STRICT_DNS)
+                .setLoadAssignment(assignment("", locality("us-east", "us-east-1a", 0, "localhost:9080")))
+                .build();
         server.respond(CLUSTER_TYPE_URL, "2", "n2", List.of(Any.pack(dns)));
-        assertThat(events.awaitRejected(CLUSTER_TYPE_URL, "2").reason()).isEqualTo("cluster '" + local
-                + "': cluster.type: Meridian's ADS client reads endpoints from EDS or from a STATIC cluster's"
-                + " load_assignment, got STRICT_DNS");
+        assertThat(events.awaitAccepted(CLUSTER_TYPE_URL, "2").warnings())
+                .extracting(XdsWarning::field).containsExactly("cluster.type");
+        inbound.drain();
+        assertThat(pick(inbound, N).byAddress()).containsExactly(Map.entry("localhost:9080", N));
+
+        var originalDst = staticCluster.toBuilder()
+                .setType(io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.ORIGINAL_DST).build();
+        server.respond(CLUSTER_TYPE_URL, "3", "n3", List.of(Any.pack(originalDst)));
+        assertThat(events.awaitRejected(CLUSTER_TYPE_URL, "3").reason())
+                .startsWith("cluster '" + local + "': cluster.type: ORIGINAL_DST");
         assertThat(inbound.drain()).isZero();
-        assertThat(pick(inbound, N).byAddress()).containsExactly(Map.entry("127.0.0.1:9080", N));
+        assertThat(pick(inbound, N).byAddress()).containsExactly(Map.entry("localhost:9080", N));
     }
 
     @Test
