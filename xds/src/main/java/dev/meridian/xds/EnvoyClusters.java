@@ -121,8 +121,7 @@ public final class EnvoyClusters {
         }
         switch (cluster.getType()) {
             case EDS -> { }
-            case STATIC -> warnings.add(ROOT + ".type", "STATIC: the endpoints are the cluster's load_assignment;"
-                    + " read them with LoadAssignments.fromEnvoy");
+            case STATIC -> { }  // the endpoints are the load_assignment, warned by its rule
             case STRICT_DNS, LOGICAL_DNS -> warnings.add(ROOT + ".type", cluster.getType() + ": Envoy resolves the"
                     + " load_assignment's host names; Meridian does not resolve DNS and uses the names as given");
             case ORIGINAL_DST -> throw new IllegalArgumentException(ROOT + ".type: ORIGINAL_DST sends each request"
@@ -381,13 +380,15 @@ public final class EnvoyClusters {
 
     private static void zoneAwareKnobs(Percent routingEnabled, UInt64Value minClusterSize, String path,
                                        WarningList warnings) {
+        String why = "zone-aware routing needs the caller's own cluster (bootstrap"
+                + " cluster_manager.local_cluster_name), which a Cluster does not carry: it applies once"
+                + " EnvoyClusters.zoneAware builds it (ConfigDumps does when the dump names a local cluster)";
         if (routingEnabled != null) {
             percent(routingEnabled, path + ".routing_enabled");
+            warnings.add(path + ".routing_enabled", why);
         }
-        if (routingEnabled != null || minClusterSize != null) {
-            warnings.add(path, "zone-aware routing needs the caller's own cluster"
-                    + " (bootstrap cluster_manager.local_cluster_name), which a Cluster does not carry:"
-                    + " routing_enabled and min_cluster_size apply once EnvoyClusters.zoneAware builds them");
+        if (minClusterSize != null) {
+            warnings.add(path + ".min_cluster_size", why);
         }
     }
 
@@ -450,17 +451,23 @@ public final class EnvoyClusters {
     }
 
     private static void ringSizes(LbConfig.Builder lb, UInt64Value min, UInt64Value max, String path) {
+        long minimum = LbConfig.DEFAULT_RING_HASH_MINIMUM_SIZE;
+        long maximum = LbConfig.DEFAULT_RING_HASH_MAXIMUM_SIZE;
         if (min != null) {
-            long v = min.getValue();
+            minimum = min.getValue();
+            long v = minimum;
             at(path + ".minimum_ring_size", Long.toUnsignedString(v), () -> lb.ringHashMinimumSize(toInt(v)));
         }
         if (max != null) {
-            long v = max.getValue();
+            maximum = max.getValue();
+            long v = maximum;
             at(path + ".maximum_ring_size", Long.toUnsignedString(v), () -> lb.ringHashMaximumSize(toInt(v)));
         }
-        if (min != null && max != null && min.getValue() > max.getValue()) {
+        // RingHashLoadBalancer's constructor, with the defaults filled in: "ring hash:
+        // minimum_ring_size (..) > maximum_ring_size (..)"
+        if (minimum > maximum) {
             throw new IllegalArgumentException(path + ".minimum_ring_size: must not exceed maximum_ring_size "
-                    + max.getValue() + " (Envoy rejects it: ring_hash_lb.cc), got '" + min.getValue() + "'");
+                    + maximum + " (ring_hash_lb.cc rejects it), got '" + minimum + "'");
         }
     }
 

@@ -205,6 +205,10 @@ public final class LoadAssignments {
             throw new IllegalArgumentException(path + ".endpoint: must be set, got nothing");
         }
         io.envoyproxy.envoy.config.endpoint.v3.Endpoint endpoint = lb.getEndpoint();
+        if (endpoint.hasHealthCheckConfig() && isOnlyHealthCheckHostname(endpoint.getHealthCheckConfig())) {
+            // Envoy's config dump sets it on every host (addLbEndpoint): no health check configured
+            endpoint = endpoint.toBuilder().clearHealthCheckConfig().build();
+        }
         FieldRules.warnUnmapped(endpoint, path + ".endpoint", warnings);
         String apath = path + ".endpoint.address";
         Address address = endpoint.getAddress();
@@ -258,6 +262,13 @@ public final class LoadAssignments {
         Map<String, String> labels = lb.hasMetadata() ? labels(lb.getMetadata(), path + ".metadata", warnings)
                 : Map.of();
         return new Endpoint(socket.getAddress(), port, locality, labels, weight, health, priority);
+    }
+
+    /** A health-check config that changes nothing about which host is chosen: at most a Host header. */
+    private static boolean isOnlyHealthCheckHostname(
+            io.envoyproxy.envoy.config.endpoint.v3.Endpoint.HealthCheckConfig c) {
+        return c.getPortValue() == 0 && !c.hasAddress() && !c.getDisableActiveHealthCheck()
+                && c.getUnknownFields().asMap().isEmpty();
     }
 
     private static Map<String, String> labels(Metadata metadata, String path, WarningList warnings) {
