@@ -10,7 +10,9 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.Status;
+import io.grpc.SynchronizationContext.ScheduledHandle;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +34,8 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscoveryR
 
     /** The EDS names this stream is subscribed to. */
     private final Set<String> endpointNames = new TreeSet<>();
+    /** NACKs waiting out their pacing delay, by type. */
+    private final Map<String, ScheduledHandle> pendingNacks = new HashMap<>();
 
     DeltaStream(AdsClient client) {
         super(client, AggregatedDiscoveryServiceGrpc.getDeltaAggregatedResourcesMethod());
@@ -220,17 +224,46 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscoveryR
     /** ACK (no error) or NACK: the response's nonce, and {@code error_detail} for a NACK. */
     private void answer(TypeState type, DeltaDiscoveryResponse response, String error, List<XdsWarning> warnings) {
         DeltaDiscoveryRequest.Builder request = request(type).setResponseNonce(response.getNonce());
-        if (error != null) {
-            request.setErrorDetail(com.google.rpc.Status.newBuilder()
-                    .setCode(Status.Code.INVALID_ARGUMENT.value())
-                    .setMessage(error));
-        }
-        call.sendMessage(request.build());
         if (error == null) {
+            type.lastRejection = null;
+            type.rejectionBackoff.reset();
+            send(type, request.build());
             client.accepted(type.typeUrl, response.getSystemVersionInfo(), warnings);
-        } else {
-            client.rejected(type.typeUrl, response.getSystemVersionInfo(), error, warnings);
+            return;
         }
+        request.setErrorDetail(com.google.rpc.Status.newBuilder()
+                .setCode(Status.Code.INVALID_ARGUMENT.value())
+                .setMessage(error));
+        client.rejected(type.typeUrl, response.getSystemVersionInfo(), error, warnings);
+        if (!error.equals(type.lastRejection)) {
+            type.lastRejection = error;
+            type.rejectionBackoff.reset();
+            send(type, request.build());
+            return;
+        }
+        // The same rejection again: java-control-plane's incremental server resends resources still
+        // pending after a NACK, so an unchanged bad resource would loop; paced as in state of the world.
+        DeltaDiscoveryRequest nack = request.build();
+        pendingNacks.put(type.typeUrl, client.schedule(() -> {
+            pendingNacks.remove(type.typeUrl);
+            send(type, nack);
+        }, type.rejectionBackoff.next()));
+    }
+
+    private void send(TypeState type, DeltaDiscoveryRequest request) {
+        ScheduledHandle pending = pendingNacks.remove(type.typeUrl);
+        if (pending != null) {
+            pending.cancel();
+        }
+        call.sendMessage(request);
+    }
+
+    @Override
+    void ended() {
+        for (ScheduledHandle nack : pendingNacks.values()) {
+            nack.cancel();
+        }
+        pendingNacks.clear();
     }
 
     /**
@@ -258,6 +291,7 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscoveryR
         endpointNames.clear();
         endpointNames.addAll(wanted);
         client.endpoints.resourceVersions.keySet().retainAll(wanted);
+        // Not through send(): a NACK waiting out its delay still answers its own nonce later.
         call.sendMessage(request(client.endpoints)
                 .addAllResourceNamesSubscribe(subscribe)
                 .addAllResourceNamesUnsubscribe(unsubscribe)

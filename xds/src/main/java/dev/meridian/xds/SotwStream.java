@@ -32,7 +32,7 @@ final class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
     /** The last nonce per type on this stream; nonces do not outlive their stream. */
     private final Map<String, String> nonces = new HashMap<>();
     /** NACKs waiting out their pacing delay, by type. */
-    private final Map<String, ScheduledHandle> pendingNacks = new HashMap<>();
+    private final Map<String, PendingNack> pendingNacks = new HashMap<>();
     /** The EDS names last sent on this stream (null before the first EDS request). */
     private List<String> endpointNames;
 
@@ -63,10 +63,13 @@ final class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
 
     @Override
     void ended() {
-        for (ScheduledHandle nack : pendingNacks.values()) {
-            nack.cancel();
+        for (PendingNack nack : pendingNacks.values()) {
+            nack.timer.cancel();
         }
         pendingNacks.clear();
+    }
+
+    private record PendingNack(ScheduledHandle timer, String reason) {
     }
 
     private void onClusters(DiscoveryResponse response) {
@@ -103,7 +106,9 @@ final class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
         resources.forgetUnsubscribed();
         List<String> names = resources.endpointNames();
         if (endpointNames == null ? !names.isEmpty() : !names.equals(endpointNames)) {
-            send(client.endpoints, null);
+            // The new names answer the last EDS nonce; a NACK waiting out its delay goes with them.
+            PendingNack pending = pendingNacks.get(client.endpoints.typeUrl);
+            send(client.endpoints, pending == null ? null : pending.reason);
         }
     }
 
@@ -181,7 +186,7 @@ final class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
 
     private void accept(TypeState type, String version, List<XdsWarning> warnings) {
         type.acceptedVersion = version;
-        type.lastRejectedVersion = null;
+        type.lastRejection = null;
         type.rejectionBackoff.reset();
         send(type, null);
         client.accepted(type.typeUrl, version, warnings);
@@ -189,8 +194,8 @@ final class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
 
     private void reject(TypeState type, String version, String reason, List<XdsWarning> warnings) {
         client.rejected(type.typeUrl, version, reason, warnings);
-        if (!version.equals(type.lastRejectedVersion)) {
-            type.lastRejectedVersion = version;
+        if (!version.equals(type.lastRejection)) {
+            type.lastRejection = version;
             type.rejectionBackoff.reset();
             send(type, reason);
             return;
@@ -199,17 +204,17 @@ final class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
         // go-control-plane's snapshot caches do) would otherwise loop as fast as the network allows;
         // Envoy leaves that to its optional rate_limit_settings. Meridian paces the repeats.
         Duration delay = type.rejectionBackoff.next();
-        pendingNacks.put(type.typeUrl, client.schedule(() -> {
+        pendingNacks.put(type.typeUrl, new PendingNack(client.schedule(() -> {
             pendingNacks.remove(type.typeUrl);
             send(type, reason);
-        }, delay));
+        }, delay), reason));
     }
 
     /** Sends the type's current subscription at its accepted version, with the last nonce; a NACK with an error. */
     private void send(TypeState type, String errorDetail) {
-        ScheduledHandle pending = pendingNacks.remove(type.typeUrl);
+        PendingNack pending = pendingNacks.remove(type.typeUrl);
         if (pending != null) {
-            pending.cancel();
+            pending.timer.cancel();
         }
         List<String> names = type == client.clusters
                 ? client.resources.clusterNames()

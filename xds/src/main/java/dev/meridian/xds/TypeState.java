@@ -14,8 +14,11 @@ final class TypeState {
     final String typeUrl;
     /** The last ACKed {@code version_info}; "" before the first. */
     String acceptedVersion = "";
-    /** The {@code version_info} last NACKed, until a response is ACKed. */
-    String lastRejectedVersion;
+    /**
+     * What identifies the last NACK until a response is ACKed: the {@code version_info} in state
+     * of the world, the {@code error_detail} in incremental xDS (whose versions are per resource).
+     */
+    String lastRejection;
     /** Paces NACKs of a version already NACKed; reset by an ACK. */
     final JitteredBackoff rejectionBackoff;
     /** Incremental xDS: each accepted resource's version, sent as {@code initial_resource_versions}. */

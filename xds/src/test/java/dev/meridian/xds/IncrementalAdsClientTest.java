@@ -289,6 +289,29 @@ class IncrementalAdsClientTest {
         assertThat(pick(reviews, N)).isEqualTo(before);
     }
 
+    @Test
+    @DisplayName("incremental: the same rejection again is NACKed after a backoff, not at once")
+    void repeatedRejectionIsPaced() throws Exception {
+        ScriptedAdsServer server = closing(new ScriptedAdsServer());
+        ManualScheduler scheduler = new ManualScheduler();
+        closing(client(channel(server.port())).watch(REVIEWS, destination()).scheduler(scheduler)
+                .backoff(Duration.ofMillis(100), Duration.ofSeconds(1)).build()).start();
+        server.nextDeltaRequest();
+        var bad = edsCluster(REVIEWS, REVIEWS).toBuilder()
+                .setLbPolicy(io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.CLUSTER_PROVIDED).build();
+        server.respondDelta(response(CLUSTER_TYPE_URL, "n1", resource(REVIEWS, "v1", Any.pack(bad))));
+        assertThat(server.nextDeltaRequest().getResponseNonce()).isEqualTo("n1");
+        server.respondDelta(response(CLUSTER_TYPE_URL, "n2", resource(REVIEWS, "v1", Any.pack(bad))));
+        events.awaitRejected(CLUSTER_TYPE_URL, "");
+        events.awaitRejected(CLUSTER_TYPE_URL, "");
+        ManualScheduler.Task paced = scheduler.next();
+        assertThat(paced.delay).isLessThan(Duration.ofMillis(100));
+        paced.run();
+        DeltaDiscoveryRequest nack = server.nextDeltaRequest();
+        assertThat(nack.getResponseNonce()).isEqualTo("n2");
+        assertThat(nack.getErrorDetail().getMessage()).contains("lb_policy");
+    }
+
     private static Resource resource(String name, String version, Any value) {
         return Resource.newBuilder().setName(name).setVersion(version).setResource(value).build();
     }
