@@ -81,7 +81,8 @@ public final class AdsClient implements AutoCloseable {
         }
 
         /**
-         * A response was ACKed: its resources are applied (or unchanged).
+         * A response was ACKed: its resources are applied (or unchanged). {@code version} is the
+         * response's {@code version_info}, or its {@code system_version_info} in incremental xDS.
          *
          * @param warnings what Meridian could not carry, and the watched clusters the response
          *     left out
