@@ -280,21 +280,34 @@ class BadInputTest {
         Translated<ClusterSettings> t = EnvoyClusters.fromEnvoy(c, 38);
         assertThat(t.value().lb().policy()).isEqualTo(LbPolicy.LEAST_REQUEST);
         assertThat(t.value().lb().leastRequestChoiceCount()).isEqualTo(4);
-        assertThat(t.warnings()).extracting(XdsWarning::field).containsExactly(
+        assertThat(t.warnings()).extracting(XdsWarning::field).containsExactly("cluster.lb_policy",
                 "cluster.load_balancing_policy.policies[0].typed_extension_config",
                 "cluster.load_balancing_policy.policies[2].typed_extension_config");
     }
 
-    /** wrr_locality: weighted round robin over localities, then its endpoint-picking policy. */
+    /**
+     * Envoy's wrr_locality accepts only client_side_weighted_round_robin as its endpoint-picking
+     * policy (wrr_locality/config.h loadConfig), which weighs hosts by ORCA reports Meridian does not
+     * model: it is passed over; over any other policy Envoy rejects the cluster.
+     */
     @Test
-    void wrrLocalityIsLocalityWeightingOverItsEndpointPolicy() {
-        Cluster c = cluster().setLoadBalancingPolicy(LoadBalancingPolicy.newBuilder().addPolicies(policy(
+    void wrrLocalityIsPassedOverOrRejectedAsEnvoyWould() {
+        Cluster overCswrr = cluster().setLoadBalancingPolicy(LoadBalancingPolicy.newBuilder()
+                .addPolicies(policy(WrrLocality.newBuilder().setEndpointPickingPolicy(LoadBalancingPolicy.newBuilder()
+                        .addPolicies(policy(ClientSideWeightedRoundRobin.getDefaultInstance()))).build()))
+                .addPolicies(policy(RoundRobin.getDefaultInstance()))).build();
+        Translated<ClusterSettings> t = EnvoyClusters.fromEnvoy(overCswrr, 38);
+        assertThat(t.value().lb().policy()).isEqualTo(LbPolicy.ROUND_ROBIN);
+        assertThat(t.warnings()).extracting(XdsWarning::field)
+                .containsExactly("cluster.load_balancing_policy.policies[0].typed_extension_config");
+        assertThat(t.warnings().get(0).message()).contains("ORCA");
+
+        Cluster overRoundRobin = cluster().setLoadBalancingPolicy(LoadBalancingPolicy.newBuilder().addPolicies(policy(
                 WrrLocality.newBuilder().setEndpointPickingPolicy(LoadBalancingPolicy.newBuilder()
                         .addPolicies(policy(RoundRobin.getDefaultInstance()))).build()))).build();
-        Translated<ClusterSettings> t = EnvoyClusters.fromEnvoy(c, 38);
-        assertThat(t.warnings()).isEmpty();
-        assertThat(t.value().lb().localityWeighted()).isTrue();
-        assertThat(t.value().lb().policy()).isEqualTo(LbPolicy.ROUND_ROBIN);
+        assertThatThrownBy(() -> EnvoyClusters.fromEnvoy(overRoundRobin, 38))
+                .hasMessageStartingWith("cluster.load_balancing_policy.policies[0].typed_extension_config.typed_config"
+                        + ".endpoint_picking_policy.policies[0]: Envoy's wrr_locality accepts only");
     }
 
     @Test
