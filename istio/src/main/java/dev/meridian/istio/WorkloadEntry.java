@@ -67,6 +67,11 @@ public record WorkloadEntry(String name, String namespace, String address, Map<S
         return Collections.unmodifiableMap(out);
     }
 
+    /** True when the address is an IP address (not a host name, a socket or empty), as Go's {@code netip.ParseAddr} reads it. */
+    public boolean hasIpAddress() {
+        return ServiceEntries.isIpAddress(address);
+    }
+
     /** True when the address is a Unix domain socket. */
     public boolean isUnixSocket() {
         return address.startsWith(UNIX_PREFIX);
