@@ -1,0 +1,399 @@
+package dev.meridian.xds;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Value;
+import dev.meridian.core.Endpoint;
+import dev.meridian.core.EndpointTable;
+import dev.meridian.core.HealthStatus;
+import dev.meridian.core.Locality;
+import dev.meridian.lb.LbConfig;
+import dev.meridian.topology.LocalityGroup;
+import dev.meridian.topology.Priority;
+import dev.meridian.topology.PriorityAssignment;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Envoy's {@code ClusterLoadAssignment} (EDS) to a {@link LoadAssignment} and back, read as
+ * Envoy's EDS cluster reads it ({@code source/extensions/clusters/eds/eds.cc},
+ * {@code PriorityStateManager} in {@code source/common/upstream/upstream_impl.cc}):
+ * <ul>
+ *   <li>every endpoint keeps its group's {@code priority}; priorities need not be contiguous: a
+ *       priority no group names is an empty host set ({@code batchUpdate});</li>
+ *   <li>a locality's weight is the {@code load_balancing_weight} of a group that has both a
+ *       {@code locality} and a weight; a later group of the same locality and priority replaces
+ *       an earlier one's weight, and a group without a {@code locality} message has weight 0
+ *       ({@code initializePriorityFor}); groups of one locality and priority are one locality
+ *       ({@code updateClusterPrioritySet} groups hosts by locality);</li>
+ *   <li>an endpoint without {@code load_balancing_weight} weighs 1; an endpoint whose address
+ *       appeared before is left out, the first kept ({@code updateLocalityEndpoints});</li>
+ *   <li>{@code health_status} keeps Envoy's six values ({@code HostImplBase::setEdsHealthFlag});
+ *       which of them take traffic in which Envoy release is the load balancer's business.</li>
+ * </ul>
+ * String values of an endpoint's {@code filter_metadata["envoy.lb"]} (what Envoy's subset load
+ * balancer matches) become the endpoint's labels; the {@code istio} and
+ * {@code envoy.transport_socket_match} namespaces are not about endpoint choice; others are
+ * warned. Field by field: docs/xds.md.
+ *
+ * <p>Thread-safe: stateless.
+ */
+public final class LoadAssignments {
+
+    /** The metadata namespace whose string values become an endpoint's labels, and back. */
+    public static final String LABELS_NAMESPACE = "envoy.lb";
+    /** Metadata namespaces that are not about endpoint choice (Istio's telemetry, mTLS matching). */
+    static final Set<String> NOT_ABOUT_ENDPOINT_CHOICE_NAMESPACES = Set.of("istio", "envoy.transport_socket_match");
+    /** Envoy's largest priority ({@code LocalityLbEndpoints.priority}: {@code lte: 128}). */
+    public static final int ENVOY_MAX_PRIORITY = 128;
+
+    private static final String ROOT = "cluster_load_assignment";
+
+    private LoadAssignments() {
+    }
+
+    /**
+     * Reads an assignment as Envoy's EDS cluster would.
+     *
+     * @throws IllegalArgumentException naming the proto field and its value when Envoy would reject
+     *     the assignment (empty cluster name, weight 0, priority above 128, port above 65535, an
+     *     overprovisioning factor of 0) or Meridian cannot hold it (port 0, a pipe address, a
+     *     priority of 128, a weight above {@link Endpoint#MAX_WEIGHT})
+     */
+    public static Translated<LoadAssignment> fromEnvoy(ClusterLoadAssignment assignment) {
+        if (assignment == null) {
+            throw new IllegalArgumentException(ROOT + ": must not be null");
+        }
+        WarningList warnings = new WarningList();
+        String name = assignment.getClusterName();
+        if (name.isBlank()) {
+            throw new IllegalArgumentException(ROOT + ".cluster_name: must not be empty, got '" + name + "'");
+        }
+        FieldRules.warnUnmapped(assignment, ROOT, warnings);
+
+        int factor = LbConfig.DEFAULT_OVERPROVISIONING_FACTOR;  // eds.cc: kDefaultOverProvisioningFactor
+        boolean weightedPriorityHealth = false;
+        if (assignment.hasPolicy()) {
+            ClusterLoadAssignment.Policy policy = assignment.getPolicy();
+            FieldRules.warnUnmapped(policy, ROOT + ".policy", warnings);
+            if (policy.hasOverprovisioningFactor()) {
+                int f = policy.getOverprovisioningFactor().getValue();
+                if (f <= 0) {  // uint32: a value above 2^31 reads as negative
+                    throw new IllegalArgumentException(ROOT + ".policy.overprovisioning_factor: must be >= 1 and at"
+                            + " most " + Integer.MAX_VALUE + ", got '" + Integer.toUnsignedString(f) + "'");
+                }
+                factor = f;
+            }
+            weightedPriorityHealth = policy.getWeightedPriorityHealth();
+            if (policy.hasEndpointStaleAfter()) {
+                com.google.protobuf.Duration d = policy.getEndpointStaleAfter();
+                if (d.getSeconds() < 0 || (d.getSeconds() == 0 && d.getNanos() <= 0)) {
+                    throw new IllegalArgumentException(ROOT + ".policy.endpoint_stale_after: must be greater than 0,"
+                            + " got '" + d.getSeconds() + "s " + d.getNanos() + "ns'");
+                }
+            }
+            for (int i = 0; i < policy.getDropOverloadsCount(); i++) {
+                if (policy.getDropOverloads(i).getCategory().isEmpty()) {
+                    throw new IllegalArgumentException(ROOT + ".policy.drop_overloads[" + i
+                            + "].category: must not be empty, got ''");
+                }
+            }
+        }
+
+        // First pass: each (priority, locality)'s weight, as PriorityStateManager::initializePriorityFor
+        // records it: only from a group with both a locality and a weight, the last such group winning.
+        List<Map<Locality, Integer>> localityWeights = new ArrayList<>();
+        for (int g = 0; g < assignment.getEndpointsCount(); g++) {
+            LocalityLbEndpoints group = assignment.getEndpoints(g);
+            String path = ROOT + ".endpoints[" + g + "]";
+            int priority = priority(group, path);
+            while (localityWeights.size() <= priority) {
+                localityWeights.add(new HashMap<>());
+            }
+            Locality locality = locality(group, path);
+            if (group.hasLoadBalancingWeight()) {
+                int w = group.getLoadBalancingWeight().getValue();
+                if (w <= 0) {
+                    throw new IllegalArgumentException(path + ".load_balancing_weight: must be >= 1 and at most "
+                            + Integer.MAX_VALUE + ", got '" + Integer.toUnsignedString(w) + "'");
+                }
+                if (group.hasLocality()) {
+                    localityWeights.get(priority).put(locality, w);
+                } else {
+                    warnings.add(path + ".load_balancing_weight", "Envoy keeps a locality weight only for a group"
+                            + " with a locality (PriorityStateManager::initializePriorityFor): weight 0");
+                }
+            }
+        }
+
+        EndpointTable.Builder table = EndpointTable.builder();
+        Set<String> seen = new HashSet<>();
+        for (int g = 0; g < assignment.getEndpointsCount(); g++) {
+            LocalityLbEndpoints group = assignment.getEndpoints(g);
+            String path = ROOT + ".endpoints[" + g + "]";
+            FieldRules.warnUnmapped(group, path, warnings);
+            int priority = group.getPriority();
+            Locality locality = locality(group, path);
+            if (group.hasLocality()) {
+                FieldRules.warnUnmapped(group.getLocality(), path + ".locality", warnings);
+            }
+            int localityWeight = localityWeights.get(priority).getOrDefault(locality, 0);
+            for (int e = 0; e < group.getLbEndpointsCount(); e++) {
+                String epath = path + ".lb_endpoints[" + e + "]";
+                Endpoint endpoint = endpoint(group.getLbEndpoints(e), epath, locality, priority, warnings);
+                if (endpoint == null) {
+                    continue;
+                }
+                if (!seen.add(endpoint.address())) {
+                    warnings.add(epath + ".endpoint.address", "a duplicate of an earlier endpoint's address '"
+                            + endpoint.address() + "': Envoy keeps the first (eds.cc updateLocalityEndpoints), so"
+                            + " does Meridian");
+                    continue;
+                }
+                table.add(endpoint, priority, localityWeight);
+            }
+        }
+        return new Translated<>(new LoadAssignment(name, table.build(), factor, weightedPriorityHealth),
+                warnings.toList());
+    }
+
+    private static int priority(LocalityLbEndpoints group, String path) {
+        int p = group.getPriority();
+        if (p < 0 || p > ENVOY_MAX_PRIORITY) {
+            throw new IllegalArgumentException(path + ".priority: must be 0.." + ENVOY_MAX_PRIORITY + ", got '"
+                    + Integer.toUnsignedString(p) + "'");
+        }
+        if (p > Endpoint.MAX_PRIORITY) {
+            throw new IllegalArgumentException(path + ".priority: Meridian holds priorities 0.."
+                    + Endpoint.MAX_PRIORITY + ", got '" + p + "'");
+        }
+        return p;
+    }
+
+    private static Locality locality(LocalityLbEndpoints group, String path) {
+        if (!group.hasLocality()) {
+            return Locality.UNKNOWN;
+        }
+        io.envoyproxy.envoy.config.core.v3.Locality l = group.getLocality();
+        try {
+            return Locality.of(l.getRegion(), l.getZone(), l.getSubZone());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(path + ".locality: Meridian's localities cannot contain '/', got '"
+                    + l.getRegion() + "', '" + l.getZone() + "', '" + l.getSubZone() + "'", e);
+        }
+    }
+
+    private static Endpoint endpoint(LbEndpoint lb, String path, Locality locality, int priority,
+                                     WarningList warnings) {
+        FieldRules.warnUnmapped(lb, path, warnings);
+        if (!lb.hasEndpoint()) {
+            if (lb.getHostIdentifierCase() == LbEndpoint.HostIdentifierCase.ENDPOINT_NAME) {
+                return null;  // warned by its rule
+            }
+            throw new IllegalArgumentException(path + ".endpoint: must be set, got nothing");
+        }
+        io.envoyproxy.envoy.config.endpoint.v3.Endpoint endpoint = lb.getEndpoint();
+        FieldRules.warnUnmapped(endpoint, path + ".endpoint", warnings);
+        String apath = path + ".endpoint.address";
+        Address address = endpoint.getAddress();
+        FieldRules.warnUnmapped(address, apath, warnings);
+        switch (address.getAddressCase()) {
+            case SOCKET_ADDRESS -> { }
+            case PIPE -> throw new IllegalArgumentException(apath + ".pipe: Meridian needs a host and port, got '"
+                    + address.getPipe().getPath() + "'");
+            case ENVOY_INTERNAL_ADDRESS -> throw new IllegalArgumentException(apath
+                    + ".envoy_internal_address: Meridian needs a host and port, got '"
+                    + address.getEnvoyInternalAddress().getServerListenerName() + "'");
+            default -> throw new IllegalArgumentException(apath + ": must be a socket_address, got nothing");
+        }
+        SocketAddress socket = address.getSocketAddress();
+        String spath = apath + ".socket_address";
+        FieldRules.warnUnmapped(socket, spath, warnings);
+        if (socket.getAddress().isBlank()) {
+            throw new IllegalArgumentException(spath + ".address: must not be empty, got '" + socket.getAddress()
+                    + "'");
+        }
+        if (socket.getPortSpecifierCase() == SocketAddress.PortSpecifierCase.NAMED_PORT) {
+            throw new IllegalArgumentException(spath + ".named_port: Meridian needs a port_value, got '"
+                    + socket.getNamedPort() + "'");
+        }
+        int port = socket.getPortValue();
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException(spath + ".port_value: must be 1..65535, got '"
+                    + Integer.toUnsignedString(port) + "'");
+        }
+        int weight = 1;  // Envoy: HostImpl's weight(max(1, value)); an unset wrapper reads 0
+        if (lb.hasLoadBalancingWeight()) {
+            weight = lb.getLoadBalancingWeight().getValue();
+            if (weight == 0) {
+                throw new IllegalArgumentException(path + ".load_balancing_weight: must be >= 1, got '0'");
+            }
+            if (weight < 0 || weight > Endpoint.MAX_WEIGHT) {
+                throw new IllegalArgumentException(path + ".load_balancing_weight: Meridian holds weights 1.."
+                        + Endpoint.MAX_WEIGHT + ", got '" + Integer.toUnsignedString(weight) + "'");
+            }
+        }
+        HealthStatus health = switch (lb.getHealthStatus()) {
+            case UNKNOWN -> HealthStatus.UNKNOWN;
+            case HEALTHY -> HealthStatus.HEALTHY;
+            case UNHEALTHY -> HealthStatus.UNHEALTHY;
+            case DRAINING -> HealthStatus.DRAINING;
+            case TIMEOUT -> HealthStatus.TIMEOUT;
+            case DEGRADED -> HealthStatus.DEGRADED;
+            default -> throw new IllegalArgumentException(path + ".health_status: must be one of UNKNOWN, HEALTHY,"
+                    + " UNHEALTHY, DRAINING, TIMEOUT, DEGRADED, got '" + lb.getHealthStatusValue() + "'");
+        };
+        Map<String, String> labels = lb.hasMetadata() ? labels(lb.getMetadata(), path + ".metadata", warnings)
+                : Map.of();
+        return new Endpoint(socket.getAddress(), port, locality, labels, weight, health, priority);
+    }
+
+    private static Map<String, String> labels(Metadata metadata, String path, WarningList warnings) {
+        FieldRules.warnUnmapped(metadata, path, warnings);
+        Map<String, String> labels = new TreeMap<>();
+        for (Map.Entry<String, Struct> ns : metadata.getFilterMetadataMap().entrySet()) {
+            String npath = path + ".filter_metadata[\"" + ns.getKey() + "\"]";
+            if (NOT_ABOUT_ENDPOINT_CHOICE_NAMESPACES.contains(ns.getKey())) {
+                continue;
+            }
+            if (!ns.getKey().equals(LABELS_NAMESPACE)) {
+                warnings.add(npath, "only the \"" + LABELS_NAMESPACE + "\" namespace becomes labels: ignored");
+                continue;
+            }
+            for (Map.Entry<String, Value> f : ns.getValue().getFieldsMap().entrySet()) {
+                Value v = f.getValue();
+                String text = switch (v.getKindCase()) {
+                    case STRING_VALUE -> v.getStringValue();
+                    case BOOL_VALUE -> Boolean.toString(v.getBoolValue());
+                    default -> null;
+                };
+                if (text == null || f.getKey().isEmpty()) {
+                    warnings.add(npath + "." + f.getKey(), "only string and bool values become labels, got "
+                            + v.getKindCase() + ": ignored");
+                } else {
+                    labels.put(f.getKey(), text);
+                }
+            }
+        }
+        return labels;
+    }
+
+    /**
+     * The assignment as Envoy's EDS would carry it: one {@code LocalityLbEndpoints} per (priority,
+     * locality) in the order they first appear in the table, each with its {@code locality} set
+     * (even when empty, so Envoy keeps the weight) and its {@code load_balancing_weight} when the
+     * table gives one; every endpoint with its socket address, health, weight and labels (as
+     * {@code filter_metadata["envoy.lb"]}); the policy's overprovisioning factor always, and
+     * {@code weighted_priority_health} when set. {@link #fromEnvoy} reads it back equal.
+     */
+    public static ClusterLoadAssignment toEnvoy(LoadAssignment assignment) {
+        if (assignment == null) {
+            throw new IllegalArgumentException("loadAssignment: must not be null");
+        }
+        EndpointTable table = assignment.table();
+        Map<Long, LocalityLbEndpoints.Builder> groups = new LinkedHashMap<>();
+        for (int h = 0; h < table.size(); h++) {
+            long key = ((long) table.priority(h) << 32) | table.localityId(h);
+            LocalityLbEndpoints.Builder group = groups.get(key);
+            if (group == null) {
+                group = group(table.locality(table.localityId(h)), table.localityWeight(h), table.priority(h));
+                groups.put(key, group);
+            }
+            group.addLbEndpoints(lbEndpoint(table.endpoint(h)));
+        }
+        ClusterLoadAssignment.Builder out = ClusterLoadAssignment.newBuilder()
+                .setClusterName(assignment.clusterName());
+        for (LocalityLbEndpoints.Builder g : groups.values()) {
+            out.addEndpoints(g);
+        }
+        ClusterLoadAssignment.Policy.Builder policy = ClusterLoadAssignment.Policy.newBuilder()
+                .setOverprovisioningFactor(UInt32Value.of(assignment.overprovisioningFactor()));
+        if (assignment.weightedPriorityHealth()) {
+            policy.setWeightedPriorityHealth(true);
+        }
+        return out.setPolicy(policy).build();
+    }
+
+    /**
+     * What istiod sends one caller's sidecar for a destination: Meridian's Istio priorities and
+     * locality weights for that caller ({@code DestinationPolicy.assign} or
+     * {@code KubeProxyRouting.assign}), one {@code LocalityLbEndpoints} per locality group, excluded
+     * endpoints left out.
+     *
+     * @throws IllegalArgumentException when the name is blank, the assignment null or the factor below 1
+     */
+    public static ClusterLoadAssignment toEnvoy(String clusterName, PriorityAssignment assignment,
+                                                int overprovisioningFactor) {
+        if (clusterName == null || clusterName.isBlank()) {
+            throw new IllegalArgumentException("clusterName: must not be blank, got '" + clusterName + "'");
+        }
+        if (assignment == null) {
+            throw new IllegalArgumentException("priorityAssignment: must not be null (cluster " + clusterName + ")");
+        }
+        if (overprovisioningFactor < 1) {
+            throw new IllegalArgumentException("overprovisioningFactor: must be >= 1 (cluster " + clusterName
+                    + "), got '" + overprovisioningFactor + "'");
+        }
+        ClusterLoadAssignment.Builder out = ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
+        for (Priority p : assignment.priorities()) {
+            for (LocalityGroup g : p.localities()) {
+                LocalityLbEndpoints.Builder group = group(g.locality(), g.weight(), p.priority());
+                for (Endpoint e : g.endpoints()) {
+                    group.addLbEndpoints(lbEndpoint(e));
+                }
+                out.addEndpoints(group);
+            }
+        }
+        return out.setPolicy(ClusterLoadAssignment.Policy.newBuilder()
+                .setOverprovisioningFactor(UInt32Value.of(overprovisioningFactor))).build();
+    }
+
+    private static LocalityLbEndpoints.Builder group(Locality locality, int weight, int priority) {
+        LocalityLbEndpoints.Builder group = LocalityLbEndpoints.newBuilder()
+                .setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder()
+                        .setRegion(locality.region()).setZone(locality.zone()).setSubZone(locality.subzone()))
+                .setPriority(priority);
+        if (weight > 0) {
+            group.setLoadBalancingWeight(UInt32Value.of(weight));
+        }
+        return group;
+    }
+
+    private static LbEndpoint lbEndpoint(Endpoint e) {
+        LbEndpoint.Builder lb = LbEndpoint.newBuilder()
+                .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder()
+                        .setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder()
+                                .setAddress(e.host()).setPortValue(e.port()))))
+                .setHealthStatus(switch (e.health()) {
+                    case UNKNOWN -> io.envoyproxy.envoy.config.core.v3.HealthStatus.UNKNOWN;
+                    case HEALTHY -> io.envoyproxy.envoy.config.core.v3.HealthStatus.HEALTHY;
+                    // Istio never sends a terminating pod (filterIstioEndpoint); should one be
+                    // carried, UNHEALTHY is the Envoy status that counts it the same way
+                    case UNHEALTHY, TERMINATING -> io.envoyproxy.envoy.config.core.v3.HealthStatus.UNHEALTHY;
+                    case DRAINING -> io.envoyproxy.envoy.config.core.v3.HealthStatus.DRAINING;
+                    case TIMEOUT -> io.envoyproxy.envoy.config.core.v3.HealthStatus.TIMEOUT;
+                    case DEGRADED -> io.envoyproxy.envoy.config.core.v3.HealthStatus.DEGRADED;
+                })
+                .setLoadBalancingWeight(UInt32Value.of(e.weight()));
+        if (!e.labels().isEmpty()) {
+            Struct.Builder s = Struct.newBuilder();
+            for (Map.Entry<String, String> l : e.labels().entrySet()) {
+                s.putFields(l.getKey(), Value.newBuilder().setStringValue(l.getValue()).build());
+            }
+            lb.setMetadata(Metadata.newBuilder().putFilterMetadata(LABELS_NAMESPACE, s.build()));
+        }
+        return lb.build();
+    }
+}
