@@ -7,7 +7,8 @@ module dev.meridian.xds {
     requires transitive dev.meridian.istio;
     requires transitive com.google.protobuf;
     requires com.google.protobuf.util;
-    requires io.grpc;
+    // Channel and Status appear in AdsClient's API
+    requires transitive io.grpc;
     requires io.grpc.stub;
     requires io.grpc.protobuf;
     // java-control-plane's generated Envoy API; its jar names no module, so the name is the file's
