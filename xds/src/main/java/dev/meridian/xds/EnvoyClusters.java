@@ -62,6 +62,10 @@ import java.util.function.Consumer;
 public final class EnvoyClusters {
 
     private static final String ROOT = "cluster";
+    /** The warning on zone-aware knobs; ConfigDumps drops it once it has applied them. */
+    static final String ZONE_AWARE_NEEDS_LOCAL_CLUSTER = "zone-aware routing needs the caller's own cluster"
+            + " (bootstrap cluster_manager.local_cluster_name), which a Cluster does not carry: it applies once"
+            + " EnvoyClusters.zoneAware builds it (ConfigDumps does when the dump names a local cluster)";
     private static final String POLICY_PREFIX = "type.googleapis.com/envoy.extensions.load_balancing_policies.";
 
     private EnvoyClusters() {
@@ -121,8 +125,7 @@ public final class EnvoyClusters {
         }
         switch (cluster.getType()) {
             case EDS -> { }
-            case STATIC -> warnings.add(ROOT + ".type", "STATIC: the endpoints are the cluster's load_assignment;"
-                    + " read them with LoadAssignments.fromEnvoy");
+            case STATIC -> { }  // the endpoints are the load_assignment, warned by its rule
             case STRICT_DNS, LOGICAL_DNS -> warnings.add(ROOT + ".type", cluster.getType() + ": Envoy resolves the"
                     + " load_assignment's host names; Meridian does not resolve DNS and uses the names as given");
             case ORIGINAL_DST -> throw new IllegalArgumentException(ROOT + ".type: ORIGINAL_DST sends each request"
@@ -245,7 +248,7 @@ public final class EnvoyClusters {
         }
         if (!choosePolicy(cluster.getLoadBalancingPolicy(), listPath, lb, warnings)) {
             throw new IllegalArgumentException(listPath + ": no policy Meridian can run (round_robin, least_request,"
-                    + " random, ring_hash, maglev, wrr_locality over one of them), got "
+                    + " random, ring_hash, maglev), got "
                     + typeNames(cluster.getLoadBalancingPolicy()));
         }
     }
@@ -265,8 +268,10 @@ public final class EnvoyClusters {
             }
             chosen = applyPolicy(config.getTypedConfig(), path + ".typed_config", lb, warnings);
             if (!chosen) {
-                warnings.add(path, "'" + type + "' (" + config.getName() + ") is not a policy Meridian runs:"
-                        + " passed over for the next one, where Envoy would use it if it supports it");
+                warnings.add(path, "'" + type + "' (" + config.getName() + ") is not a policy Meridian runs"
+                        + (type.endsWith(".WrrLocality") || type.endsWith(".ClientSideWeightedRoundRobin")
+                        ? " (host weights from ORCA load reports are not modelled)" : "")
+                        + ": passed over for the next one, where Envoy would use it if it supports it");
             }
         }
         return chosen;
@@ -347,15 +352,26 @@ public final class EnvoyClusters {
                 lb.localityWeighted(c.hasLocalityWeightedLbConfig());
             }
             case "wrr_locality.v3.WrrLocality" -> {
-                // Weighted round robin over localities by their EDS weights, then the endpoint-picking
-                // policy inside the chosen locality: Meridian's locality weighting
-                // (source/extensions/load_balancing_policies/wrr_locality).
+                // Envoy's wrr_locality takes the first endpoint-picking policy it knows and accepts
+                // only client_side_weighted_round_robin there (wrr_locality/config.h loadConfig:
+                // "Currently WrrLocalityLoadBalancer only supports ClientSideWeightedRoundRobin...");
+                // that policy weighs hosts by ORCA load reports, which Meridian does not model.
                 WrrLocality c = unpack(any, WrrLocality.class, path);
-                if (!choosePolicy(c.getEndpointPickingPolicy(), path + ".endpoint_picking_policy.policies", lb,
-                        warnings)) {
+                String inner = path + ".endpoint_picking_policy.policies";
+                for (int i = 0; i < c.getEndpointPickingPolicy().getPoliciesCount(); i++) {
+                    String url = c.getEndpointPickingPolicy().getPolicies(i).getTypedExtensionConfig().getTypedConfig()
+                            .getTypeUrl();
+                    if (EnvoyJson.typeOf(url) == null) {
+                        continue;  // an extension Envoy may not have either: it looks further, as Envoy does
+                    }
+                    if (!url.endsWith(".ClientSideWeightedRoundRobin")) {
+                        throw new IllegalArgumentException(inner + "[" + i + "]: Envoy's wrr_locality accepts only"
+                                + " client_side_weighted_round_robin here (wrr_locality/config.h), got '" + url + "'");
+                    }
                     return false;
                 }
-                lb.localityWeighted(true);
+                throw new IllegalArgumentException(inner + ": Envoy's wrr_locality needs an endpoint-picking policy"
+                        + " it knows (\"No supported endpoint picking policy.\"), got none");
             }
             default -> {
                 return false;
@@ -381,13 +397,13 @@ public final class EnvoyClusters {
 
     private static void zoneAwareKnobs(Percent routingEnabled, UInt64Value minClusterSize, String path,
                                        WarningList warnings) {
+        String why = ZONE_AWARE_NEEDS_LOCAL_CLUSTER;
         if (routingEnabled != null) {
             percent(routingEnabled, path + ".routing_enabled");
+            warnings.add(path + ".routing_enabled", why);
         }
-        if (routingEnabled != null || minClusterSize != null) {
-            warnings.add(path, "zone-aware routing needs the caller's own cluster"
-                    + " (bootstrap cluster_manager.local_cluster_name), which a Cluster does not carry:"
-                    + " routing_enabled and min_cluster_size apply once EnvoyClusters.zoneAware builds them");
+        if (minClusterSize != null) {
+            warnings.add(path + ".min_cluster_size", why);
         }
     }
 
@@ -450,17 +466,23 @@ public final class EnvoyClusters {
     }
 
     private static void ringSizes(LbConfig.Builder lb, UInt64Value min, UInt64Value max, String path) {
+        long minimum = LbConfig.DEFAULT_RING_HASH_MINIMUM_SIZE;
+        long maximum = LbConfig.DEFAULT_RING_HASH_MAXIMUM_SIZE;
         if (min != null) {
-            long v = min.getValue();
+            minimum = min.getValue();
+            long v = minimum;
             at(path + ".minimum_ring_size", Long.toUnsignedString(v), () -> lb.ringHashMinimumSize(toInt(v)));
         }
         if (max != null) {
-            long v = max.getValue();
+            maximum = max.getValue();
+            long v = maximum;
             at(path + ".maximum_ring_size", Long.toUnsignedString(v), () -> lb.ringHashMaximumSize(toInt(v)));
         }
-        if (min != null && max != null && min.getValue() > max.getValue()) {
+        // RingHashLoadBalancer's constructor, with the defaults filled in: "ring hash:
+        // minimum_ring_size (..) > maximum_ring_size (..)"
+        if (minimum > maximum) {
             throw new IllegalArgumentException(path + ".minimum_ring_size: must not exceed maximum_ring_size "
-                    + max.getValue() + " (Envoy rejects it: ring_hash_lb.cc), got '" + min.getValue() + "'");
+                    + maximum + " (ring_hash_lb.cc rejects it), got '" + minimum + "'");
         }
     }
 

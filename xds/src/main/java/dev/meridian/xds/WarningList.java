@@ -27,9 +27,9 @@ final class WarningList {
 
     private final Map<String, Entry> entries = new LinkedHashMap<>();
 
-    /** Adds a warning; one whose field differs from an earlier one's only in list indexes is counted. */
+    /** Adds a warning; one that differs from an earlier one only in its field's list indexes is counted. */
     void add(String field, String message) {
-        String key = field.replaceAll("\\[[^\\]]*\\]", "[]") + "\n" + message;
+        String key = field.replaceAll("\\[\\d+\\]", "[]") + "\n" + message;
         Entry e = entries.get(key);
         if (e == null) {
             entries.put(key, new Entry(field, message));
