@@ -262,7 +262,7 @@ public final class AdsClient implements AutoCloseable {
     }
 
     private void onResponse(AdsStream s, DiscoveryResponse response) {
-        if (s != stream) {
+        if (s != stream || isClosed()) {
             return;
         }
         if (!s.responded) {

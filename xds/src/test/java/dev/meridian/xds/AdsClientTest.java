@@ -541,6 +541,61 @@ class AdsClientTest {
     }
 
     @Test
+    @DisplayName("CDS settings and the assignment's policy reach the Cluster; a new EDS service name is followed, old endpoints serving meanwhile")
+    void settingsReachTheClusterAndServiceNameChangesAreFollowed() throws Exception {
+        ScriptedAdsServer server = closing(new ScriptedAdsServer());
+        Cluster reviews = destination();
+        closing(client(channel(server.port())).watch(REVIEWS, reviews).build()).start();
+        server.nextRequest();
+        var tuned = edsCluster(REVIEWS, REVIEWS).toBuilder()
+                .setLbPolicy(io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.LEAST_REQUEST)
+                .setCommonLbConfig(io.envoyproxy.envoy.config.cluster.v3.Cluster.CommonLbConfig.newBuilder()
+                        .setHealthyPanicThreshold(io.envoyproxy.envoy.type.v3.Percent.newBuilder().setValue(0)))
+                .setOutlierDetection(io.envoyproxy.envoy.config.cluster.v3.OutlierDetection.newBuilder()
+                        .setConsecutive5Xx(com.google.protobuf.UInt32Value.of(3)))
+                .build();
+        server.respond(CLUSTER_TYPE_URL, "1", "n1", List.of(Any.pack(tuned)));
+        server.nextRequest(); // ACK
+        server.nextRequest(); // EDS subscription
+        ClusterLoadAssignment overprovisioned = twoZones().toBuilder()
+                .setPolicy(ClusterLoadAssignment.Policy.newBuilder()
+                        .setOverprovisioningFactor(com.google.protobuf.UInt32Value.of(200)))
+                .build();
+        server.respond(ENDPOINT_TYPE_URL, "1", "n2", List.of(Any.pack(overprovisioned)));
+        events.awaitAccepted(ENDPOINT_TYPE_URL, "1");
+        server.nextRequest(); // ACK
+        reviews.drain();
+        assertThat(reviews.plan().policy()).isEqualTo(dev.meridian.lb.LbPolicy.LEAST_REQUEST);
+        assertThat(reviews.plan().panicThreshold()).isZero();
+        assertThat(reviews.plan().overprovisioningFactor()).isEqualTo(200);
+        assertThat(reviews.detector()).isNotNull();
+
+        // The cluster now takes its endpoints from another service name, and drops outlier detection.
+        var moved = edsCluster(REVIEWS, "reviews-v2").toBuilder()
+                .setLbPolicy(io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.LEAST_REQUEST)
+                .build();
+        server.respond(CLUSTER_TYPE_URL, "2", "n3", List.of(Any.pack(moved)));
+        events.awaitAccepted(CLUSTER_TYPE_URL, "2");
+        assertThat(server.nextRequest()).satisfies(r -> assertThat(isAck(r, CLUSTER_TYPE_URL, "2")).isTrue());
+        DiscoveryRequest resubscribe = server.nextRequest();
+        assertThat(resubscribe.getResourceNamesList()).containsExactly("reviews-v2");
+        assertThat(resubscribe.getVersionInfo()).isEqualTo("1");
+        // Like Envoy's cluster warming, the updated cluster waits for its first assignment: the old
+        // settings and endpoints serve meanwhile.
+        assertThat(reviews.drain()).isZero();
+        assertThat(reviews.detector()).isNotNull();
+        assertThat(pick(reviews, N).byZone()).containsExactly(Map.entry("us-east-1a", N));
+
+        server.respond(ENDPOINT_TYPE_URL, "2", "n4", List.of(Any.pack(assignment("reviews-v2",
+                locality("us-east", "us-east-1a", 0, "10.0.3.1:9080")))));
+        events.awaitAccepted(ENDPOINT_TYPE_URL, "2");
+        reviews.drain();
+        assertThat(pick(reviews, N).byAddress()).containsExactly(Map.entry("10.0.3.1:9080", N));
+        assertThat(reviews.plan().overprovisioningFactor()).isEqualTo(LbConfig.DEFAULT_OVERPROVISIONING_FACTOR);
+        assertThat(reviews.detector()).as("outlier_detection removed: detection off").isNull();
+    }
+
+    @Test
     @DisplayName("bad configuration fails when it is built, naming the field and the value")
     void badConfiguration() {
         ManagedChannel channel = channel(1);
