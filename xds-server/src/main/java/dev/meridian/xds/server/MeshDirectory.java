@@ -179,7 +179,7 @@ public final class MeshDirectory {
         }
     }
 
-    /** A running watch of the directory. Closing it is idempotent. */
+    /** A running watch of the directory. Thread-safe: it may be closed from any thread, more than once. */
     public static final class Watch implements Closeable {
         private final WatchService service;
 

@@ -33,6 +33,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -212,7 +213,11 @@ public final class SidecarXdsServer implements AutoCloseable {
         synchronized (publishLock) {
             current = new Published(model, generation.incrementAndGet());
         }
-        executor.execute(this::republish);
+        try {
+            executor.execute(this::republish);
+        } catch (RejectedExecutionException e) {
+            // Closed: nobody is left to push to.
+        }
     }
 
     /** The model served (or about to be, while a republish is pending). */
