@@ -28,6 +28,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,6 +81,9 @@ public final class SidecarXdsServer implements AutoCloseable {
     private final AtomicLong rejectedNodes = new AtomicLong();
     private volatile Published current;
     private long publishedGeneration;
+    /** Assignment warnings already reported for {@link #reportedGeneration}, so each is said once per model. */
+    private final Set<String> reported = new HashSet<>();
+    private long reportedGeneration;
     private Server server;
 
     /** A model and the generation it was given. */
@@ -145,7 +149,10 @@ public final class SidecarXdsServer implements AutoCloseable {
             return this;
         }
 
-        /** Receives, one line each, the clusters left out of a group's snapshot and why. */
+        /**
+         * Receives, one line each, the clusters left out of a group's snapshot and why, and what the
+         * priority assignment warns about (once per cluster and model).
+         */
         public Builder warnings(Consumer<String> warnings) {
             this.warnings = warnings == null ? w -> { } : warnings;
             return this;
@@ -304,9 +311,13 @@ public final class SidecarXdsServer implements AutoCloseable {
         }
     }
 
-    /** What istiod sends one group's sidecars for every cluster of the model. */
+    /** What istiod sends one group's sidecars for every cluster of the model. Under {@link #publishLock}. */
     private Snapshot snapshotFor(SidecarGroup group, Published p) {
         MeshModel model = p.model();
+        if (reportedGeneration != p.generation()) {
+            reported.clear();
+            reportedGeneration = p.generation();
+        }
         Caller caller = group.caller();
         List<Cluster> clusters = new ArrayList<>();
         List<ClusterLoadAssignment> assignments = new ArrayList<>();
@@ -314,6 +325,12 @@ public final class SidecarXdsServer implements AutoCloseable {
             try {
                 KubernetesService service = c.service().kubernetesService();
                 PriorityAssignment a = c.policy().assign(c.endpoints(), caller, service, model.release());
+                for (String w : a.warnings()) {
+                    // Where Istio's own behaviour is surprising (overlapping distribute rules, wrap-around).
+                    if (reported.add(c.name() + "\n" + w)) {
+                        warnings.accept("cluster " + c.name() + ": " + w);
+                    }
+                }
                 // Istio turns locality_weighted_lb_config on per cluster as the assignment says.
                 LbConfig lb = c.policy().lbFor(service, model.release()).toBuilder()
                         .localityWeighted(a.localityWeighted()).build();

@@ -381,4 +381,34 @@ class SidecarXdsServerTest {
         }
         assertThat(server.groups()).doesNotContain(SidecarGroup.UNKNOWN);
     }
+
+    @Test
+    void whatTheAssignmentWarnsAboutIsReportedOncePerModel() throws Exception {
+        // Istio reads a Service's traffic distribution from 1.25 on (pull request 54715); a 1.24 mesh
+        // ignores the ServiceEntry's annotation, and the server says so once, not once per sidecar.
+        Path other = Files.createDirectory(dir.resolve("old-mesh"));
+        replace(other.resolve("mesh.yaml"), REVIEWS.replace("metadata: {name: reviews, namespace: prod}\nspec:\n  hosts",
+                "metadata:\n  name: reviews\n  namespace: prod\n  annotations: {networking.istio.io/traffic-distribution: "
+                        + "PreferClose}\nspec:\n  hosts") + """
+                ---
+                apiVersion: install.istio.io/v1alpha1
+                kind: IstioOperator
+                spec: {tag: 1.24.2}
+                """);
+        List<String> warned = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (SidecarXdsServer s = SidecarXdsServer.builder().model(MeshDirectory.read(other)).executor(Runnable::run)
+                .warnings(warned::add).build().start()) {
+            ManagedChannel c = Grpc.newChannelBuilderForAddress("127.0.0.1", s.port(),
+                    InsecureChannelCredentials.create()).build();
+            try (AdsStream a = AdsStream.open(c); AdsStream b = AdsStream.open(c)) {
+                a.subscribe(node("a", "us-east", "us-east-1a", Map.of()));
+                b.subscribe(node("b", "us-east", "us-east-1b", Map.of()));
+            } finally {
+                c.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            }
+            assertThat(s.groups()).hasSize(2);
+        }
+        assertThat(warned).containsExactly("cluster " + REVIEWS_CLUSTER + ": service: Istio 1.24 does not read "
+                + "trafficDistribution or networking.istio.io/traffic-distribution (from 1.25, pull request 54715)");
+    }
 }
