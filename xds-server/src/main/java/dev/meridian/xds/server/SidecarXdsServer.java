@@ -61,7 +61,8 @@ import java.util.function.Consumer;
  *
  * <p>Thread-safe: {@link #update} may be called from any thread; snapshots are published one group at
  * a time under one lock, so a sidecar sees either the previous model's configuration or the new one,
- * never a mix within one response.
+ * never a mix within one response; while a new model is being published, the groups not yet reached
+ * keep serving the previous version.
  */
 public final class SidecarXdsServer implements AutoCloseable {
 
