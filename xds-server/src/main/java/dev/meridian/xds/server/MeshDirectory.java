@@ -109,18 +109,21 @@ public final class MeshDirectory {
     }
 
     /**
-     * Reads the directory again. On success the result becomes {@link #current()}; on failure the
-     * current model stays.
+     * Reads the directory again. On success the result becomes {@link #current()} (unless it equals
+     * the current model, which then stays, same instance); on failure the current model stays.
      *
-     * @return the new model
+     * @return the model now current
      * @throws IllegalArgumentException naming the file, path and value when the directory's content is
      *         invalid or cannot be read
      */
     public MeshModel reload() {
         synchronized (reloadLock) {
             MeshModel model = read(directory);
-            current = model;
-            return model;
+            if (!model.equals(current)) {
+                current = model;
+            }
+            // Nothing changed: the model already current stays, so its identity says "unchanged".
+            return current;
         }
     }
 
