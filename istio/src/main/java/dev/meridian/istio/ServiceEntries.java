@@ -300,6 +300,9 @@ public final class ServiceEntries {
                     throw new IllegalArgumentException(path + ": endpoint port " + Values.clip(name)
                             + " is not defined by the service entry (ports: " + new java.util.TreeSet<>(portNames) + ")");
                 }
+                if (entry.getValue() == null) {
+                    throw new IllegalArgumentException(path + ": expected a port number, got null");
+                }
                 ports.put(name, YamlNode.integer(path, entry.getValue(), 1, 65535).intValue());
             }
         }

@@ -209,6 +209,12 @@ class ServiceEntriesTest {
                 """), "se.yaml: spec.endpoints[0].weight: Meridian supports weights up to 1000000, got 2000000");
         assertRejected(entry("""
                 hosts: [a.example]
+                ports: [{number: 80, name: http}]
+                resolution: STATIC
+                endpoints: [{address: 10.0.0.1, ports: {http: ~}}]
+                """), "se.yaml: spec.endpoints[0].ports.http: expected a port number, got null");
+        assertRejected(entry("""
+                hosts: [a.example]
                 resolution: STATIC
                 endpoints: [{labels: {version: v1}}]
                 """), "se.yaml: spec.endpoints[0].address: address is required, got null");
