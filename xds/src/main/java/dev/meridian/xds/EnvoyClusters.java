@@ -235,6 +235,11 @@ public final class EnvoyClusters {
 
     private static void typedPolicy(Cluster cluster, LbConfig.Builder lb, WarningList warnings) {
         String listPath = ROOT + ".load_balancing_policy.policies";
+        if (cluster.getLbPolicy() != Cluster.LbPolicy.ROUND_ROBIN
+                && cluster.getLbPolicy() != Cluster.LbPolicy.LOAD_BALANCING_POLICY_CONFIG) {
+            warnings.add(ROOT + ".lb_policy", cluster.getLbPolicy() + ": load_balancing_policy supersedes it"
+                    + " (cluster.proto): ignored");
+        }
         if (cluster.getLbConfigCase() != Cluster.LbConfigCase.LBCONFIG_NOT_SET) {
             warnings.add(ROOT + "." + cluster.getLbConfigCase().name().toLowerCase(java.util.Locale.ROOT),
                     "load_balancing_policy supersedes lb_policy and its config: ignored");

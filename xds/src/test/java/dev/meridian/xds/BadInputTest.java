@@ -280,7 +280,7 @@ class BadInputTest {
         Translated<ClusterSettings> t = EnvoyClusters.fromEnvoy(c, 38);
         assertThat(t.value().lb().policy()).isEqualTo(LbPolicy.LEAST_REQUEST);
         assertThat(t.value().lb().leastRequestChoiceCount()).isEqualTo(4);
-        assertThat(t.warnings()).extracting(XdsWarning::field).containsExactly(
+        assertThat(t.warnings()).extracting(XdsWarning::field).containsExactly("cluster.lb_policy",
                 "cluster.load_balancing_policy.policies[0].typed_extension_config",
                 "cluster.load_balancing_policy.policies[2].typed_extension_config");
     }
