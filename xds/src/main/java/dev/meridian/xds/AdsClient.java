@@ -1,42 +1,26 @@
 package dev.meridian.xds;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
-import com.google.protobuf.Parser;
 import dev.meridian.core.Locality;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.grpc.CallOptions;
 import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
 import io.grpc.SynchronizationContext.ScheduledHandle;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.function.Consumer;
 
 /**
- * An xDS client over one Aggregated Discovery Service stream (state of the world) that turns a
+ * An xDS client over one Aggregated Discovery Service stream that turns a
  * control plane's Cluster (CDS) and ClusterLoadAssignment (EDS) resources into commands on
  * {@link dev.meridian.cluster.Cluster}s: one watched Envoy cluster name per Meridian cluster, each
  * fed {@code configure(LbConfig)}, {@code configure(OutlierDetectionConfig)} and
@@ -53,8 +37,10 @@ import java.util.function.Function;
  * exponential backoff and resubscribes at the last accepted versions; nothing is cleared meanwhile.
  * A watched cluster that a CDS response leaves out keeps its last good configuration and endpoints
  * (Envoy would remove it) and is reported as a warning; an EDS response that leaves an assignment
- * out changes nothing (the protocol's "Deleting Resources"). {@code docs/xds.md} ("ADS client")
- * has the whole contract and what differs from Envoy.
+ * out changes nothing (the protocol's "Deleting Resources"). State of the world is the default;
+ * {@link Builder#incremental(boolean)} speaks incremental ADS ({@code DeltaAggregatedResources})
+ * with the same contract. {@code docs/xds.md} ("ADS client") has the whole contract and what
+ * differs from Envoy.
  *
  * <p><b>Threads.</b> Thread-safe: {@link #start()} and {@link #close()} may be called from any
  * thread; gRPC callbacks and retry timers run one at a time in a {@link SynchronizationContext}, so
@@ -95,7 +81,8 @@ public final class AdsClient implements AutoCloseable {
         }
 
         /**
-         * A response was ACKed: its resources are applied (or unchanged).
+         * A response was ACKed: its resources are applied (or unchanged). {@code version} is the
+         * response's {@code version_info}, or its {@code system_version_info} in incremental xDS.
          *
          * @param warnings what Meridian could not carry, and the watched clusters the response
          *     left out
@@ -126,24 +113,27 @@ public final class AdsClient implements AutoCloseable {
         return new Builder(channel);
     }
 
-    private final Channel channel;
-    private final Node node;
-    private final Map<String, WatchedCluster> watched;
-    private final int envoyMinor;
+    // Read by the streams, which run inside the context.
+    final Channel channel;
+    final Node node;
+    final SynchronizationContext context;
+    final WatchedResources resources;
+    final TypeState clusters;
+    final TypeState endpoints;
+
+    private final boolean incremental;
     private final JitteredBackoff reconnectBackoff;
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
     private final Listener listener;
-    private final SynchronizationContext context;
-    private final TypeState clusters;
-    private final TypeState endpoints;
+    private final Map<String, WatchedCluster> watched;
 
-    // Everything below is read and written only inside the context.
-    /** Accepted EDS resources by name, for the names subscribed now. */
-    private final Map<String, AcceptedAssignment> assignments = new HashMap<>();
-    private AdsStream stream;
+    // Context only.
+    private AdsStream<?, ?> stream;
     private ScheduledHandle retry;
     private int attempts;
+
+    // Guarded by this.
     private boolean started;
     private boolean closed;
 
@@ -153,7 +143,8 @@ public final class AdsClient implements AutoCloseable {
         Map<String, WatchedCluster> byName = new LinkedHashMap<>();
         b.watched.forEach((name, target) -> byName.put(name, new WatchedCluster(name, target)));
         this.watched = Collections.unmodifiableMap(byName);
-        this.envoyMinor = b.envoyMinor;
+        this.resources = new WatchedResources(watched, b.envoyMinor);
+        this.incremental = b.incremental;
         this.reconnectBackoff = new JitteredBackoff(b.initialBackoff, b.maxBackoff, b.random);
         this.ownsScheduler = b.scheduler == null;
         this.scheduler = ownsScheduler ? Executors.newSingleThreadScheduledExecutor(r -> {
@@ -200,12 +191,10 @@ public final class AdsClient implements AutoCloseable {
                 retry.cancel();
                 retry = null;
             }
-            clusters.cancelPendingNack();
-            endpoints.cancelPendingNack();
             if (stream != null) {
-                AdsStream s = stream;
+                AdsStream<?, ?> s = stream;
                 stream = null;
-                s.call.cancel("AdsClient closed", null);
+                s.cancel("AdsClient closed");
             }
         });
         if (ownsScheduler) {
@@ -219,7 +208,8 @@ public final class AdsClient implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "AdsClient[node " + node.getId() + ", watching " + watched.keySet() + "]";
+        return "AdsClient[node " + node.getId() + ", " + (incremental ? "incremental" : "state of the world")
+                + ", watching " + watched.keySet() + "]";
     }
 
     // ---- stream lifecycle (context only) ----
@@ -231,28 +221,17 @@ public final class AdsClient implements AutoCloseable {
         }
         attempts++;
         notifyListener(l -> l.onConnecting(attempts));
-        ClientCall<DiscoveryRequest, DiscoveryResponse> call = channel.newCall(
-                AggregatedDiscoveryServiceGrpc.getStreamAggregatedResourcesMethod(), CallOptions.DEFAULT);
-        AdsStream s = new AdsStream(call);
+        AdsStream<?, ?> s = incremental ? new DeltaStream(this) : new SotwStream(this);
         stream = s;
-        call.start(s, new Metadata());
-        call.request(1);
-        // The protocol's "ACK/NACK and resource type instance version": a new stream's first request
-        // carries the most recent version the client accepted, so the server may skip what it has.
-        send(s, clusters, watched.keySet(), null);
-        List<String> edsNames = endpointNames();
-        if (!edsNames.isEmpty()) {
-            send(s, endpoints, edsNames, null);
-        }
+        s.start();
     }
 
-    private void onStreamClosed(AdsStream s, Status status) {
+    void onStreamClosed(AdsStream<?, ?> s, Status status) {
         if (s != stream) {
             return;
         }
         stream = null;
-        clusters.cancelPendingNack();
-        endpoints.cancelPendingNack();
+        s.ended();
         if (isClosed()) {
             return;
         }
@@ -261,7 +240,8 @@ public final class AdsClient implements AutoCloseable {
         notifyListener(l -> l.onDisconnected(status, delay));
     }
 
-    private void onResponse(AdsStream s, DiscoveryResponse response) {
+    /** Runs a response's handling if it came on the current stream, then asks for the next one. */
+    void onResponse(AdsStream<?, ?> s, Runnable handling) {
         if (s != stream || isClosed()) {
             return;
         }
@@ -272,345 +252,35 @@ public final class AdsClient implements AutoCloseable {
         }
         // GrpcStream::onReceiveMessage: every response resets the reconnect backoff.
         reconnectBackoff.reset();
-        s.nonces.put(response.getTypeUrl(), response.getNonce());
-        switch (response.getTypeUrl()) {
-            case CLUSTER_TYPE_URL -> onClusters(s, response);
-            case ENDPOINT_TYPE_URL -> onEndpoints(s, response);
-            // Envoy's GrpcMuxImpl ignores a type nobody subscribed to, without an ACK.
-            default -> LOG.log(System.Logger.Level.WARNING, "ADS response of unsubscribed type "
-                    + response.getTypeUrl() + " ignored");
-        }
+        handling.run();
         s.call.request(1);
     }
 
-    // ---- CDS ----
-
-    private void onClusters(AdsStream s, DiscoveryResponse response) {
-        String version = response.getVersionInfo();
-        Map<String, Cluster> byName;
-        try {
-            byName = decode(response, Cluster.parser(), Cluster::getName, "envoy.config.cluster.v3.Cluster");
-        } catch (IllegalArgumentException e) {
-            reject(s, clusters, version, e.getMessage(), List.of());
-            return;
-        }
-        List<String> errors = new ArrayList<>();
-        List<XdsWarning> warnings = new ArrayList<>();
-        for (WatchedCluster w : watched.values()) {
-            Cluster resource = byName.get(w.name);
-            if (resource == null) {
-                if (w.resource != null && !w.removed) {
-                    // SotW CDS: absence means removal (xds_protocol.rst, "Deleting Resources"). Envoy
-                    // removes the cluster; Meridian keeps serving it rather than go empty.
-                    w.removed = true;
-                    warnings.add(new XdsWarning("cluster", "'" + w.name + "' is no longer in the control plane's"
-                            + " clusters (removed); Meridian keeps its last good configuration and endpoints and"
-                            + " stops watching its endpoints until it returns"));
-                }
-                continue;
-            }
-            if (!w.removed && resource.equals(w.resource)) {
-                continue;
-            }
-            try {
-                warnings.addAll(acceptCluster(w, resource));
-            } catch (RuntimeException e) {
-                errors.add("cluster '" + w.name + "': " + message(e));
-            }
-        }
-        if (errors.isEmpty()) {
-            accept(s, clusters, version, warnings);
-        } else {
-            reject(s, clusters, version, String.join("; ", errors), warnings);
-        }
-        // Envoy and grpc-java both follow a CDS change with the EDS names it implies.
-        List<String> edsNames = endpointNames();
-        assignments.keySet().retainAll(edsNames);
-        if (s.endpointNames == null ? !edsNames.isEmpty() : !edsNames.equals(s.endpointNames)) {
-            send(s, endpoints, edsNames, null);
-        }
+    /** Runs a task in the context after a delay, on the retry scheduler. */
+    ScheduledHandle schedule(Runnable task, Duration delay) {
+        return context.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS, scheduler);
     }
 
-    /** Validates one CDS resource, then commits it and queues what changed; throws before committing. */
-    private List<XdsWarning> acceptCluster(WatchedCluster w, Cluster resource) {
-        // The translation rejects what Meridian cannot run at all (cluster_type, ORIGINAL_DST).
-        Translated<ClusterSettings> translated = EnvoyClusters.fromEnvoy(resource, envoyMinor);
-        List<XdsWarning> warnings = new ArrayList<>();
-        String edsName = null;
-        LoadAssignment inline = null;
-        if (resource.getType() == Cluster.DiscoveryType.EDS) {
-            warnings.addAll(translated.warnings());
-            String serviceName = resource.getEdsClusterConfig().getServiceName();
-            edsName = serviceName.isEmpty() ? resource.getName() : serviceName;
-            if (resource.getEdsClusterConfig().hasEdsConfig()) {
-                ConfigSource source = resource.getEdsClusterConfig().getEdsConfig();
-                if (!source.hasAds() && !source.hasSelf()) {
-                    warnings.add(new XdsWarning("cluster.eds_cluster_config.eds_config", "'" + w.name
-                            + "' names a " + source.getConfigSourceSpecifierCase() + " source; Meridian"
-                            + " fetches its endpoints over this ADS stream"));
-                }
-            }
-        } else {
-            // STATIC, STRICT_DNS and LOGICAL_DNS carry their endpoints inline. The translation warns
-            // that load_assignment (and a STATIC type) are left to LoadAssignments.fromEnvoy, which
-            // this client does, so those two warnings would only mislead here; a DNS type's warning
-            // (names used as given, never resolved) stays.
-            for (XdsWarning warning : translated.warnings()) {
-                boolean carriedHere = warning.field().equals("cluster.load_assignment")
-                        || (warning.field().equals("cluster.type") && resource.getType() == Cluster.DiscoveryType.STATIC);
-                if (!carriedHere) {
-                    warnings.add(warning);
-                }
-            }
-            Translated<LoadAssignment> t = LoadAssignments.fromEnvoy(resource.getLoadAssignment().toBuilder()
-                    .setClusterName(resource.getName()).build());
-            warnings.addAll(t.warnings());
-            inline = t.value();
-        }
-        AcceptedAssignment fromEds = edsName == null ? null : assignments.get(edsName);
-        LoadAssignment current = edsName == null ? inline : (fromEds == null ? null : fromEds.assignment);
-        // Without an assignment yet the cluster is warming: it waits for its first, as Envoy's does.
-        if (current != null) {
-            WatchedCluster.balancing(translated.value(), current); // throws before anything is committed
-        }
-        w.resource = resource;
-        w.settings = translated.value();
-        w.endpointsName = edsName;
-        w.inlineAssignment = inline;
-        w.removed = false;
-        w.publish(current);
-        return warnings;
-    }
-
-    // ---- EDS ----
-
-    private void onEndpoints(AdsStream s, DiscoveryResponse response) {
-        String version = response.getVersionInfo();
-        Map<String, ClusterLoadAssignment> byName;
-        try {
-            byName = decode(response, ClusterLoadAssignment.parser(), ClusterLoadAssignment::getClusterName,
-                    "envoy.config.endpoint.v3.ClusterLoadAssignment");
-        } catch (IllegalArgumentException e) {
-            reject(s, endpoints, version, e.getMessage(), List.of());
-            return;
-        }
-        List<String> subscribed = endpointNames();
-        List<String> errors = new ArrayList<>();
-        List<XdsWarning> warnings = new ArrayList<>();
-        for (Map.Entry<String, ClusterLoadAssignment> e : byName.entrySet()) {
-            String name = e.getKey();
-            // "The client will silently ignore any supplied resources that were not explicitly requested."
-            if (!subscribed.contains(name)) {
-                continue;
-            }
-            AcceptedAssignment previous = assignments.get(name);
-            if (previous != null && previous.resource.equals(e.getValue())) {
-                continue;
-            }
-            try {
-                warnings.addAll(acceptAssignment(name, e.getValue()));
-            } catch (RuntimeException ex) {
-                errors.add("cluster_load_assignment '" + name + "': " + message(ex));
-            }
-        }
-        // Names the response left out keep their assignment: for EDS an absence deletes nothing
-        // (xds_protocol.rst, "Grouping Resources into Responses" and "Deleting Resources").
-        if (errors.isEmpty()) {
-            accept(s, endpoints, version, warnings);
-        } else {
-            reject(s, endpoints, version, String.join("; ", errors), warnings);
-        }
-    }
-
-    private List<XdsWarning> acceptAssignment(String name, ClusterLoadAssignment resource) {
-        Translated<LoadAssignment> translated = LoadAssignments.fromEnvoy(resource);
-        LoadAssignment assignment = translated.value();
-        List<WatchedCluster> dependents = new ArrayList<>();
-        for (WatchedCluster w : watched.values()) {
-            if (w.dependsOn(name)) {
-                if (w.settings != null) {
-                    WatchedCluster.balancing(w.settings, assignment); // throws before anything is committed
-                }
-                dependents.add(w);
-            }
-        }
-        List<XdsWarning> warnings = new ArrayList<>(translated.warnings());
-        if (assignment.table().size() == 0) {
-            warnings.add(new XdsWarning("cluster_load_assignment.endpoints", "'" + name + "' has no endpoint;"
-                    + " its clusters now have nothing to pick, as in Envoy"));
-        }
-        assignments.put(name, new AcceptedAssignment(resource, assignment));
-        for (WatchedCluster w : dependents) {
-            w.publish(assignment);
-        }
-        return warnings;
-    }
-
-    private record AcceptedAssignment(ClusterLoadAssignment resource, LoadAssignment assignment) {
-    }
-
-    /** The EDS names the accepted, not removed, EDS clusters need now, sorted. */
-    private List<String> endpointNames() {
-        TreeSet<String> names = new TreeSet<>();
-        for (WatchedCluster w : watched.values()) {
-            if (!w.removed && w.endpointsName != null) {
-                names.add(w.endpointsName);
-            }
-        }
-        return List.copyOf(names);
-    }
-
-    // ---- decoding ----
-
-    /**
-     * The response's resources by name.
-     *
-     * @throws IllegalArgumentException when one cannot be decoded: a response is decoded whole
-     *     before anything in it is applied, as Envoy's {@code GrpcMuxImpl::onDiscoveryResponse}
-     *     decodes before it calls the subscription; a SotW CDS response with an unreadable resource
-     *     cannot say which clusters it left out
-     */
-    private static <T extends Message> Map<String, T> decode(DiscoveryResponse response, Parser<T> parser,
-                                                             Function<T, String> nameOf, String typeName) {
-        String typeUrl = response.getTypeUrl();
-        Map<String, T> byName = new LinkedHashMap<>();
-        for (int i = 0; i < response.getResourcesCount(); i++) {
-            Any any = response.getResources(i);
-            if (!any.getTypeUrl().equals(typeUrl)) {
-                throw new IllegalArgumentException("resources[" + i + "].type_url: expected " + typeUrl + ", got '"
-                        + any.getTypeUrl() + "'");
-            }
-            T resource;
-            try {
-                resource = parser.parseFrom(any.getValue());
-            } catch (InvalidProtocolBufferException e) {
-                throw new IllegalArgumentException("resources[" + i + "].value: not a valid " + typeName + " ("
-                        + e.getMessage() + ")");
-            }
-            String name = nameOf.apply(resource);
-            if (name.isEmpty()) {
-                throw new IllegalArgumentException("resources[" + i + "]: " + typeName + " without a name");
-            }
-            // xds_protocol.rst, "Duplicate Resource Names": clients NACK a response naming a resource twice.
-            if (byName.put(name, resource) != null) {
-                throw new IllegalArgumentException("resources[" + i + "]: duplicate resource name '" + name + "'");
-            }
-        }
-        return byName;
-    }
-
-    private static String message(RuntimeException e) {
-        return e instanceof IllegalArgumentException && e.getMessage() != null
-                ? e.getMessage()
-                : e.getClass().getSimpleName() + ": " + e.getMessage();
-    }
-
-    // ---- ACK / NACK ----
-
-    private void accept(AdsStream s, TypeState type, String version, List<XdsWarning> warnings) {
-        type.acceptedVersion = version;
-        type.lastRejectedVersion = null;
-        type.rejectionBackoff.reset();
-        send(s, type, namesFor(type), null);
+    void accepted(String typeUrl, String version, List<XdsWarning> warnings) {
         List<XdsWarning> copy = List.copyOf(warnings);
-        notifyListener(l -> l.onAccepted(type.typeUrl, version, copy));
+        notifyListener(l -> l.onAccepted(typeUrl, version, copy));
     }
 
-    private void reject(AdsStream s, TypeState type, String version, String reason, List<XdsWarning> warnings) {
+    void rejected(String typeUrl, String version, String reason, List<XdsWarning> warnings) {
         List<XdsWarning> copy = List.copyOf(warnings);
-        notifyListener(l -> l.onRejected(type.typeUrl, version, reason, copy));
-        if (!version.equals(type.lastRejectedVersion)) {
-            type.lastRejectedVersion = version;
-            type.rejectionBackoff.reset();
-            send(s, type, namesFor(type), reason);
-            return;
-        }
-        // A server that answers a NACK with the version just rejected (java-control-plane's and
-        // go-control-plane's snapshot caches do) would otherwise loop as fast as the network allows;
-        // Envoy leaves that to its optional rate_limit_settings. Meridian paces the repeats.
-        Duration delay = type.rejectionBackoff.next();
-        type.pendingNack = context.schedule(() -> {
-            type.pendingNack = null;
-            if (s == stream) {
-                send(s, type, namesFor(type), reason);
-            }
-        }, delay.toNanos(), TimeUnit.NANOSECONDS, scheduler);
+        notifyListener(l -> l.onRejected(typeUrl, version, reason, copy));
     }
 
-    private List<String> namesFor(TypeState type) {
-        return type == clusters ? List.copyOf(watched.keySet()) : endpointNames();
+    /** A response of a type nobody subscribed to: Envoy's GrpcMuxImpl ignores it, without an ACK. */
+    void ignoredType(String typeUrl) {
+        LOG.log(System.Logger.Level.WARNING, "ADS response of unsubscribed type " + typeUrl + " ignored");
     }
 
-    private void send(AdsStream s, TypeState type, java.util.Collection<String> names, String errorDetail) {
-        type.cancelPendingNack();
-        DiscoveryRequest.Builder request = DiscoveryRequest.newBuilder()
-                .setNode(node)
-                .setTypeUrl(type.typeUrl)
-                .setVersionInfo(type.acceptedVersion)
-                .addAllResourceNames(names)
-                .setResponseNonce(s.nonces.getOrDefault(type.typeUrl, ""));
-        if (errorDetail != null) {
-            request.setErrorDetail(com.google.rpc.Status.newBuilder()
-                    .setCode(Status.Code.INVALID_ARGUMENT.value())
-                    .setMessage(errorDetail));
-        }
-        if (type == endpoints) {
-            s.endpointNames = List.copyOf(names);
-        }
-        s.call.sendMessage(request.build());
-    }
-
-    private void notifyListener(java.util.function.Consumer<Listener> event) {
+    private void notifyListener(Consumer<Listener> event) {
         try {
             event.accept(listener);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "ADS client listener failed", e);
-        }
-    }
-
-    /** Per-type protocol state across streams. Context only. */
-    private final class TypeState {
-        final String typeUrl;
-        final JitteredBackoff rejectionBackoff;
-        /** The last ACKed version_info; "" before the first. */
-        String acceptedVersion = "";
-        String lastRejectedVersion;
-        ScheduledHandle pendingNack;
-
-        TypeState(String typeUrl, JitteredBackoff rejectionBackoff) {
-            this.typeUrl = typeUrl;
-            this.rejectionBackoff = rejectionBackoff;
-        }
-
-        void cancelPendingNack() {
-            if (pendingNack != null) {
-                pendingNack.cancel();
-                pendingNack = null;
-            }
-        }
-    }
-
-    /** One StreamAggregatedResources call; its callbacks hop into the context. */
-    private final class AdsStream extends ClientCall.Listener<DiscoveryResponse> {
-        final ClientCall<DiscoveryRequest, DiscoveryResponse> call;
-        /** The last nonce per type on this stream; nonces do not outlive their stream. */
-        final Map<String, String> nonces = new HashMap<>();
-        /** The EDS names last sent on this stream (null before the first EDS request). */
-        List<String> endpointNames;
-        boolean responded;
-
-        AdsStream(ClientCall<DiscoveryRequest, DiscoveryResponse> call) {
-            this.call = call;
-        }
-
-        @Override
-        public void onMessage(DiscoveryResponse message) {
-            context.execute(() -> onResponse(this, message));
-        }
-
-        @Override
-        public void onClose(Status status, Metadata trailers) {
-            context.execute(() -> onStreamClosed(this, status));
         }
     }
 
@@ -626,6 +296,7 @@ public final class AdsClient implements AutoCloseable {
         private ScheduledExecutorService scheduler;
         private RandomSource random = RandomSource.threadLocal();
         private Listener listener = new Listener() { };
+        private boolean incremental;
 
         private Builder(Channel channel) {
             this.channel = channel;
@@ -760,6 +431,17 @@ public final class AdsClient implements AutoCloseable {
                 throw new IllegalArgumentException("random: must not be null");
             }
             this.random = random;
+            return this;
+        }
+
+        /**
+         * Incremental ADS ({@code DeltaAggregatedResources}, the protocol's "Incremental xDS")
+         * instead of state of the world ({@code StreamAggregatedResources}, the default): the
+         * server sends only what changed, and names what it removed. The control plane must serve
+         * it; the rest of the contract is the same.
+         */
+        public Builder incremental(boolean incremental) {
+            this.incremental = incremental;
             return this;
         }
 

@@ -88,11 +88,6 @@ final class WatchedCluster {
         return queued;
     }
 
-    /** The assignment this cluster runs on now, given the accepted EDS assignment of its name. */
-    LoadAssignment assignment(LoadAssignment fromEds) {
-        return endpointsName == null ? inlineAssignment : fromEds;
-    }
-
     @Override
     public String toString() {
         return "WatchedCluster[" + name + (removed ? ", removed" : "") + ", endpoints "

@@ -34,6 +34,7 @@ final class LoopbackControlPlane implements AutoCloseable {
 
     private final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
     private final BlockingQueue<DiscoveryRequest> requests = new LinkedBlockingQueue<>();
+    private final BlockingQueue<DeltaDiscoveryRequest> deltaRequests = new LinkedBlockingQueue<>();
     private final AtomicInteger streamsOpened = new AtomicInteger();
     private Server server;
     private int port;
@@ -59,6 +60,7 @@ final class LoopbackControlPlane implements AutoCloseable {
 
             @Override
             public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
+                deltaRequests.add(request);
             }
         };
         V3DiscoveryServer discovery = new V3DiscoveryServer(callbacks, cache);
@@ -104,6 +106,19 @@ final class LoopbackControlPlane implements AutoCloseable {
             DiscoveryRequest r = requests.poll(RecordingListener.WAIT_SECONDS, TimeUnit.SECONDS);
             if (r == null) {
                 fail("no matching DiscoveryRequest within " + RecordingListener.WAIT_SECONDS + " s");
+            }
+            if (matching.test(r)) {
+                return r;
+            }
+        }
+    }
+
+    /** Skips incremental requests until one that matches, and returns it. */
+    DeltaDiscoveryRequest awaitDeltaRequest(Predicate<DeltaDiscoveryRequest> matching) throws InterruptedException {
+        while (true) {
+            DeltaDiscoveryRequest r = deltaRequests.poll(RecordingListener.WAIT_SECONDS, TimeUnit.SECONDS);
+            if (r == null) {
+                fail("no matching DeltaDiscoveryRequest within " + RecordingListener.WAIT_SECONDS + " s");
             }
             if (matching.test(r)) {
                 return r;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.google.protobuf.Any;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Server;
@@ -27,6 +29,8 @@ final class ScriptedAdsServer implements AutoCloseable {
 
     private final BlockingQueue<DiscoveryRequest> requests = new LinkedBlockingQueue<>();
     private final AtomicReference<StreamObserver<DiscoveryResponse>> responses = new AtomicReference<>();
+    private final BlockingQueue<DeltaDiscoveryRequest> deltaRequests = new LinkedBlockingQueue<>();
+    private final AtomicReference<StreamObserver<DeltaDiscoveryResponse>> deltaResponses = new AtomicReference<>();
     private final Server server;
 
     ScriptedAdsServer() throws IOException {
@@ -40,6 +44,27 @@ final class ScriptedAdsServer implements AutoCloseable {
                             @Override
                             public void onNext(DiscoveryRequest value) {
                                 requests.add(value);
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                responseObserver.onCompleted();
+                            }
+                        };
+                    }
+
+                    @Override
+                    public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
+                            StreamObserver<DeltaDiscoveryResponse> responseObserver) {
+                        deltaResponses.set(responseObserver);
+                        return new StreamObserver<>() {
+                            @Override
+                            public void onNext(DeltaDiscoveryRequest value) {
+                                deltaRequests.add(value);
                             }
 
                             @Override
@@ -87,6 +112,20 @@ final class ScriptedAdsServer implements AutoCloseable {
                 .setNonce(nonce)
                 .addAllResources(resources)
                 .build());
+    }
+
+    /** The next incremental request the client sent, waiting for it. */
+    DeltaDiscoveryRequest nextDeltaRequest() throws InterruptedException {
+        DeltaDiscoveryRequest r = deltaRequests.poll(RecordingListener.WAIT_SECONDS, TimeUnit.SECONDS);
+        if (r == null) {
+            fail("no DeltaDiscoveryRequest within " + RecordingListener.WAIT_SECONDS + " s");
+        }
+        return r;
+    }
+
+    /** Sends an incremental response on the current stream; call from the test thread only. */
+    void respondDelta(DeltaDiscoveryResponse response) {
+        deltaResponses.get().onNext(response);
     }
 
     @Override
