@@ -1,5 +1,6 @@
 /**
- * Istio configuration (DestinationRule, mesh localityLbSetting) read into validated settings, and
+ * Istio configuration (DestinationRule, ServiceEntry, WorkloadEntry, mesh localityLbSetting) read into
+ * validated settings, and
  * {@link dev.meridian.istio.DestinationPolicy}, the façade from a rule to a destination's
  * configuration.
  */

@@ -4,7 +4,7 @@ import dev.meridian.simulator.Scenarios;
 import java.io.PrintStream;
 import java.util.Arrays;
 
-/** The {@code meridian} command line: {@code plan} and {@code simulate}. */
+/** The {@code meridian} command line: {@code plan}, {@code simulate} and {@code xds-serve}. */
 public final class Main {
     private Main() {
     }
@@ -28,8 +28,9 @@ public final class Main {
             return switch (args[0]) {
                 case "plan" -> PlanCommand.run(rest, out, err);
                 case "simulate" -> SimulateCommand.run(rest, out, err);
+                case "xds-serve" -> XdsServeCommand.run(rest, out, err);
                 default -> {
-                    fail(err, "unknown command, got '" + args[0] + "' (commands: plan, simulate; meridian --help)");
+                    fail(err, "unknown command, got '" + args[0] + "' (commands: plan, simulate, xds-serve; meridian --help)");
                     yield 2;
                 }
             };
@@ -67,6 +68,7 @@ public final class Main {
         out.println();
         out.println("  simulate [SCENARIO]   run the locality simulator (default: the built-in cross-region scenario)");
         out.println("  plan SCENARIO         explain, as JSON, where each endpoint sits and how load splits");
+        out.println("  xds-serve DIR         serve a directory of Istio YAML to Envoy sidecars over ADS, reloading on change");
         out.println();
         out.println("SCENARIO is a scenario YAML file or a built-in name: " + String.join(", ", Scenarios.builtIn()));
         out.println("'meridian COMMAND --help' tells more.");

@@ -93,21 +93,7 @@ public final class YamlNode {
      *         well-formed, bounded YAML document
      */
     static Object loadDocument(String sourceName, String yaml) {
-        if (yaml == null) {
-            throw new IllegalArgumentException(sourceName + ": no YAML given (null)");
-        }
-        if (yaml.length() > MAX_CHARS) {
-            throw new IllegalArgumentException(sourceName + ": document is " + yaml.length()
-                    + " characters, more than the " + MAX_CHARS + " accepted");
-        }
-        LoadSettings settings = LoadSettings.builder()
-                .setLabel(sourceName)
-                .setSchema(new CoreSchema())
-                .setAllowDuplicateKeys(false)
-                .setAllowRecursiveKeys(false)
-                .setMaxAliasesForCollections(MAX_ALIASES)
-                .setCodePointLimit(MAX_CHARS)
-                .build();
+        LoadSettings settings = settings(sourceName, yaml);
         try {
             checkDepth(sourceName, settings, yaml);
             Object document = new Load(settings).loadFromString(yaml);
@@ -118,13 +104,76 @@ public final class YamlNode {
         } catch (YamlEngineException e) {
             throw new IllegalArgumentException(sourceName + ": invalid YAML: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
-            // snakeyaml-engine reports some malformed input (a bad %-escape in a tag, "!aa%a") as a
-            // bare IllegalArgumentException; name the source like every other refusal.
-            if (String.valueOf(e.getMessage()).startsWith(sourceName + ": ")) {
-                throw e;
-            }
-            throw new IllegalArgumentException(sourceName + ": invalid YAML: " + e.getMessage(), e);
+            throw named(sourceName, e);
         }
+    }
+
+    /**
+     * Loads every document of a YAML stream ({@code ---} between documents, as {@code kubectl apply}
+     * reads a file), with the bounds of {@link #parse} applied to the whole text. Empty documents
+     * are left out.
+     *
+     * @param source names the text in messages (a file path); each node's messages then name the
+     *        document too ({@code mesh.yaml#2} for the second)
+     * @param yaml the text
+     * @return one node per non-empty document, in order; empty when there is none
+     * @throws IllegalArgumentException on one line, starting with {@code source}, when the text is not
+     *         well-formed, bounded YAML
+     */
+    public static List<YamlNode> parseAll(String source, String yaml) {
+        LoadSettings settings = settings(source, yaml);
+        List<YamlNode> out = new ArrayList<>();
+        try {
+            checkDepth(source, settings, yaml);
+            int index = 0;
+            List<Object> documents = new ArrayList<>();
+            for (Object document : new Load(settings).loadAllFromString(yaml)) {
+                documents.add(document);
+            }
+            for (Object document : documents) {
+                index++;
+                if (document != null) {
+                    out.add(new YamlNode(documents.size() == 1 ? source : source + "#" + index, "", document));
+                }
+            }
+            return out;
+        } catch (YamlEngineException e) {
+            throw new IllegalArgumentException(source + ": invalid YAML: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw named(source, e);
+        }
+    }
+
+    /** The source this node's messages name, such as a file path; null when none was given. */
+    public String source() {
+        return source;
+    }
+
+    private static LoadSettings settings(String sourceName, String yaml) {
+        if (yaml == null) {
+            throw new IllegalArgumentException(sourceName + ": no YAML given (null)");
+        }
+        if (yaml.length() > MAX_CHARS) {
+            throw new IllegalArgumentException(sourceName + ": document is " + yaml.length()
+                    + " characters, more than the " + MAX_CHARS + " accepted");
+        }
+        return LoadSettings.builder()
+                .setLabel(sourceName)
+                .setSchema(new CoreSchema())
+                .setAllowDuplicateKeys(false)
+                .setAllowRecursiveKeys(false)
+                .setMaxAliasesForCollections(MAX_ALIASES)
+                .setCodePointLimit(MAX_CHARS)
+                .build();
+    }
+
+    private static IllegalArgumentException named(String sourceName, IllegalArgumentException e) {
+        // snakeyaml-engine reports some malformed input (a bad %-escape in a tag, "!aa%a") as a
+        // bare IllegalArgumentException; name the source like every other refusal.
+        if (String.valueOf(e.getMessage()).startsWith(sourceName + ": ")) {
+            return e;
+        }
+        return new IllegalArgumentException(sourceName + ": invalid YAML: " + e.getMessage(), e);
     }
 
     private static void checkDepth(String sourceName, LoadSettings settings, String yaml) {

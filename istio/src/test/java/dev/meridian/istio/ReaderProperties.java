@@ -66,5 +66,34 @@ class ReaderProperties {
         } catch (IllegalArgumentException e) {
             assertThat(e.getMessage()).startsWith("fuzz.yaml");
         }
+        assertServiceEntryReadOrRefused(text);
+    }
+
+    @Property
+    @Label("a valid ServiceEntry with one character changed is read or refused with IllegalArgumentException")
+    void mutatedServiceEntry(@ForAll @IntRange(min = 0, max = 2999) int position, @ForAll("replacement") char c) {
+        String entry = ServiceEntriesTest.REVIEWS;
+        int at = position % entry.length();
+        assertServiceEntryReadOrRefused(entry.substring(0, at) + c + entry.substring(at + 1));
+    }
+
+    private static void assertServiceEntryReadOrRefused(String text) {
+        try {
+            assertThat(ServiceEntries.parse("fuzz.yaml", text).value()).isNotNull();
+        } catch (IllegalArgumentException e) {
+            assertThat(e.getMessage()).startsWith("fuzz.yaml: ");
+        }
+        try {
+            assertThat(ServiceEntries.parseWorkloadEntry("fuzz.yaml", text).value()).isNotNull();
+        } catch (IllegalArgumentException e) {
+            assertThat(e.getMessage()).startsWith("fuzz.yaml: ");
+        }
+        try {
+            for (YamlNode doc : YamlNode.parseAll("fuzz.yaml", text)) {
+                assertThat(doc.source()).startsWith("fuzz.yaml");
+            }
+        } catch (IllegalArgumentException e) {
+            assertThat(e.getMessage()).startsWith("fuzz.yaml: ");
+        }
     }
 }
