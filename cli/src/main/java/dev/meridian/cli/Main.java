@@ -69,6 +69,7 @@ public final class Main {
         out.println("  plan SCENARIO         explain, as JSON, where each endpoint sits and how load splits");
         out.println();
         out.println("SCENARIO is a scenario YAML file or a built-in name: " + String.join(", ", Scenarios.builtIn()));
+        out.println("In its place: an Envoy config dump (DUMP.json [--cluster NAME]) or CLUSTER.json CLA.json.");
         out.println("'meridian COMMAND --help' tells more.");
     }
 }
