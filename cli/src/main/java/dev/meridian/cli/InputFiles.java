@@ -41,6 +41,10 @@ final class InputFiles {
     static final long MAX_BYTES = 512L << 20;
     /** How far into a file to look for the start of a JSON object. */
     private static final int PEEK_BYTES = 4096;
+    /** Keys of a Cluster or a ClusterLoadAssignment that a scenario never has. */
+    private static final Set<String> ENVOY_KEYS = Set.of("@type", "type", "lb_policy", "lbPolicy", "connect_timeout",
+            "connectTimeout", "eds_cluster_config", "edsClusterConfig", "load_assignment", "loadAssignment",
+            "cluster_name", "clusterName");
 
     private InputFiles() {
     }
@@ -84,13 +88,22 @@ final class InputFiles {
         try {
             return Scenarios.load(file);
         } catch (IllegalArgumentException e) {
-            if (isJsonObject(file)) {
-                // A lone Cluster is read as a scenario; say what an Envoy user most likely meant.
-                throw new IllegalArgumentException(e.getMessage() + " (an Envoy Cluster? give its"
-                        + " ClusterLoadAssignment too: CLUSTER.json CLA.json)", e);
+            if (isJsonObject(file) && looksLikeEnvoy(topLevelKeys(read(file)))) {
+                // A lone Envoy resource is read as a scenario; say what an Envoy user most likely meant.
+                throw new IllegalArgumentException(e.getMessage() + " (Envoy JSON? give a config dump, or a Cluster"
+                        + " and its ClusterLoadAssignment: CLUSTER.json CLA.json)", e);
             }
             throw e;
         }
+    }
+
+    private static boolean looksLikeEnvoy(Set<String> keys) {
+        for (String k : keys) {
+            if (ENVOY_KEYS.contains(k)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -200,6 +213,12 @@ final class InputFiles {
 
     private static Scenario pair(String clusterFile, String assignmentFile, Integer envoyMinor, String traffic) {
         String clusterJson = read(clusterFile);
+        Set<String> clusterKeys = topLevelKeys(clusterJson);
+        if (!clusterKeys.contains("name")
+                && (clusterKeys.contains("cluster_name") || clusterKeys.contains("clusterName"))) {
+            throw new IllegalArgumentException(clusterFile + ": cluster: give the Cluster first and its"
+                    + " ClusterLoadAssignment second (CLUSTER.json CLA.json), got a ClusterLoadAssignment");
+        }
         if (!isJsonObject(assignmentFile)) {
             throw new IllegalArgumentException(assignmentFile + ": cluster_load_assignment: expected the"
                     + " ClusterLoadAssignment of " + clusterFile + " as a JSON object, got "

@@ -157,7 +157,7 @@ class EnvoyFilesCommandTest {
     }
 
     @Test
-    @DisplayName("--cluster: several clusters with endpoints are listed; a part of a name picks one; errors are one line")
+    @DisplayName("--cluster: clusters with endpoints are listed, a part of a name picks one, errors are one line")
     void clusterSelection() {
         Runs.Invocation which = Runs.meridian("plan", DUMP);
         assertThat(which.status()).isEqualTo(2);
@@ -248,7 +248,7 @@ class EnvoyFilesCommandTest {
     }
 
     @Test
-    @DisplayName("malformed JSON and a value that does not fit its field: one line naming the file and the field, status 2")
+    @DisplayName("malformed JSON, or a value that does not fit its field: one line naming file and field, status 2")
     void malformedJson(@TempDir Path dir) throws IOException {
         Path cut = dir.resolve("cut.json");
         String text = Files.readString(Path.of(DUMP));
@@ -314,9 +314,21 @@ class EnvoyFilesCommandTest {
                 + " simulate --help lists the options)\n");
         Runs.Invocation alone = Runs.meridian("plan", CLUSTER);
         assertThat(alone.status()).isEqualTo(2);
-        assertThat(alone.err()).endsWith("(an Envoy Cluster? give its ClusterLoadAssignment too: CLUSTER.json"
-                + " CLA.json)\n");
+        assertThat(alone.err()).endsWith("(Envoy JSON? give a config dump, or a Cluster and its"
+                + " ClusterLoadAssignment: CLUSTER.json CLA.json)\n");
         assertThat(alone.err()).hasLineCount(1);
+    }
+
+    @Test
+    @DisplayName("the assignment given first is refused, saying which comes first")
+    void theAssignmentFirst(@TempDir Path dir) throws IOException {
+        // Without @type, only the fields tell a ClusterLoadAssignment from a Cluster.
+        Path cla = dir.resolve("cla.json");
+        Files.writeString(cla, Files.readString(Path.of(ENDPOINTS)).replaceFirst("\"@type\": \"[^\"]*\",", ""));
+        Runs.Invocation run = Runs.meridian("plan", cla.toString(), CLUSTER);
+        assertThat(run.status()).isEqualTo(2);
+        assertThat(run.err()).isEqualTo("meridian: " + cla + ": cluster: give the Cluster first and its"
+                + " ClusterLoadAssignment second (CLUSTER.json CLA.json), got a ClusterLoadAssignment\n");
     }
 
     @Test
