@@ -99,8 +99,11 @@ public final class SimulateCommand {
                 return 0;
             }
             Scenario lender = o.simulation == null ? null : Scenarios.load(o.simulation);
-            Scenario scenario = load(o, o.second == null ? List.of(o.scenario) : List.of(o.scenario, o.second),
-                    lender);
+            Scenario scenario = InputFiles.load(o.second == null ? List.of(o.scenario)
+                    : List.of(o.scenario, o.second), o.cluster, o.envoyMinor, lender != null
+                    ? "traffic and faults: the simulation: section of " + lender.source()
+                    : "traffic: the simulator's defaults, as Envoy files have no simulation: section (--simulation"
+                    + " SCENARIO lends one)");
             if (lender != null && scenario.callerMode() != CallerMode.XDS) {
                 throw new IllegalArgumentException("--simulation: lends a simulation: section to Envoy files, and "
                         + o.scenario + " is a scenario with its own, got '" + o.simulation + "'");
@@ -109,7 +112,8 @@ public final class SimulateCommand {
             SimulationSpec spec = spec(scenario, plan, o);
             Scenario other = null;
             if (o.compare != null) {
-                other = load(o, List.of(o.compare), lender);
+                other = InputFiles.load(List.of(o.compare), o.cluster, o.envoyMinor,
+                        "traffic and faults: the first run's");
                 spec.requireTargets(plan.source(), other.source(), other.endpoints());
             }
             boolean terminal = o.progress && stderrIsTerminal();
@@ -173,9 +177,10 @@ public final class SimulateCommand {
     private static SimulationSpec spec(Scenario scenario, Scenario plan, Options o) {
         if (plan != scenario && plan.simulation().containsKey("callers")) {
             // The control plane decided the priorities for the dump's node only.
+            Object callers = plan.simulation().get("callers");
             throw new IllegalArgumentException(plan.source() + ": simulation.callers: Envoy files have one caller,"
                     + " the Envoy the control plane sent them to; leave callers out to lend this section, got "
-                    + plan.simulation().get("callers"));
+                    + (callers instanceof List<?> l ? l.size() + " caller(s)" : "'" + callers + "'"));
         }
         SimulationSpec spec = SimulationSpec.parse(plan.source(), plan.simulation(), scenario.caller(),
                 scenario.endpoints());
@@ -209,13 +214,6 @@ public final class SimulateCommand {
         return Scenarios.load(nameOrPath);
     }
 
-    /** Loads a scenario or Envoy files, saying in an Envoy run's header where its traffic comes from. */
-    private static Scenario load(Options o, List<String> files, Scenario lender) {
-        String traffic = lender != null ? "traffic and faults: the simulation: section of " + lender.source()
-                : "traffic: the simulator's defaults, as Envoy files have no simulation: section (--simulation"
-                + " SCENARIO lends one)";
-        return InputFiles.load(files, o.cluster, o.envoyMinor, traffic);
-    }
 
     private interface WriterBody {
         void write(Writer w) throws IOException;
