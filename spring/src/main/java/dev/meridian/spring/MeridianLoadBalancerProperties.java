@@ -111,18 +111,21 @@ public final class MeridianLoadBalancerProperties {
         OutlierDetectionConfig outlier = null;
         double panic = LbConfig.DEFAULT_PANIC_THRESHOLD;
         if (outlierConfigured(r)) {
+            Integer consecutive5xx = r.integer(OD + "consecutive-5xx-errors", 0, Integer.MAX_VALUE);
+            Integer consecutiveGateway = r.integer(OD + "consecutive-gateway-errors", 0, Integer.MAX_VALUE);
+            Integer consecutiveLocalOrigin = r.integer(OD + "consecutive-local-origin-failures", 0, Integer.MAX_VALUE);
+            Boolean split = r.bool(OD + "split-external-local-origin-errors");
+            Duration interval = r.duration(OD + "interval");
+            Duration baseEjectionTime = r.duration(OD + "base-ejection-time");
+            Integer maxEjectionPercent = r.integer(OD + "max-ejection-percent", 0, 100);
+            Integer minHealthPercent = r.integer(OD + "min-health-percent", 0, 100);
             IstioOutlierTranslation t;
             try {
-                t = IstioOutlierTranslation.translate(IstioRelease.LATEST, null,
-                        r.integer(OD + "consecutive-5xx-errors", 0, Integer.MAX_VALUE),
-                        r.integer(OD + "consecutive-gateway-errors", 0, Integer.MAX_VALUE),
-                        r.integer(OD + "consecutive-local-origin-failures", 0, Integer.MAX_VALUE),
-                        r.bool(OD + "split-external-local-origin-errors"),
-                        r.duration(OD + "interval"), r.duration(OD + "base-ejection-time"),
-                        r.integer(OD + "max-ejection-percent", 0, 100),
-                        r.integer(OD + "min-health-percent", 0, 100));
+                t = IstioOutlierTranslation.translate(IstioRelease.LATEST, null, consecutive5xx, consecutiveGateway,
+                        consecutiveLocalOrigin, split, interval, baseEjectionTime, maxEjectionPercent,
+                        minHealthPercent);
             } catch (IllegalArgumentException e) {
-                // The translation names Istio's fields; say which properties they came from.
+                // Istio's validation names Istio's fields; say where they came from.
                 throw new IllegalArgumentException(PREFIX + OD + "* (service '" + serviceId + "'): " + e.getMessage(),
                         e);
             }
@@ -280,7 +283,8 @@ public final class MeridianLoadBalancerProperties {
                 for (String callerKey : CALLER_KEYS) {
                     if (scoped.endsWith("." + callerKey)) {
                         throw new IllegalArgumentException(key + ": the caller's " + callerKey
-                                + " is the application's, not a service's: set " + PREFIX + callerKey);
+                                + " is the application's, not a service's: set " + PREFIX + callerKey + ", got '"
+                                + env.getProperty(key) + "'");
                     }
                 }
             }

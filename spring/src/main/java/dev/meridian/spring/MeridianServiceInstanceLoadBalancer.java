@@ -204,7 +204,9 @@ public final class MeridianServiceInstanceLoadBalancer
         if (v.byAddress.isEmpty()) {
             return Mono.just(NOTHING);
         }
-        if (!v.applied.isDone()) {
+        if (!v.applied.isDone() || v.applied.isCompletedExceptionally()) {
+            // A failed drain (the control thread is closed) fails the choice rather than picking
+            // from a list older than the one it was given.
             View waiting = v;
             // suppressCancel: one cancelled request must not cancel the drain others wait for.
             return Mono.fromFuture(v.applied, true).then(Mono.fromSupplier(() -> respond(waiting)));

@@ -78,6 +78,17 @@ final class TestApplication implements AutoCloseable {
         }
     }
 
+    /** What one request through the load balancer threw; fails when it answered. */
+    RuntimeException failure(String serviceId) {
+        try {
+            int status = rest.get().uri("http://" + serviceId + "/").exchange((request, response) ->
+                    response.getStatusCode().value());
+            throw new AssertionError("the request to " + serviceId + " was answered with " + status);
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+
     /** The service's balancer, as Spring Cloud's clients look it up. */
     ReactiveLoadBalancer<ServiceInstance> balancer(String serviceId) {
         return context.getBean(LoadBalancerClientFactory.class).getInstance(serviceId);
