@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -55,7 +56,9 @@ import reactor.core.publisher.Mono;
  * changes, then {@link Cluster#update}); only the {@link ControlThread} applies commands
  * ({@link Cluster#drain()}), on its period and at once when asked. That choice, and every later one,
  * waits (without blocking a thread) until the control thread has applied the list, so a choice
- * never picks from a list older than the one it was given, as Spring's own balancers never do.
+ * never picks from a list older than the one it was given, as Spring's own balancers never do; a
+ * choice racing a change whose pick falls on a host of neither list waits for the newest list and
+ * picks again.
  * A list Meridian cannot use (an instance without an address, a bad locality or weight, a repeated
  * address) is rejected whole with a warning, and the last good list stays in force, as Envoy keeps
  * its last good endpoints when it rejects an update; with no good list yet, the choice fails with
@@ -75,6 +78,10 @@ public final class MeridianServiceInstanceLoadBalancer
     private static final boolean SPRING_WEB = ClassUtils.isPresent("org.springframework.http.HttpStatusCode",
             MeridianServiceInstanceLoadBalancer.class.getClassLoader());
     private static final EmptyResponse NOTHING = new EmptyResponse();
+    /** How often a choice waits for a newer list and picks again when lists change under it. */
+    private static final int RETRIES = 3;
+    private static final AtomicReferenceFieldUpdater<MeridianServiceInstanceLoadBalancer, View> VIEW =
+            AtomicReferenceFieldUpdater.newUpdater(MeridianServiceInstanceLoadBalancer.class, View.class, "view");
 
     private final String serviceId;
     private final ObjectProvider<ServiceInstanceListSupplier> suppliers;
@@ -192,8 +199,11 @@ public final class MeridianServiceInstanceLoadBalancer
         if (list != v.seen) {
             if (list.equals(v.seen)) {
                 // The same instances in a new list (a supplier without caching): nothing to apply.
-                v = v.seeing(list);
-                view = v;
+                // Remembered only if no newer list was accepted meanwhile, which must not be undone.
+                View same = v.seeing(list);
+                if (VIEW.compareAndSet(this, v, same)) {
+                    v = same;
+                }
             } else {
                 v = accept(list);
             }
@@ -207,13 +217,32 @@ public final class MeridianServiceInstanceLoadBalancer
         if (!v.applied.isDone() || v.applied.isCompletedExceptionally()) {
             // A failed drain (the control thread is closed) fails the choice rather than picking
             // from a list older than the one it was given.
-            View waiting = v;
-            // suppressCancel: one cancelled request must not cancel the drain others wait for.
-            return Mono.fromFuture(v.applied, true).then(Mono.fromSupplier(() -> respond(waiting)));
+            return respondOnceApplied(v, RETRIES);
         }
-        return Mono.just(respond(v));
+        Response<ServiceInstance> response = respond(v);
+        return response != null ? Mono.just(response) : respondOnceApplied(view, RETRIES);
     }
 
+    /**
+     * Picks once the control thread has applied the view's list. The wait is asynchronous, and the
+     * view's future is shared: one cancelled request must not cancel the drain others wait for.
+     */
+    private Mono<Response<ServiceInstance>> respondOnceApplied(View v, int retries) {
+        return Mono.fromFuture(v.applied, true).then(Mono.defer(() -> {
+            Response<ServiceInstance> response = respond(v);
+            if (response != null) {
+                return Mono.just(response);
+            }
+            return retries > 0 ? respondOnceApplied(view, retries - 1) : Mono.just(NOTHING);
+        }));
+    }
+
+    /**
+     * One pick: a response with the chosen instance, Spring's empty response when the cluster has
+     * nothing to pick, or null when the host picked belongs to neither the given view's list nor the
+     * newest one (the snapshot is of a list accepted in between, still being replaced): the caller
+     * then waits for the newest list to be applied and picks again.
+     */
     private Response<ServiceInstance> respond(View v) {
         Host host = cluster.pick();
         if (host == null) {
@@ -221,10 +250,9 @@ public final class MeridianServiceInstanceLoadBalancer
         }
         ServiceInstance instance = v.byAddress.get(host.address());
         if (instance == null) {
-            // The snapshot is already a newer list's than the view this choice started with.
             instance = view.byAddress.get(host.address());
             if (instance == null) {
-                return NOTHING;
+                return null;
             }
         }
         return new DefaultResponse(new PickedInstance(instance, cluster, host));

@@ -15,11 +15,21 @@ import java.net.SocketTimeoutException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -131,6 +141,38 @@ class MeridianServiceInstanceLoadBalancerTest {
         }
         supplier.instances = List.of();
         assertThat(choose()).isInstanceOf(EmptyResponse.class);
+    }
+
+    @Test
+    void choicesRacingListChangesAlwaysPickAListedInstance() throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(3);
+        try {
+            AtomicBoolean flipping = new AtomicBoolean(true);
+            List<Future<Integer>> choosers = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                choosers.add(threads.submit(() -> {
+                    int chosen = 0;
+                    while (flipping.get()) {
+                        String id = chosen();
+                        if (!id.equals("a") && !id.equals("b")) {
+                            throw new AssertionError("chose " + id);
+                        }
+                        chosen++;
+                    }
+                    return chosen;
+                }));
+            }
+            for (int i = 0; i < 200; i++) {
+                supplier.instances = i % 2 == 0 ? List.of(B, C) : List.of(A, B, C);
+                chosen();
+            }
+            flipping.set(false);
+            for (Future<Integer> f : choosers) {
+                assertThat(f.get(30, SECONDS)).isPositive();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     @Test
