@@ -68,6 +68,12 @@ final class TestApplication implements AutoCloseable {
         return new TestApplication(SpringApplication.class, properties, beans);
     }
 
+    /** Any application class; it should import {@link SpringCloudBeans}. */
+    static TestApplication of(Class<?> application, Map<String, Object> properties,
+                              Consumer<AnnotationConfigApplicationContext> beans) {
+        return new TestApplication(application, properties, beans);
+    }
+
     /** One request through the load balancer: the status, or -1 when it failed without one. */
     int call(String serviceId) {
         try {
