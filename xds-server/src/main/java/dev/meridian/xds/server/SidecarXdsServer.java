@@ -66,6 +66,8 @@ import java.util.function.Consumer;
  */
 public final class SidecarXdsServer implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger(SidecarXdsServer.class.getName());
+
     private final int requestedPort;
     private final Executor executor;
     private final ExecutorService ownedExecutor;
@@ -152,7 +154,8 @@ public final class SidecarXdsServer implements AutoCloseable {
 
         /**
          * Receives, one line each, the clusters left out of a group's snapshot and why, and what the
-         * priority assignment warns about (once per cluster and model).
+         * priority assignment warns about (once per cluster and model). Called on gRPC's and the
+         * executor's threads, one call at a time; an exception it throws is logged and ignored.
          */
         public Builder warnings(Consumer<String> warnings) {
             this.warnings = warnings == null ? w -> { } : warnings;
@@ -306,8 +309,11 @@ public final class SidecarXdsServer implements AutoCloseable {
             return;
         }
         synchronized (publishLock) {
-            if (known.add(g)) {
+            // Known only once it has a snapshot: a group known without one would leave its sidecars
+            // waiting until the next model.
+            if (!known.contains(g)) {
                 cache.setSnapshot(g, snapshotFor(g, current));
+                known.add(g);
             }
         }
     }
@@ -329,7 +335,7 @@ public final class SidecarXdsServer implements AutoCloseable {
                 for (String w : a.warnings()) {
                     // Where Istio's own behaviour is surprising (overlapping distribute rules, wrap-around).
                     if (reported.add(c.name() + "\n" + w)) {
-                        warnings.accept("cluster " + c.name() + ": " + w);
+                        warn("cluster " + c.name() + ": " + w);
                     }
                 }
                 // Istio turns locality_weighted_lb_config on per cluster as the assignment says.
@@ -340,11 +346,26 @@ public final class SidecarXdsServer implements AutoCloseable {
                 clusters.add(cluster);
                 assignments.add(cla);
             } catch (IllegalArgumentException e) {
-                warnings.accept("cluster " + c.name() + " left out for sidecars at '" + group.locality() + "': "
+                warn("cluster " + c.name() + " left out for sidecars at '" + group.locality() + "': "
                         + e.getMessage());
+            } catch (RuntimeException e) {
+                // Not a refusal but a failure: this group goes without the cluster rather than without a
+                // snapshot, on the gRPC thread of its first request or the publishing thread.
+                LOG.log(System.Logger.Level.ERROR, "cluster " + c.name() + " failed for sidecars at '"
+                        + group.locality() + "'", e);
+                warn("cluster " + c.name() + " left out for sidecars at '" + group.locality() + "': " + e);
             }
         }
         return Snapshot.create(clusters, assignments, List.of(), List.of(), List.of(), Long.toString(p.generation()));
+    }
+
+    /** Hands a line to the embedder's consumer; one that throws is logged, never the server's failure. */
+    private void warn(String line) {
+        try {
+            warnings.accept(line);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "warning consumer failed on: " + line, e);
+        }
     }
 
     /** The group a request's node belongs to; never throws, since the cache calls it on every request. */

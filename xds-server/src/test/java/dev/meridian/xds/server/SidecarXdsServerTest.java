@@ -411,4 +411,46 @@ class SidecarXdsServerTest {
         assertThat(warned).containsExactly("cluster " + REVIEWS_CLUSTER + ": service: Istio 1.24 does not read "
                 + "trafficDistribution or networking.istio.io/traffic-distribution (from 1.25, pull request 54715)");
     }
+
+    @Test
+    void aWarningConsumerThatThrowsNeitherClosesTheStreamNorStrandsTheGroup() throws Exception {
+        // The same 1.24 mesh: its assignment warns, and the embedder's consumer fails on the warning.
+        Path other = Files.createDirectory(dir.resolve("old-mesh"));
+        replace(other.resolve("mesh.yaml"), REVIEWS.replace("metadata: {name: reviews, namespace: prod}\nspec:\n  hosts",
+                "metadata:\n  name: reviews\n  namespace: prod\n  annotations: {networking.istio.io/traffic-distribution: "
+                        + "PreferClose}\nspec:\n  hosts") + """
+                ---
+                apiVersion: install.istio.io/v1alpha1
+                kind: IstioOperator
+                spec: {tag: 1.24.2}
+                """);
+        List<String> offered = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (SidecarXdsServer s = SidecarXdsServer.builder().model(MeshDirectory.read(other)).executor(Runnable::run)
+                .warnings(w -> {
+                    offered.add(w);
+                    throw new IllegalStateException("log sink full");
+                }).build().start()) {
+            ManagedChannel c = Grpc.newChannelBuilderForAddress("127.0.0.1", s.port(),
+                    InsecureChannelCredentials.create()).build();
+            try (AdsStream first = AdsStream.open(c)) {
+                ClusterLoadAssignment cla = first.subscribe(node("a", "us-east", "us-east-1a", Map.of()))
+                        .assignment(REVIEWS_CLUSTER);
+                assertThat(priorities(cla)).isEqualTo(Map.of("10.0.1.1:9080", 0, "10.0.1.2:9080", 1,
+                        "10.0.2.1:9080", 2));
+                // A second sidecar of the same group is served the group's snapshot.
+                try (AdsStream second = AdsStream.open(c)) {
+                    assertThat(second.subscribe(node("b", "us-east", "us-east-1a", Map.of())).assignments())
+                            .containsExactly(cla);
+                }
+                // A new model is computed for the group again, the consumer failing again, and pushed.
+                s.update(MeshDirectory.read(other));
+                assertThat(first.next().getVersionInfo()).isEqualTo("2");
+            } finally {
+                c.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            }
+            assertThat(s.groups()).hasSize(1);
+            assertThat(s.snapshot(s.groups().iterator().next()).version(AdsStream.CDS)).isEqualTo("2");
+        }
+        assertThat(offered).hasSize(2).allSatisfy(w -> assertThat(w).contains("Istio 1.24 does not read"));
+    }
 }
