@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -279,5 +280,43 @@ class MeshDirectoryTest {
             assertThat(rejected).hasMessageStartingWith(dir.resolve("rule.yaml") + ": invalid YAML");
             assertThat(mesh.current()).isSameAs(changed);
         }
+    }
+
+    @Test
+    void callbacksThatThrowDoNotEndTheWatchAndCloseWaitsForItsThread() throws Exception {
+        write(dir.resolve("reviews.yaml"), REVIEWS);
+        MeshDirectory mesh = new MeshDirectory(dir);
+        mesh.reload();
+        BlockingQueue<MeshModel> changes = new LinkedBlockingQueue<>();
+        BlockingQueue<IllegalArgumentException> rejections = new LinkedBlockingQueue<>();
+        AtomicReference<Thread> watcher = new AtomicReference<>();
+        MeshDirectory.Watch watch = mesh.watch(m -> {
+            watcher.set(Thread.currentThread());
+            changes.add(m);
+            throw new IllegalStateException("the embedder's update failed");
+        }, e -> {
+            rejections.add(e);
+            throw new IllegalStateException("the embedder's report failed");
+        });
+        try {
+            replace(dir.resolve("rule.yaml"), REVIEWS_RULE);
+            assertThat(changes.poll(30, TimeUnit.SECONDS)).isNotNull()
+                    .satisfies(m -> assertThat(m.clusters()).hasSize(3));
+
+            replace(dir.resolve("rule.yaml"), "kind: [");
+            assertThat(rejections.poll(30, TimeUnit.SECONDS)).isNotNull()
+                    .hasMessageStartingWith(dir.resolve("rule.yaml") + ": invalid YAML");
+
+            // Both callbacks threw, and the watch still reads the next change.
+            replace(dir.resolve("rule.yaml"), REVIEWS_RULE.replace("  - {name: v3, labels: {version: v3}}\n", ""));
+            MeshModel fixed = changes.poll(30, TimeUnit.SECONDS);
+            assertThat(fixed).isNotNull();
+            assertThat(fixed.clusters()).hasSize(2);
+            assertThat(mesh.current()).isSameAs(fixed);
+        } finally {
+            watch.close();
+        }
+        assertThat(watcher.get().isAlive()).as("the watcher thread, once close() returned").isFalse();
+        watch.close();
     }
 }
