@@ -24,7 +24,14 @@ import dev.meridian.xds.RecordingListener.Event;
 import dev.meridian.xds.RecordingListener.Rejected;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -37,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -84,7 +92,7 @@ class AdsClientTest {
         return Cluster.builder(LbConfig.defaults()).random(RandomSource.seeded(7)).build();
     }
 
-    private AdsClient.Builder client(ManagedChannel channel) {
+    private AdsClient.Builder client(Channel channel) {
         return AdsClient.builder(channel)
                 .node("sidecar~10.0.0.9~productpage-v1.default~default.svc.cluster.local", "productpage.default", CALLER)
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(200))
@@ -374,6 +382,63 @@ class AdsClientTest {
         assertThat(reviews.drain()).isZero();
         assertThat(reviews.publications()).isEqualTo(publications);
         assertThat(pick(reviews, N)).isEqualTo(before);
+    }
+
+    @Test
+    @DisplayName("a failure while answering a response restarts the stream at the accepted versions instead of leaving the control plane waiting for an ACK")
+    void failureWhileAnsweringRestartsTheStream() throws Exception {
+        ScriptedAdsServer server = closing(new ScriptedAdsServer());
+        AtomicBoolean failed = new AtomicBoolean();
+        // The first EDS ACK fails as it is sent: something Meridian does not foresee, after the
+        // assignment was applied.
+        ClientInterceptor failFirstEdsAck = new ClientInterceptor() {
+            @Override
+            public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
+                                                                       CallOptions options, Channel next) {
+                return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                    @Override
+                    public void sendMessage(ReqT message) {
+                        if (message instanceof DiscoveryRequest r && r.getTypeUrl().equals(ENDPOINT_TYPE_URL)
+                                && !r.getResponseNonce().isEmpty() && failed.compareAndSet(false, true)) {
+                            throw new IllegalStateException("the ACK could not be sent");
+                        }
+                        super.sendMessage(message);
+                    }
+                };
+            }
+        };
+        Cluster reviews = destination();
+        Channel channel = ClientInterceptors.intercept(channel(server.port()), failFirstEdsAck);
+        closing(client(channel).watch(REVIEWS, reviews).build()).start();
+        server.nextRequest();
+        server.respond(CLUSTER_TYPE_URL, "1", "n1", List.of(Any.pack(edsCluster(REVIEWS, REVIEWS))));
+        assertThat(server.nextRequest()).satisfies(r -> assertThat(isAck(r, CLUSTER_TYPE_URL, "1")).isTrue());
+        assertThat(server.nextRequest().getTypeUrl()).isEqualTo(ENDPOINT_TYPE_URL);
+        server.respond(ENDPOINT_TYPE_URL, "1", "n2", List.of(Any.pack(twoZones())));
+
+        Disconnected down = events.await(Disconnected.class, d -> true);
+        assertThat(down.status().getCode()).isEqualTo(Status.Code.CANCELLED);
+        assertThat(failed).isTrue();
+        // A new stream asks again at the versions applied ("ACK/NACK and resource type instance version").
+        DiscoveryRequest cds = server.nextRequest();
+        assertThat(cds.getTypeUrl()).isEqualTo(CLUSTER_TYPE_URL);
+        assertThat(cds.getResponseNonce()).isEmpty();
+        assertThat(cds.getVersionInfo()).isEqualTo("1");
+        DiscoveryRequest eds = server.nextRequest();
+        assertThat(eds.getTypeUrl()).isEqualTo(ENDPOINT_TYPE_URL);
+        assertThat(eds.getResponseNonce()).isEmpty();
+        assertThat(eds.getVersionInfo()).isEqualTo("1");
+        // The assignment applied before the failure serves.
+        reviews.drain();
+        assertThat(pick(reviews, N).byPriority()).containsExactly(Map.entry(0, N));
+
+        // The new stream works: the next version is applied and ACKed.
+        server.respond(ENDPOINT_TYPE_URL, "2", "n3", List.of(Any.pack(assignment(REVIEWS,
+                locality("us-east", "us-east-1b", 1, "10.0.1.1:9080")))));
+        events.awaitAccepted(ENDPOINT_TYPE_URL, "2");
+        assertThat(server.nextRequest()).satisfies(r -> assertThat(isAck(r, ENDPOINT_TYPE_URL, "2")).isTrue());
+        reviews.drain();
+        assertThat(pick(reviews, N).byAddress()).containsExactly(Map.entry("10.0.1.1:9080", N));
     }
 
     @Test
