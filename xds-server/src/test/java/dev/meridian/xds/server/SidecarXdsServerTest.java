@@ -27,10 +27,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -348,6 +353,60 @@ class SidecarXdsServerTest {
                 r = fast.next();
             }
             assertThat(slow.responses).isEmpty();
+        }
+    }
+
+    @Test
+    void groupsArrivingWhileAModelIsPublishedAllEndOnTheLatestModel() throws Exception {
+        int rounds = 25;
+        int sidecarsPerRound = 4;
+        List<AdsStream> streams = new CopyOnWriteArrayList<>();
+        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        try {
+            for (int round = 0; round < rounds; round++) {
+                // New groups ask for their first snapshot while the next model is published.
+                CountDownLatch go = new CountDownLatch(1);
+                List<Thread> threads = new ArrayList<>();
+                for (int i = 0; i < sidecarsPerRound; i++) {
+                    Node sidecar = node("s" + round + "-" + i, "us-east", "us-east-1a", Map.of("app", round + "-" + i));
+                    threads.add(new Thread(() -> {
+                        try {
+                            go.await();
+                            AdsStream stream = AdsStream.open(channel);
+                            streams.add(stream);
+                            stream.request(sidecar, AdsStream.CDS, List.of(), "", "");
+                            // Answered: the group is known and has its first snapshot.
+                            stream.next();
+                        } catch (Throwable t) {
+                            failures.add(t);
+                        }
+                    }, "sidecar-" + round + "-" + i));
+                }
+                threads.add(new Thread(() -> {
+                    try {
+                        go.await();
+                        server.update(mesh.reload());
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    }
+                }, "publisher-" + round));
+                threads.forEach(Thread::start);
+                go.countDown();
+                for (Thread t : threads) {
+                    t.join();
+                }
+                assertThat(failures).isEmpty();
+                // Whichever model a group's first snapshot came from, the latest one reaches every group.
+                String latest = Long.toString(server.version());
+                assertThat(latest).isEqualTo(Integer.toString(round + 2));
+                assertThat(server.groups()).hasSize((round + 1) * sidecarsPerRound);
+                for (SidecarGroup g : server.groups()) {
+                    assertThat(server.snapshot(g).version(AdsStream.CDS)).as("round " + round + ", group " + g)
+                            .isEqualTo(latest);
+                }
+            }
+        } finally {
+            streams.forEach(AdsStream::close);
         }
     }
 
