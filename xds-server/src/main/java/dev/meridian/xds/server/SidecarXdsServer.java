@@ -39,7 +39,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * An ADS server for Envoy sidecars: each connecting Envoy receives, for every cluster of the
@@ -441,60 +444,54 @@ public final class SidecarXdsServer implements AutoCloseable {
         @Override
         public StreamObserver<DiscoveryRequest> streamAggregatedResources(
                 StreamObserver<DiscoveryResponse> responses) {
-            StreamObserver<DiscoveryRequest> requests = delegate.streamAggregatedResources(responses);
-            return new StreamObserver<>() {
-                // gRPC calls a stream's request observer one message at a time.
-                private Node first;
-
-                @Override
-                public void onNext(DiscoveryRequest r) {
-                    if (r.hasNode()) {
-                        first = first == null ? r.getNode() : first;
-                    } else if (first != null) {
-                        r = r.toBuilder().setNode(first).build();
-                    }
-                    requests.onNext(r);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    requests.onError(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                    requests.onCompleted();
-                }
-            };
+            return new FirstNodeRequests<>(delegate.streamAggregatedResources(responses), DiscoveryRequest::hasNode,
+                    DiscoveryRequest::getNode, (r, node) -> r.toBuilder().setNode(node).build());
         }
 
         @Override
         public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
                 StreamObserver<DeltaDiscoveryResponse> responses) {
-            StreamObserver<DeltaDiscoveryRequest> requests = delegate.deltaAggregatedResources(responses);
-            return new StreamObserver<>() {
-                private Node first;
+            return new FirstNodeRequests<>(delegate.deltaAggregatedResources(responses),
+                    DeltaDiscoveryRequest::hasNode, DeltaDiscoveryRequest::getNode,
+                    (r, node) -> r.toBuilder().setNode(node).build());
+        }
+    }
 
-                @Override
-                public void onNext(DeltaDiscoveryRequest r) {
-                    if (r.hasNode()) {
-                        first = first == null ? r.getNode() : first;
-                    } else if (first != null) {
-                        r = r.toBuilder().setNode(first).build();
-                    }
-                    requests.onNext(r);
-                }
+    /** One stream's requests, of either protocol variant, each carrying the stream's first node. */
+    private static final class FirstNodeRequests<T> implements StreamObserver<T> {
+        private final StreamObserver<T> requests;
+        private final Predicate<T> hasNode;
+        private final Function<T, Node> nodeOf;
+        private final BiFunction<T, Node, T> withNode;
+        // gRPC calls a stream's request observer one message at a time.
+        private Node first;
 
-                @Override
-                public void onError(Throwable t) {
-                    requests.onError(t);
-                }
+        FirstNodeRequests(StreamObserver<T> requests, Predicate<T> hasNode, Function<T, Node> nodeOf,
+                          BiFunction<T, Node, T> withNode) {
+            this.requests = requests;
+            this.hasNode = hasNode;
+            this.nodeOf = nodeOf;
+            this.withNode = withNode;
+        }
 
-                @Override
-                public void onCompleted() {
-                    requests.onCompleted();
-                }
-            };
+        @Override
+        public void onNext(T r) {
+            if (hasNode.test(r)) {
+                first = first == null ? nodeOf.apply(r) : first;
+            } else if (first != null) {
+                r = withNode.apply(r, first);
+            }
+            requests.onNext(r);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            requests.onError(t);
+        }
+
+        @Override
+        public void onCompleted() {
+            requests.onCompleted();
         }
     }
 }

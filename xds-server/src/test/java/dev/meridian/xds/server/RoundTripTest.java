@@ -80,6 +80,15 @@ class RoundTripTest {
 
     @Test
     void theAdsClientFedByThisServerDecidesAsTheDirectPath() throws Exception {
+        roundTrip(false);
+    }
+
+    @Test
+    void theIncrementalAdsClientFedByThisServerDecidesAsTheDirectPath() throws Exception {
+        roundTrip(true);
+    }
+
+    private void roundTrip(boolean incremental) throws Exception {
         Files.writeString(dir.resolve("mesh.yaml"), MESH, StandardCharsets.UTF_8);
         MeshModel model = MeshDirectory.read(dir);
         Caller caller = new Caller(Locality.of("us-east", "us-east-1a", ""), Map.of("app", "productpage"));
@@ -111,7 +120,7 @@ class RoundTripTest {
                             .setStructValue(Struct.newBuilder().putFields("app",
                                     Value.newBuilder().setStringValue("productpage").build())).build()))
                     .build();
-            try (AdsClient client = AdsClient.builder(channel).node(node).watch(CLUSTER, viaXds)
+            try (AdsClient client = AdsClient.builder(channel).node(node).watch(CLUSTER, viaXds).incremental(incremental)
                     .envoyRelease(model.release().envoyMinor())
                     .listener(new AdsClient.Listener() {
                         @Override
