@@ -1,5 +1,6 @@
 package dev.meridian.xds.server;
 
+import static dev.meridian.xds.server.MeshFixtures.replace;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -31,19 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MeshDirectoryTest {
 
-    static final String REVIEWS = """
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: reviews, namespace: prod}
-            spec:
-              hosts: [reviews.prod.svc.cluster.local]
-              ports: [{number: 9080, name: http, protocol: HTTP}]
-              resolution: STATIC
-              endpoints:
-              - {address: 10.0.1.1, locality: us-east/us-east-1a, labels: {version: v1}}
-              - {address: 10.0.1.2, locality: us-east/us-east-1b, labels: {version: v2}}
-              - {address: 10.0.2.1, locality: us-west/us-west-1a, labels: {version: v3}}
-            """;
+    static final String REVIEWS = MeshFixtures.REVIEWS_ENTRY;
 
     static final String REVIEWS_RULE = """
             apiVersion: networking.istio.io/v1
@@ -75,13 +63,6 @@ class MeshDirectoryTest {
 
     static void write(Path file, String text) throws IOException {
         Files.writeString(file, text, StandardCharsets.UTF_8);
-    }
-
-    /** Replaces a file whole, as a deployment tool would, so the watcher never sees it half written. */
-    static void replace(Path file, String text) throws IOException {
-        Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.writeString(temp, text, StandardCharsets.UTF_8);
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.meridian.xds.server;
 
+import static dev.meridian.xds.server.MeshFixtures.node;
+import static dev.meridian.xds.server.MeshFixtures.replace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Struct;
@@ -23,10 +25,8 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,18 +53,7 @@ class SidecarXdsServerTest {
 
     static final String REVIEWS_CLUSTER = "outbound|9080||reviews.prod.svc.cluster.local";
 
-    static final String REVIEWS = """
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: reviews, namespace: prod}
-            spec:
-              hosts: [reviews.prod.svc.cluster.local]
-              ports: [{number: 9080, name: http, protocol: HTTP}]
-              resolution: STATIC
-              endpoints:
-              - {address: 10.0.1.1, locality: us-east/us-east-1a, labels: {version: v1}}
-              - {address: 10.0.1.2, locality: us-east/us-east-1b, labels: {version: v2}}
-              - {address: 10.0.2.1, locality: us-west/us-west-1a, labels: {version: v3}}
+    static final String REVIEWS = MeshFixtures.REVIEWS_ENTRY + """
             ---
             apiVersion: networking.istio.io/v1
             kind: DestinationRule
@@ -119,22 +108,6 @@ class SidecarXdsServerTest {
     void stop() throws InterruptedException {
         channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
         server.close();
-    }
-
-    static void replace(Path file, String text) throws IOException {
-        Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.writeString(temp, text, StandardCharsets.UTF_8);
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    static Node node(String id, String region, String zone, Map<String, String> labels) {
-        Struct.Builder l = Struct.newBuilder();
-        labels.forEach((k, v) -> l.putFields(k, Value.newBuilder().setStringValue(v).build()));
-        return Node.newBuilder().setId(id)
-                .setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder().setRegion(region).setZone(zone))
-                .setMetadata(Struct.newBuilder().putFields(SidecarGroup.METADATA_LABELS,
-                        Value.newBuilder().setStructValue(l).build()))
-                .build();
     }
 
     /** Address → Envoy priority, as the ClusterLoadAssignment carries it. */
@@ -441,10 +414,11 @@ class SidecarXdsServerTest {
         assertThat(server.groups()).doesNotContain(SidecarGroup.UNKNOWN);
     }
 
-    @Test
-    void whatTheAssignmentWarnsAboutIsReportedOncePerModel() throws Exception {
-        // Istio reads a Service's traffic distribution from 1.25 on (pull request 54715); a 1.24 mesh
-        // ignores the ServiceEntry's annotation, and the server says so once, not once per sidecar.
+    /**
+     * The reviews mesh with PreferClose annotated on the ServiceEntry, under Istio 1.24, which reads no
+     * traffic distribution: every sidecar's assignment warns about it.
+     */
+    Path preferCloseOnIstio124() throws IOException {
         Path other = Files.createDirectory(dir.resolve("old-mesh"));
         replace(other.resolve("mesh.yaml"), REVIEWS.replace("metadata: {name: reviews, namespace: prod}\nspec:\n  hosts",
                 "metadata:\n  name: reviews\n  namespace: prod\n  annotations: {networking.istio.io/traffic-distribution: "
@@ -454,6 +428,14 @@ class SidecarXdsServerTest {
                 kind: IstioOperator
                 spec: {tag: 1.24.2}
                 """);
+        return other;
+    }
+
+    @Test
+    void whatTheAssignmentWarnsAboutIsReportedOncePerModel() throws Exception {
+        // Istio reads a Service's traffic distribution from 1.25 on (pull request 54715); a 1.24 mesh
+        // ignores the ServiceEntry's annotation, and the server says so once, not once per sidecar.
+        Path other = preferCloseOnIstio124();
         List<String> warned = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (SidecarXdsServer s = SidecarXdsServer.builder().model(MeshDirectory.read(other)).executor(Runnable::run)
                 .warnings(warned::add).build().start()) {
@@ -474,15 +456,7 @@ class SidecarXdsServerTest {
     @Test
     void aWarningConsumerThatThrowsNeitherClosesTheStreamNorStrandsTheGroup() throws Exception {
         // The same 1.24 mesh: its assignment warns, and the embedder's consumer fails on the warning.
-        Path other = Files.createDirectory(dir.resolve("old-mesh"));
-        replace(other.resolve("mesh.yaml"), REVIEWS.replace("metadata: {name: reviews, namespace: prod}\nspec:\n  hosts",
-                "metadata:\n  name: reviews\n  namespace: prod\n  annotations: {networking.istio.io/traffic-distribution: "
-                        + "PreferClose}\nspec:\n  hosts") + """
-                ---
-                apiVersion: install.istio.io/v1alpha1
-                kind: IstioOperator
-                spec: {tag: 1.24.2}
-                """);
+        Path other = preferCloseOnIstio124();
         List<String> offered = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (SidecarXdsServer s = SidecarXdsServer.builder().model(MeshDirectory.read(other)).executor(Runnable::run)
                 .warnings(w -> {
