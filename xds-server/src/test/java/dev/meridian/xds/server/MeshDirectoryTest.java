@@ -33,15 +33,7 @@ class MeshDirectoryTest {
 
     static final String REVIEWS = MeshFixtures.REVIEWS_ENTRY;
 
-    static final String REVIEWS_RULE = """
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: {name: reviews, namespace: prod}
-            spec:
-              host: reviews.prod.svc.cluster.local
-              trafficPolicy:
-                loadBalancer: {simple: ROUND_ROBIN}
-                outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
+    static final String REVIEWS_RULE = MeshFixtures.REVIEWS_RULE + """
               subsets:
               - {name: v1, labels: {version: v1}}
               - {name: v3, labels: {version: v3}}

@@ -28,6 +28,18 @@ final class MeshFixtures {
               - {address: 10.0.2.1, locality: us-west/us-west-1a, labels: {version: v3}}
             """;
 
+    /** Its DestinationRule: round robin with outlier detection, so Istio applies locality failover. */
+    static final String REVIEWS_RULE = """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews, namespace: prod}
+            spec:
+              host: reviews.prod.svc.cluster.local
+              trafficPolicy:
+                loadBalancer: {simple: ROUND_ROBIN}
+                outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
+            """;
+
     private MeshFixtures() {
     }
 

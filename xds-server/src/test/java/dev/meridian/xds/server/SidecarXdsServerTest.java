@@ -53,17 +53,7 @@ class SidecarXdsServerTest {
 
     static final String REVIEWS_CLUSTER = "outbound|9080||reviews.prod.svc.cluster.local";
 
-    static final String REVIEWS = MeshFixtures.REVIEWS_ENTRY + """
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: {name: reviews, namespace: prod}
-            spec:
-              host: reviews.prod.svc.cluster.local
-              trafficPolicy:
-                loadBalancer: {simple: ROUND_ROBIN}
-                outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
-            """;
+    static final String REVIEWS = MeshFixtures.REVIEWS_ENTRY + "---\n" + MeshFixtures.REVIEWS_RULE;
 
     @TempDir
     Path dir;
