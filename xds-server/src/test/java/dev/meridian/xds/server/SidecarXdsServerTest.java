@@ -316,6 +316,9 @@ class SidecarXdsServerTest {
                 r = fast.next();
             }
             assertThat(slow.responses).isEmpty();
+            // The slow sidecar is neither dropped nor failed meanwhile: its stream stays open.
+            assertThat(server.openStreams()).isEqualTo(2);
+            assertThat(slow.closed).isNotDone();
         }
     }
 
@@ -399,9 +402,12 @@ class SidecarXdsServerTest {
         try (AdsStream west = AdsStream.open(channel)) {
             ClusterLoadAssignment cla = west.subscribe(node("west", "us-west", "us-west-1a", Map.of()))
                     .assignment(REVIEWS_CLUSTER);
-            assertThat(priorities(cla)).containsEntry("10.0.2.1:9080", 0);
+            // us-west's priorities, not those of a sidecar with no locality (every endpoint at 0).
+            assertThat(priorities(cla)).isEqualTo(Map.of("10.0.1.1:9080", 1, "10.0.1.2:9080", 1,
+                    "10.0.2.1:9080", 0));
         }
-        assertThat(server.groups()).doesNotContain(SidecarGroup.UNKNOWN);
+        assertThat(server.groups()).containsExactly(new SidecarGroup(Locality.of("us-west", "us-west-1a", ""),
+                Map.of()));
     }
 
     /**
