@@ -242,7 +242,7 @@ class AdsClientTest extends AdsClientFixture {
                 .endpoints(EndpointTable.of(List.of(Endpoint.of("10.9.9.9:9080", CALLER))))
                 .build();
         long publications = reviews.publications();
-        AdsClient client = client(channel(server.port())).watch(REVIEWS, reviews).build();
+        AdsClient client = closing(client(channel(server.port())).watch(REVIEWS, reviews).build());
         client.start();
 
         DiscoveryRequest subscribe = server.nextRequest();
