@@ -72,33 +72,8 @@ public final class DestinationRules {
     }
 
     private static DestinationRule readRule(YamlNode root) {
-        String apiVersion = root.requiredString("apiVersion");
-        if (!DestinationRule.API_VERSIONS.contains(apiVersion)) {
-            throw new IllegalArgumentException("apiVersion: expected one of " + DestinationRule.API_VERSIONS
-                    + ", got " + Values.describe(apiVersion));
-        }
-        String kind = root.requiredString("kind");
-        if (!KIND.equals(kind)) {
-            throw new IllegalArgumentException("kind: expected " + KIND + ", got " + Values.describe(kind));
-        }
-        YamlNode metadata = root.mapping("metadata");
-        if (metadata == null) {
-            throw new IllegalArgumentException("metadata: required, got nothing");
-        }
-        String name = metadata.requiredString("name");
-        String namespace = metadata.stringField("namespace");
-        // Kubernetes object metadata: valid here, and nothing in it changes endpoint choice.
-        metadata.skip("labels", "annotations", "uid", "resourceVersion", "generation", "creationTimestamp",
-                "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "ownerReferences",
-                "finalizers", "generateName", "selfLink");
-        metadata.finish();
-        YamlNode spec = root.mapping("spec");
-        if (spec == null) {
-            throw new IllegalArgumentException("spec: required, got nothing");
-        }
-        // Written by the API server, not by the user.
-        root.skip("status");
-        root.finish();
+        ResourceHeader header = ResourceHeader.read(root, KIND, false);
+        YamlNode spec = header.spec();
 
         String host = IstioChecks.host(spec.path("host"), spec.requiredString("host"));
         TrafficPolicy policy = spec.has("trafficPolicy") ? readTrafficPolicy(spec.mapping("trafficPolicy")) : null;
@@ -116,7 +91,7 @@ public final class DestinationRules {
         spec.finish();
 
         warnFailoverWithoutOutlierDetection(spec, policy, subsets);
-        return new DestinationRule(apiVersion, name, namespace, host, policy, subsets);
+        return new DestinationRule(header.apiVersion(), header.name(), header.namespace(), host, policy, subsets);
     }
 
     private static void warnFailoverWithoutOutlierDetection(YamlNode spec, TrafficPolicy policy,

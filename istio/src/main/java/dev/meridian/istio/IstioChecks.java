@@ -1,6 +1,8 @@
 package dev.meridian.istio;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -28,6 +30,37 @@ final class IstioChecks {
     private static final Pattern LABEL_VALUE_PATTERN = Pattern.compile("(?:" + QUALIFIED_NAME + ")?");
 
     private IstioChecks() {
+    }
+
+    /**
+     * A YAML mapping of strings, such as labels, annotations or a selector: keys and values must be
+     * strings, and labels Kubernetes label keys and values.
+     *
+     * @param block the mapping, or null for none (an empty map)
+     */
+    static Map<String, String> stringMap(YamlNode block, boolean validateAsLabels) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (block == null) {
+            return out;
+        }
+        for (Map.Entry<?, ?> e : block.entries().entrySet()) {
+            if (!(e.getKey() instanceof String key)) {
+                throw new IllegalArgumentException(block.path() + ": keys must be strings, got "
+                        + Values.describe(e.getKey()));
+            }
+            String valuePath = block.path(key);
+            if (!(e.getValue() instanceof String value)) {
+                throw new IllegalArgumentException(valuePath + ": expected a string, got " + Values.describe(e.getValue())
+                        + (e.getValue() instanceof Number || e.getValue() instanceof Boolean
+                                ? " (quote it to make it a string)" : ""));
+            }
+            if (validateAsLabels) {
+                IstioChecks.labelKey(block.path(), key);
+                IstioChecks.labelValue(valuePath, value);
+            }
+            out.put(key, value);
+        }
+        return out;
     }
 
     /** A count such as {@code consecutive5xxErrors}: Istio rejects negatives. */

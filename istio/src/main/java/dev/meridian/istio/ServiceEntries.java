@@ -99,7 +99,7 @@ public final class ServiceEntries {
         List<String> warnings = new ArrayList<>();
         try {
             YamlNode root = YamlNode.root(document, warnings);
-            Header header = readHeader(root, WORKLOAD_ENTRY);
+            ResourceHeader header = ResourceHeader.read(root, WORKLOAD_ENTRY, true);
             YamlNode spec = header.spec();
             WorkloadEntry spec0 = readWorkload(spec, null);
             spec.skip("serviceAccount");
@@ -118,43 +118,8 @@ public final class ServiceEntries {
         }
     }
 
-    private record Header(String apiVersion, String name, String namespace, Map<String, String> labels,
-                          Map<String, String> annotations, YamlNode spec) {
-    }
-
-    private static Header readHeader(YamlNode root, String expectedKind) {
-        String apiVersion = root.requiredString("apiVersion");
-        if (!DestinationRule.API_VERSIONS.contains(apiVersion)) {
-            throw new IllegalArgumentException("apiVersion: expected one of " + DestinationRule.API_VERSIONS
-                    + ", got " + Values.describe(apiVersion));
-        }
-        String kind = root.requiredString("kind");
-        if (!expectedKind.equals(kind)) {
-            throw new IllegalArgumentException("kind: expected " + expectedKind + ", got " + Values.describe(kind));
-        }
-        YamlNode metadata = root.mapping("metadata");
-        if (metadata == null) {
-            throw new IllegalArgumentException("metadata: required, got nothing");
-        }
-        String name = metadata.requiredString("name");
-        String namespace = metadata.stringField("namespace");
-        Map<String, String> labels = stringMap(metadata.mapping("labels"), true);
-        Map<String, String> annotations = stringMap(metadata.mapping("annotations"), false);
-        metadata.skip("uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp",
-                "deletionGracePeriodSeconds", "managedFields", "ownerReferences", "finalizers", "generateName",
-                "selfLink");
-        metadata.finish();
-        YamlNode spec = root.mapping("spec");
-        if (spec == null) {
-            throw new IllegalArgumentException("spec: required, got nothing");
-        }
-        root.skip("status");
-        root.finish();
-        return new Header(apiVersion, name, namespace, labels, annotations, spec);
-    }
-
     private static ServiceEntry readServiceEntry(YamlNode root) {
-        Header header = readHeader(root, SERVICE_ENTRY);
+        ResourceHeader header = ResourceHeader.read(root, SERVICE_ENTRY, true);
         YamlNode spec = header.spec();
 
         List<String> hosts = new ArrayList<>();
@@ -184,7 +149,7 @@ public final class ServiceEntries {
         Map<String, String> selector = null;
         YamlNode selectorNode = spec.mapping("workloadSelector");
         if (selectorNode != null) {
-            selector = stringMap(selectorNode.mapping("labels"), true);
+            selector = IstioChecks.stringMap(selectorNode.mapping("labels"), true);
             selectorNode.finish();
             if (selector.isEmpty()) {
                 spec.warn(selectorNode.path("labels") + ": empty, so the entry selects every workload in its namespace");
@@ -306,7 +271,7 @@ public final class ServiceEntries {
                 ports.put(name, YamlNode.integer(path, entry.getValue(), 1, 65535).intValue());
             }
         }
-        Map<String, String> labels = stringMap(e.mapping("labels"), true);
+        Map<String, String> labels = IstioChecks.stringMap(e.mapping("labels"), true);
         String localityText = e.stringField("locality");
         Locality locality;
         try {
@@ -428,30 +393,4 @@ public final class ServiceEntries {
             return false;
         }
     }
-
-    private static Map<String, String> stringMap(YamlNode block, boolean validateAsLabels) {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (block == null) {
-            return out;
-        }
-        for (Map.Entry<?, ?> e : block.entries().entrySet()) {
-            if (!(e.getKey() instanceof String key)) {
-                throw new IllegalArgumentException(block.path() + ": keys must be strings, got "
-                        + Values.describe(e.getKey()));
-            }
-            String valuePath = block.path(key);
-            if (!(e.getValue() instanceof String value)) {
-                throw new IllegalArgumentException(valuePath + ": expected a string, got " + Values.describe(e.getValue())
-                        + (e.getValue() instanceof Number || e.getValue() instanceof Boolean
-                                ? " (quote it to make it a string)" : ""));
-            }
-            if (validateAsLabels) {
-                IstioChecks.labelKey(block.path(), key);
-                IstioChecks.labelValue(valuePath, value);
-            }
-            out.put(key, value);
-        }
-        return out;
-    }
-
 }

@@ -243,6 +243,14 @@ class ServiceEntriesTest {
                 endpoints: [{network: remote}]
                 """)).value();
         assertThat(se.endpoints()).extracting(WorkloadEntry::address).containsExactly("");
+        assertThat(se.endpoints()).extracting(WorkloadEntry::network).containsExactly("remote");
+        // Without the network the same endpoint is refused.
+        assertThatThrownBy(() -> parse(entry("""
+                hosts: [a.example]
+                resolution: STATIC
+                endpoints: [{labels: {app: a}}]
+                """))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("se.yaml: spec.endpoints[0].address: address is required");
     }
 
     @Test

@@ -64,7 +64,8 @@ import java.util.concurrent.CompletableFuture;
  * called from any thread. Recomputations run on fabric8's informer threads, one at a time under one
  * lock, so the cluster receives each recomputation's commands together and in order; a drain that
  * runs while they are being queued may publish the new endpoint set one batch before the new
- * configuration. The listener is called under that lock.
+ * configuration. The listener is called under that lock; an exception it throws goes to the informer
+ * thread's uncaught-exception handler, and the source goes on.
  */
 public final class KubernetesEndpointSource implements AutoCloseable {
 

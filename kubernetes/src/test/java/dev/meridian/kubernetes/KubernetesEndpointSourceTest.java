@@ -320,6 +320,26 @@ class KubernetesEndpointSourceTest {
     }
 
     @Test
+    @DisplayName("a listener that throws on every update and warning stops nothing: each change is still queued,"
+            + " and a later change still reaches the cluster")
+    void aListenerThatThrowsStopsNothing() throws Exception {
+        mesh.listenerThrows = true;
+        KubernetesEndpointSource source = mesh.start(mesh.sourceBuilder());
+        EndpointUpdate first = mesh.awaitUpdate(u -> true);
+        assertThirds(mesh.picksPerZone(N));
+
+        mesh.putService(new io.fabric8.kubernetes.api.model.ServiceBuilder(MeshApiServer.service(null, Map.of()))
+                .editSpec().editFirstPort().withName("grpc").endPort().endSpec().build());
+        mesh.awaitWarning("services/shop/reviews.spec.ports");
+        mesh.putService(MeshApiServer.service(null, Map.of()));
+        mesh.putSlice(slice("z1"));
+        EndpointUpdate later = mesh.awaitUpdate(u -> u.endpoints().size() == 4);
+        assertThat(later.sequence()).isEqualTo(first.sequence() + 1);
+        assertThat(source.lastUpdate()).isSameAs(later);
+        assertHalves(mesh.picksPerZone(N), "z2", "z3");
+    }
+
+    @Test
     @DisplayName("the API server goes away: fabric8 keeps reconnecting, the source says it is not watching, the last"
             + " good state stays and nothing is queued; closing it then stops cleanly")
     void apiServerGoesAway() throws Exception {

@@ -64,15 +64,23 @@ final class MeshApiServer implements AutoCloseable {
     final BlockingQueue<KubernetesWarning> warnings = new LinkedBlockingQueue<>();
     /** The URIs of requests the client could not connect for, as its HTTP layer reports them. */
     final BlockingQueue<String> connectionFailures = new LinkedBlockingQueue<>();
+    /** When set, the listener throws after recording each update and warning, as a broken embedder's would. */
+    volatile boolean listenerThrows;
     final KubernetesSourceListener listener = new KubernetesSourceListener() {
         @Override
         public void onUpdate(EndpointUpdate update) {
             updates.add(update);
+            if (listenerThrows) {
+                throw new IllegalStateException("listener failed on update " + update.sequence());
+            }
         }
 
         @Override
         public void onWarning(KubernetesWarning warning) {
             warnings.add(warning);
+            if (listenerThrows) {
+                throw new IllegalStateException("listener failed on " + warning.field());
+            }
         }
     };
     private KubernetesEndpointSource source;

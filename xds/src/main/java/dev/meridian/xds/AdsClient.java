@@ -35,6 +35,8 @@ import java.util.function.Consumer;
  * validation keeps its last good state; the others in the response are applied, as Envoy's
  * {@code CdsApiHelper::onConfigUpdate} does. A broken stream is retried with Envoy's jittered
  * exponential backoff and resubscribes at the last accepted versions; nothing is cleared meanwhile.
+ * A response whose handling fails in a way no rule foresaw is logged and ends its stream the same way,
+ * rather than leave the control plane waiting for its ACK.
  * A watched cluster that a CDS response leaves out keeps its last good configuration and endpoints
  * (Envoy would remove it) and is reported as a warning; an EDS response that leaves an assignment
  * out changes nothing (the protocol's "Deleting Resources"). State of the world is the default;
@@ -252,7 +254,16 @@ public final class AdsClient implements AutoCloseable {
         }
         // GrpcStream::onReceiveMessage: every response resets the reconnect backoff.
         reconnectBackoff.reset();
-        handling.run();
+        try {
+            handling.run();
+        } catch (RuntimeException e) {
+            // A failure no rule foresaw, possibly before the ACK or NACK went out: the control plane
+            // would wait for that answer and this stream would take no other response. Each resource
+            // applied keeps its state; a new stream asks again from the versions accepted.
+            LOG.log(System.Logger.Level.ERROR, "ADS response handling failed; the stream starts over", e);
+            s.call.cancel("ADS response handling failed", e);
+            return;
+        }
         s.call.request(1);
     }
 

@@ -11,11 +11,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import dev.meridian.cluster.Cluster;
-import dev.meridian.cluster.Host;
 import dev.meridian.core.Endpoint;
 import dev.meridian.core.EndpointTable;
-import dev.meridian.core.Locality;
-import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.xds.RecordingListener.Accepted;
 import dev.meridian.xds.RecordingListener.Connecting;
@@ -24,20 +21,21 @@ import dev.meridian.xds.RecordingListener.Event;
 import dev.meridian.xds.RecordingListener.Rejected;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -47,75 +45,10 @@ import org.junit.jupiter.api.Test;
  * what no well-behaved control plane sends. The protocol cited is Envoy's
  * {@code api/xds_protocol.rst} (envoyproxy/envoy).
  */
-class AdsClientTest {
+class AdsClientTest extends AdsClientFixture {
 
-    private static final Locality CALLER = Locality.of("us-east", "us-east-1a", "");
-    private static final String REVIEWS = "outbound|9080||reviews.default.svc.cluster.local";
-    private static final int N = 1000;
-
-    private final List<AutoCloseable> resources = new ArrayList<>();
-    private final RecordingListener events = new RecordingListener();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closing(T resource) {
-        resources.add(resource);
-        return resource;
-    }
-
-    private ManagedChannel channel(int port) {
-        ManagedChannel channel = NettyChannelBuilder
-                .forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
-                .usePlaintext()
-                .build();
-        closing(() -> {
-            channel.shutdownNow();
-            channel.awaitTermination(RecordingListener.WAIT_SECONDS, TimeUnit.SECONDS);
-        });
-        return channel;
-    }
-
-    private static Cluster destination() {
-        return Cluster.builder(LbConfig.defaults()).random(RandomSource.seeded(7)).build();
-    }
-
-    private AdsClient.Builder client(ManagedChannel channel) {
-        return AdsClient.builder(channel)
-                .node("sidecar~10.0.0.9~productpage-v1.default~default.svc.cluster.local", "productpage.default", CALLER)
-                .backoff(Duration.ofMillis(20), Duration.ofMillis(200))
-                .random(RandomSource.seeded(11))
-                .listener(events);
-    }
-
-    /** Istio's view from us-east-1a: the local zone at priority 0, the next zone at priority 1. */
-    private static ClusterLoadAssignment twoZones() {
-        return assignment(REVIEWS,
-                locality("us-east", "us-east-1a", 0, "10.0.0.1:9080", "10.0.0.2:9080"),
-                locality("us-east", "us-east-1b", 1, "10.0.1.1:9080", "10.0.1.2:9080"));
-    }
-
-    /** Counts of {@code n} picks by address, by priority and by zone. */
-    record Picks(Map<String, Integer> byAddress, Map<Integer, Integer> byPriority, Map<String, Integer> byZone) {
-    }
-
-    private static Picks pick(Cluster cluster, int n) {
-        Map<String, Integer> byAddress = new TreeMap<>();
-        Map<Integer, Integer> byPriority = new TreeMap<>();
-        Map<String, Integer> byZone = new TreeMap<>();
-        EndpointTable table = cluster.table();
-        for (int i = 0; i < n; i++) {
-            Host host = cluster.pick();
-            assertThat(host).as("pick %d", i).isNotNull();
-            byAddress.merge(host.address(), 1, Integer::sum);
-            byPriority.merge(table.priority(table.indexOf(host.address())), 1, Integer::sum);
-            byZone.merge(host.endpoint().locality().zone(), 1, Integer::sum);
-        }
-        return new Picks(byAddress, byPriority, byZone);
+    AdsClientTest() {
+        super(false);
     }
 
     private static boolean isAck(DiscoveryRequest r, String typeUrl, String version) {
@@ -127,7 +60,7 @@ class AdsClientTest {
     @DisplayName("removing the local zone's endpoints moves every pick to priority 1 in one update, one snapshot")
     void localZoneRemovedFailsOverInOneUpdate() throws Exception {
         LoopbackControlPlane cp = closing(LoopbackControlPlane.start());
-        cp.publish(List.of(edsCluster(REVIEWS, REVIEWS)), "c1", List.of(twoZones()), "e1");
+        cp.publish(List.of(edsCluster(REVIEWS, REVIEWS)), "c1", List.of(twoZones(REVIEWS)), "e1");
         Cluster reviews = destination();
         AdsClient client = closing(client(channel(cp.port())).watch(REVIEWS, reviews).build());
         client.start();
@@ -181,7 +114,7 @@ class AdsClientTest {
     @DisplayName("a NACKed update keeps every pick; the server receives the previous version, the nonce and the field")
     void nackKeepsTheLastGoodConfig() throws Exception {
         LoopbackControlPlane cp = closing(LoopbackControlPlane.start());
-        cp.publish(List.of(edsCluster(REVIEWS, REVIEWS)), "c1", List.of(twoZones()), "e1");
+        cp.publish(List.of(edsCluster(REVIEWS, REVIEWS)), "c1", List.of(twoZones(REVIEWS)), "e1");
         Cluster reviews = destination();
         closing(client(channel(cp.port())).watch(REVIEWS, reviews).build()).start();
         events.awaitAccepted(ENDPOINT_TYPE_URL, "e1");
@@ -189,10 +122,8 @@ class AdsClientTest {
         Picks before = pick(reviews, N);
         long publications = reviews.publications();
 
-        // CLUSTER_PROVIDED cannot run outside Envoy's own cluster types: the translation rejects it.
-        var bad = edsCluster(REVIEWS, REVIEWS).toBuilder()
-                .setLbPolicy(io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.CLUSTER_PROVIDED).build();
-        cp.publish(List.of(bad), "c2", List.of(twoZones()), "e1");
+        var bad = clusterProvided(REVIEWS);
+        cp.publish(List.of(bad), "c2", List.of(twoZones(REVIEWS)), "e1");
         Rejected rejected = events.awaitRejected(CLUSTER_TYPE_URL, "c2");
         assertThat(rejected.reason()).contains("lb_policy").contains(REVIEWS);
         // NACK: the previous version, the response's nonce, error_detail (xds_protocol.rst, "NACK").
@@ -231,7 +162,7 @@ class AdsClientTest {
     @DisplayName("a control-plane restart is survived: picks go on, the client resubscribes at its versions and takes the next update")
     void controlPlaneRestart() throws Exception {
         LoopbackControlPlane cp = closing(LoopbackControlPlane.start());
-        cp.publish(List.of(edsCluster(REVIEWS, REVIEWS)), "c1", List.of(twoZones()), "e1");
+        cp.publish(List.of(edsCluster(REVIEWS, REVIEWS)), "c1", List.of(twoZones(REVIEWS)), "e1");
         Cluster reviews = destination();
         ManagedChannel channel = channel(cp.port());
         closing(client(channel).watch(REVIEWS, reviews).build()).start();
@@ -311,7 +242,7 @@ class AdsClientTest {
                 .endpoints(EndpointTable.of(List.of(Endpoint.of("10.9.9.9:9080", CALLER))))
                 .build();
         long publications = reviews.publications();
-        AdsClient client = client(channel(server.port())).watch(REVIEWS, reviews).build();
+        AdsClient client = closing(client(channel(server.port())).watch(REVIEWS, reviews).build());
         client.start();
 
         DiscoveryRequest subscribe = server.nextRequest();
@@ -338,7 +269,7 @@ class AdsClientTest {
         DiscoveryRequest edsSubscribe = server.nextRequest();
         assertThat(edsSubscribe.getTypeUrl()).isEqualTo(ENDPOINT_TYPE_URL);
         assertThat(edsSubscribe.getResourceNamesList()).containsExactly(REVIEWS);
-        server.respond(ENDPOINT_TYPE_URL, "1", "n2", List.of(Any.pack(twoZones())));
+        server.respond(ENDPOINT_TYPE_URL, "1", "n2", List.of(Any.pack(twoZones(REVIEWS))));
         assertThat(server.nextRequest()).satisfies(r -> assertThat(isAck(r, ENDPOINT_TYPE_URL, "1")).isTrue());
         events.awaitAccepted(ENDPOINT_TYPE_URL, "1");
         reviews.drain();
@@ -357,7 +288,7 @@ class AdsClientTest {
         assertThat(events.awaitRejected(CLUSTER_TYPE_URL, "2").reason()).isEqualTo(nack.getErrorDetail().getMessage());
 
         // A ClusterLoadAssignment where a Cluster belongs.
-        server.respond(CLUSTER_TYPE_URL, "3", "n4", List.of(Any.pack(twoZones())));
+        server.respond(CLUSTER_TYPE_URL, "3", "n4", List.of(Any.pack(twoZones(REVIEWS))));
         DiscoveryRequest wrongType = server.nextRequest();
         assertThat(wrongType.getVersionInfo()).isEqualTo("1");
         assertThat(wrongType.getResponseNonce()).isEqualTo("n4");
@@ -377,6 +308,63 @@ class AdsClientTest {
     }
 
     @Test
+    @DisplayName("a failure while answering a response restarts the stream at the accepted versions instead of leaving the control plane waiting for an ACK")
+    void failureWhileAnsweringRestartsTheStream() throws Exception {
+        ScriptedAdsServer server = closing(new ScriptedAdsServer());
+        AtomicBoolean failed = new AtomicBoolean();
+        // The first EDS ACK fails as it is sent: something Meridian does not foresee, after the
+        // assignment was applied.
+        ClientInterceptor failFirstEdsAck = new ClientInterceptor() {
+            @Override
+            public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
+                                                                       CallOptions options, Channel next) {
+                return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                    @Override
+                    public void sendMessage(ReqT message) {
+                        if (message instanceof DiscoveryRequest r && r.getTypeUrl().equals(ENDPOINT_TYPE_URL)
+                                && !r.getResponseNonce().isEmpty() && failed.compareAndSet(false, true)) {
+                            throw new IllegalStateException("the ACK could not be sent");
+                        }
+                        super.sendMessage(message);
+                    }
+                };
+            }
+        };
+        Cluster reviews = destination();
+        Channel channel = ClientInterceptors.intercept(channel(server.port()), failFirstEdsAck);
+        closing(client(channel).watch(REVIEWS, reviews).build()).start();
+        server.nextRequest();
+        server.respond(CLUSTER_TYPE_URL, "1", "n1", List.of(Any.pack(edsCluster(REVIEWS, REVIEWS))));
+        assertThat(server.nextRequest()).satisfies(r -> assertThat(isAck(r, CLUSTER_TYPE_URL, "1")).isTrue());
+        assertThat(server.nextRequest().getTypeUrl()).isEqualTo(ENDPOINT_TYPE_URL);
+        server.respond(ENDPOINT_TYPE_URL, "1", "n2", List.of(Any.pack(twoZones(REVIEWS))));
+
+        Disconnected down = events.await(Disconnected.class, d -> true);
+        assertThat(down.status().getCode()).isEqualTo(Status.Code.CANCELLED);
+        assertThat(failed).isTrue();
+        // A new stream asks again at the versions applied ("ACK/NACK and resource type instance version").
+        DiscoveryRequest cds = server.nextRequest();
+        assertThat(cds.getTypeUrl()).isEqualTo(CLUSTER_TYPE_URL);
+        assertThat(cds.getResponseNonce()).isEmpty();
+        assertThat(cds.getVersionInfo()).isEqualTo("1");
+        DiscoveryRequest eds = server.nextRequest();
+        assertThat(eds.getTypeUrl()).isEqualTo(ENDPOINT_TYPE_URL);
+        assertThat(eds.getResponseNonce()).isEmpty();
+        assertThat(eds.getVersionInfo()).isEqualTo("1");
+        // The assignment applied before the failure serves.
+        reviews.drain();
+        assertThat(pick(reviews, N).byPriority()).containsExactly(Map.entry(0, N));
+
+        // The new stream works: the next version is applied and ACKed.
+        server.respond(ENDPOINT_TYPE_URL, "2", "n3", List.of(Any.pack(assignment(REVIEWS,
+                locality("us-east", "us-east-1b", 1, "10.0.1.1:9080")))));
+        events.awaitAccepted(ENDPOINT_TYPE_URL, "2");
+        assertThat(server.nextRequest()).satisfies(r -> assertThat(isAck(r, ENDPOINT_TYPE_URL, "2")).isTrue());
+        reviews.drain();
+        assertThat(pick(reviews, N).byAddress()).containsExactly(Map.entry("10.0.1.1:9080", N));
+    }
+
+    @Test
     @DisplayName("a CDS response that leaves a watched cluster out: it keeps its endpoints, a warning says so, its EDS watch ends")
     void clusterLeftOutKeepsItsLastGoodState() throws Exception {
         String ratings = "outbound|9080||ratings.default.svc.cluster.local";
@@ -391,7 +379,7 @@ class AdsClientTest {
         assertThat(server.nextRequest().getResourceNamesList()).containsExactly(ratings, REVIEWS);
         ClusterLoadAssignment ratingsEndpoints = assignment(ratings,
                 locality("us-east", "us-east-1a", 0, "10.0.2.1:9080"));
-        server.respond(ENDPOINT_TYPE_URL, "1", "n2", List.of(Any.pack(twoZones()), Any.pack(ratingsEndpoints)));
+        server.respond(ENDPOINT_TYPE_URL, "1", "n2", List.of(Any.pack(twoZones(REVIEWS)), Any.pack(ratingsEndpoints)));
         server.nextRequest(); // ACK
         events.awaitAccepted(ENDPOINT_TYPE_URL, "1");
         reviews.drain();
@@ -441,8 +429,7 @@ class AdsClientTest {
         Cluster ratingsCluster = destination();
         closing(client(channel(server.port())).watch(REVIEWS, reviews).watch(ratings, ratingsCluster).build()).start();
         server.nextRequest();
-        var ratingsBad = edsCluster(ratings, ratings).toBuilder()
-                .setLbPolicy(io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.CLUSTER_PROVIDED).build();
+        var ratingsBad = clusterProvided(ratings);
         server.respond(CLUSTER_TYPE_URL, "1", "n1", List.of(Any.pack(edsCluster(REVIEWS, REVIEWS)), Any.pack(ratingsBad)));
         // CdsApiHelper::onConfigUpdate (source/common/upstream/cds_api_helper.cc) applies each valid
         // cluster and reports the invalid ones; the response is NACKed.
@@ -452,7 +439,7 @@ class AdsClientTest {
         assertThat(nack.getVersionInfo()).isEmpty();
         assertThat(nack.getErrorDetail().getMessage()).isEqualTo(rejected.reason());
         assertThat(server.nextRequest().getResourceNamesList()).containsExactly(REVIEWS);
-        server.respond(ENDPOINT_TYPE_URL, "1", "n2", List.of(Any.pack(twoZones())));
+        server.respond(ENDPOINT_TYPE_URL, "1", "n2", List.of(Any.pack(twoZones(REVIEWS))));
         events.awaitAccepted(ENDPOINT_TYPE_URL, "1");
         reviews.drain();
         assertThat(pick(reviews, N).byPriority()).containsExactly(Map.entry(0, N));
@@ -557,7 +544,7 @@ class AdsClientTest {
         server.respond(CLUSTER_TYPE_URL, "1", "n1", List.of(Any.pack(tuned)));
         server.nextRequest(); // ACK
         server.nextRequest(); // EDS subscription
-        ClusterLoadAssignment overprovisioned = twoZones().toBuilder()
+        ClusterLoadAssignment overprovisioned = twoZones(REVIEWS).toBuilder()
                 .setPolicy(ClusterLoadAssignment.Policy.newBuilder()
                         .setOverprovisioningFactor(com.google.protobuf.UInt32Value.of(200)))
                 .build();

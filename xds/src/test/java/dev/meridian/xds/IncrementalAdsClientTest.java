@@ -10,11 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import dev.meridian.cluster.Cluster;
-import dev.meridian.cluster.Host;
-import dev.meridian.core.EndpointTable;
-import dev.meridian.core.Locality;
-import dev.meridian.core.RandomSource;
-import dev.meridian.lb.LbConfig;
 import dev.meridian.xds.RecordingListener.Accepted;
 import dev.meridian.xds.RecordingListener.Disconnected;
 import dev.meridian.xds.RecordingListener.Rejected;
@@ -23,16 +18,9 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -43,74 +31,12 @@ import org.junit.jupiter.api.Test;
  * these tests cover what the variant changes: explicit removals, per-resource versions on
  * reconnect, NACKs by nonce alone.
  */
-class IncrementalAdsClientTest {
+class IncrementalAdsClientTest extends AdsClientFixture {
 
-    private static final Locality CALLER = Locality.of("us-east", "us-east-1a", "");
-    private static final String REVIEWS = "outbound|9080||reviews.default.svc.cluster.local";
     private static final String RATINGS = "outbound|9080||ratings.default.svc.cluster.local";
-    private static final int N = 1000;
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
-    private final RecordingListener events = new RecordingListener();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closing(T resource) {
-        resources.add(resource);
-        return resource;
-    }
-
-    private ManagedChannel channel(int port) {
-        ManagedChannel channel = NettyChannelBuilder
-                .forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
-                .usePlaintext()
-                .build();
-        closing(() -> {
-            channel.shutdownNow();
-            channel.awaitTermination(RecordingListener.WAIT_SECONDS, TimeUnit.SECONDS);
-        });
-        return channel;
-    }
-
-    private static Cluster destination() {
-        return Cluster.builder(LbConfig.defaults()).random(RandomSource.seeded(7)).build();
-    }
-
-    private AdsClient.Builder client(ManagedChannel channel) {
-        return AdsClient.builder(channel)
-                .node("sidecar~10.0.0.9~productpage-v1.default~default.svc.cluster.local", "productpage.default", CALLER)
-                .incremental(true)
-                .backoff(Duration.ofMillis(20), Duration.ofMillis(200))
-                .random(RandomSource.seeded(11))
-                .listener(events);
-    }
-
-    private static ClusterLoadAssignment twoZones(String name) {
-        return assignment(name,
-                locality("us-east", "us-east-1a", 0, "10.0.0.1:9080", "10.0.0.2:9080"),
-                locality("us-east", "us-east-1b", 1, "10.0.1.1:9080", "10.0.1.2:9080"));
-    }
-
-    /** Picks counted by address and by priority. */
-    record Picks(Map<String, Integer> byAddress, Map<Integer, Integer> byPriority) {
-    }
-
-    private static Picks pick(Cluster cluster, int n) {
-        Map<String, Integer> byAddress = new TreeMap<>();
-        Map<Integer, Integer> byPriority = new TreeMap<>();
-        EndpointTable table = cluster.table();
-        for (int i = 0; i < n; i++) {
-            Host host = cluster.pick();
-            assertThat(host).as("pick %d", i).isNotNull();
-            byAddress.merge(host.address(), 1, Integer::sum);
-            byPriority.merge(table.priority(table.indexOf(host.address())), 1, Integer::sum);
-        }
-        return new Picks(byAddress, byPriority);
+    IncrementalAdsClientTest() {
+        super(true);
     }
 
     @Test
@@ -155,8 +81,7 @@ class IncrementalAdsClientTest {
         reviews.drain();
         Picks before = pick(reviews, N);
 
-        var bad = edsCluster(REVIEWS, REVIEWS).toBuilder()
-                .setLbPolicy(io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.CLUSTER_PROVIDED).build();
+        var bad = clusterProvided(REVIEWS);
         cp.publish(List.of(bad), "c2", List.of(twoZones(REVIEWS)), "e1");
         Rejected rejected = events.awaitRejected(CLUSTER_TYPE_URL, "c2");
         assertThat(rejected.reason()).contains("lb_policy");
@@ -297,8 +222,7 @@ class IncrementalAdsClientTest {
         closing(client(channel(server.port())).watch(REVIEWS, destination()).scheduler(scheduler)
                 .backoff(Duration.ofMillis(100), Duration.ofSeconds(1)).build()).start();
         server.nextDeltaRequest();
-        var bad = edsCluster(REVIEWS, REVIEWS).toBuilder()
-                .setLbPolicy(io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.CLUSTER_PROVIDED).build();
+        var bad = clusterProvided(REVIEWS);
         server.respondDelta(response(CLUSTER_TYPE_URL, "n1", resource(REVIEWS, "v1", Any.pack(bad))));
         assertThat(server.nextDeltaRequest().getResponseNonce()).isEqualTo("n1");
         server.respondDelta(response(CLUSTER_TYPE_URL, "n2", resource(REVIEWS, "v1", Any.pack(bad))));

@@ -22,7 +22,20 @@ import java.util.List;
 public record MeshCluster(String name, MeshService service, String subset, List<Endpoint> endpoints,
                           DestinationPolicy policy) {
 
+    /** @throws IllegalArgumentException naming the field when the name is blank or another field is null */
     public MeshCluster {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("meshCluster.name: must not be blank, got '" + name + "'");
+        }
+        if (service == null) {
+            throw new IllegalArgumentException("meshCluster.service: must not be null (cluster " + name + ")");
+        }
+        if (endpoints == null) {
+            throw new IllegalArgumentException("meshCluster.endpoints: must not be null (cluster " + name + ")");
+        }
+        if (policy == null) {
+            throw new IllegalArgumentException("meshCluster.policy: must not be null (cluster " + name + ")");
+        }
         endpoints = List.copyOf(endpoints);
     }
 }

@@ -23,6 +23,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,6 +85,8 @@ public final class MeshDirectory {
     /** The namespace of a resource that does not name one, as {@code kubectl apply} would put it. */
     public static final String DEFAULT_NAMESPACE = "default";
 
+    private static final System.Logger LOG = System.getLogger(MeshDirectory.class.getName());
+
     private final Path directory;
     private final Object reloadLock = new Object();
     private volatile MeshModel current;
@@ -131,7 +134,8 @@ public final class MeshDirectory {
      * Watches the directory with a {@link WatchService}: after each batch of changes the directory is
      * read again, and {@code onChange} receives the new model when it differs from the last good one,
      * or {@code onRejected} the error when the content is invalid (the last good model stays). Both
-     * run on the watcher's thread, never concurrently.
+     * run on the watcher's thread, never concurrently; an exception either throws is logged and the
+     * watch goes on.
      *
      * @return the watch; closing it stops the thread
      * @throws UncheckedIOException when the directory cannot be watched
@@ -145,9 +149,9 @@ public final class MeshDirectory {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot watch " + directory + ": " + e.getMessage(), e);
         }
-        Watch watch = new Watch(service);
         Thread thread = new Thread(() -> watchLoop(service, onChange, onRejected), "meridian-mesh-watch");
         thread.setDaemon(true);
+        Watch watch = new Watch(service, thread);
         thread.start();
         return watch;
     }
@@ -170,11 +174,15 @@ public final class MeshDirectory {
                 try {
                     after = reload();
                 } catch (IllegalArgumentException e) {
-                    onRejected.accept(e);
+                    deliver(onRejected, e);
+                    continue;
+                } catch (RuntimeException e) {
+                    // Not a refusal of the content but a failure to read it; the last good model stays all the same.
+                    deliver(onRejected, new IllegalArgumentException(directory + ": reading failed: " + e, e));
                     continue;
                 }
                 if (!after.equals(before)) {
-                    onChange.accept(after);
+                    deliver(onChange, after);
                 }
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {
@@ -182,12 +190,27 @@ public final class MeshDirectory {
         }
     }
 
-    /** A running watch of the directory. Thread-safe: it may be closed from any thread, more than once. */
+    /** A callback that throws must not end the watch: later changes would never be served. */
+    private static <T> void deliver(Consumer<T> callback, T value) {
+        try {
+            callback.accept(value);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "mesh directory watch: a callback failed; the watch goes on", e);
+        }
+    }
+
+    /**
+     * A running watch of the directory. Thread-safe: it may be closed from any thread, more than once;
+     * {@link #close()} returns once the watcher's thread has ended (a callback in progress finishes
+     * first), unless called from a callback itself.
+     */
     public static final class Watch implements Closeable {
         private final WatchService service;
+        private final Thread thread;
 
-        private Watch(WatchService service) {
+        private Watch(WatchService service, Thread thread) {
             this.service = service;
+            this.thread = thread;
         }
 
         @Override
@@ -196,6 +219,13 @@ public final class MeshDirectory {
                 service.close();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            }
+            if (Thread.currentThread() != thread) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }
@@ -217,7 +247,8 @@ public final class MeshDirectory {
                     files.add(p);
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | DirectoryIteratorException e) {
+            // An I/O error while iterating arrives unchecked, wrapped in DirectoryIteratorException.
             throw new IllegalArgumentException(directory + ": cannot list the directory: " + e.getMessage(), e);
         }
         files.sort(Comparator.comparing(p -> p.getFileName().toString()));

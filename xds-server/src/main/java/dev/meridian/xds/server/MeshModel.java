@@ -20,7 +20,14 @@ import java.util.List;
 public record MeshModel(List<MeshService> services, List<MeshCluster> clusters, LocalityLbSetting meshLocality,
                         IstioRelease release, List<String> warnings) {
 
+    /** @throws IllegalArgumentException naming the field when the services or the clusters are null */
     public MeshModel {
+        if (services == null) {
+            throw new IllegalArgumentException("meshModel.services: must not be null");
+        }
+        if (clusters == null) {
+            throw new IllegalArgumentException("meshModel.clusters: must not be null");
+        }
         services = List.copyOf(services);
         clusters = List.copyOf(clusters);
         release = release == null ? IstioRelease.LATEST : release;

@@ -27,7 +27,14 @@ import java.util.List;
 public record MeshService(String host, String namespace, int port, String portName, List<Endpoint> endpoints,
                           DestinationRule destinationRule, KubernetesService kubernetesService, String source) {
 
+    /** @throws IllegalArgumentException naming the field when the host is blank or the endpoints null */
     public MeshService {
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException("meshService.host: must not be blank, got '" + host + "'");
+        }
+        if (endpoints == null) {
+            throw new IllegalArgumentException("meshService.endpoints: must not be null (host " + host + ")");
+        }
         endpoints = List.copyOf(endpoints);
         kubernetesService = kubernetesService == null ? KubernetesService.NONE : kubernetesService;
     }

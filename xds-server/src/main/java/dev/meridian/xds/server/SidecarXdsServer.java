@@ -39,7 +39,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * An ADS server for Envoy sidecars: each connecting Envoy receives, for every cluster of the
@@ -65,6 +68,8 @@ import java.util.function.Consumer;
  * keep serving the previous version.
  */
 public final class SidecarXdsServer implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(SidecarXdsServer.class.getName());
 
     private final int requestedPort;
     private final Executor executor;
@@ -152,7 +157,8 @@ public final class SidecarXdsServer implements AutoCloseable {
 
         /**
          * Receives, one line each, the clusters left out of a group's snapshot and why, and what the
-         * priority assignment warns about (once per cluster and model).
+         * priority assignment warns about (once per cluster and model). Called on gRPC's and the
+         * executor's threads, one call at a time; an exception it throws is logged and ignored.
          */
         public Builder warnings(Consumer<String> warnings) {
             this.warnings = warnings == null ? w -> { } : warnings;
@@ -306,8 +312,11 @@ public final class SidecarXdsServer implements AutoCloseable {
             return;
         }
         synchronized (publishLock) {
-            if (known.add(g)) {
+            // Known only once it has a snapshot: a group known without one would leave its sidecars
+            // waiting until the next model.
+            if (!known.contains(g)) {
                 cache.setSnapshot(g, snapshotFor(g, current));
+                known.add(g);
             }
         }
     }
@@ -329,7 +338,7 @@ public final class SidecarXdsServer implements AutoCloseable {
                 for (String w : a.warnings()) {
                     // Where Istio's own behaviour is surprising (overlapping distribute rules, wrap-around).
                     if (reported.add(c.name() + "\n" + w)) {
-                        warnings.accept("cluster " + c.name() + ": " + w);
+                        warn("cluster " + c.name() + ": " + w);
                     }
                 }
                 // Istio turns locality_weighted_lb_config on per cluster as the assignment says.
@@ -340,11 +349,26 @@ public final class SidecarXdsServer implements AutoCloseable {
                 clusters.add(cluster);
                 assignments.add(cla);
             } catch (IllegalArgumentException e) {
-                warnings.accept("cluster " + c.name() + " left out for sidecars at '" + group.locality() + "': "
+                warn("cluster " + c.name() + " left out for sidecars at '" + group.locality() + "': "
                         + e.getMessage());
+            } catch (RuntimeException e) {
+                // Not a refusal but a failure: this group goes without the cluster rather than without a
+                // snapshot, on the gRPC thread of its first request or the publishing thread.
+                LOG.log(System.Logger.Level.ERROR, "cluster " + c.name() + " failed for sidecars at '"
+                        + group.locality() + "'", e);
+                warn("cluster " + c.name() + " left out for sidecars at '" + group.locality() + "': " + e);
             }
         }
         return Snapshot.create(clusters, assignments, List.of(), List.of(), List.of(), Long.toString(p.generation()));
+    }
+
+    /** Hands a line to the embedder's consumer; one that throws is logged, never the server's failure. */
+    private void warn(String line) {
+        try {
+            warnings.accept(line);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "warning consumer failed on: " + line, e);
+        }
     }
 
     /** The group a request's node belongs to; never throws, since the cache calls it on every request. */
@@ -420,60 +444,54 @@ public final class SidecarXdsServer implements AutoCloseable {
         @Override
         public StreamObserver<DiscoveryRequest> streamAggregatedResources(
                 StreamObserver<DiscoveryResponse> responses) {
-            StreamObserver<DiscoveryRequest> requests = delegate.streamAggregatedResources(responses);
-            return new StreamObserver<>() {
-                // gRPC calls a stream's request observer one message at a time.
-                private Node first;
-
-                @Override
-                public void onNext(DiscoveryRequest r) {
-                    if (r.hasNode()) {
-                        first = first == null ? r.getNode() : first;
-                    } else if (first != null) {
-                        r = r.toBuilder().setNode(first).build();
-                    }
-                    requests.onNext(r);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    requests.onError(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                    requests.onCompleted();
-                }
-            };
+            return new FirstNodeRequests<>(delegate.streamAggregatedResources(responses), DiscoveryRequest::hasNode,
+                    DiscoveryRequest::getNode, (r, node) -> r.toBuilder().setNode(node).build());
         }
 
         @Override
         public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
                 StreamObserver<DeltaDiscoveryResponse> responses) {
-            StreamObserver<DeltaDiscoveryRequest> requests = delegate.deltaAggregatedResources(responses);
-            return new StreamObserver<>() {
-                private Node first;
+            return new FirstNodeRequests<>(delegate.deltaAggregatedResources(responses),
+                    DeltaDiscoveryRequest::hasNode, DeltaDiscoveryRequest::getNode,
+                    (r, node) -> r.toBuilder().setNode(node).build());
+        }
+    }
 
-                @Override
-                public void onNext(DeltaDiscoveryRequest r) {
-                    if (r.hasNode()) {
-                        first = first == null ? r.getNode() : first;
-                    } else if (first != null) {
-                        r = r.toBuilder().setNode(first).build();
-                    }
-                    requests.onNext(r);
-                }
+    /** One stream's requests, of either protocol variant, each carrying the stream's first node. */
+    private static final class FirstNodeRequests<T> implements StreamObserver<T> {
+        private final StreamObserver<T> requests;
+        private final Predicate<T> hasNode;
+        private final Function<T, Node> nodeOf;
+        private final BiFunction<T, Node, T> withNode;
+        // gRPC calls a stream's request observer one message at a time.
+        private Node first;
 
-                @Override
-                public void onError(Throwable t) {
-                    requests.onError(t);
-                }
+        FirstNodeRequests(StreamObserver<T> requests, Predicate<T> hasNode, Function<T, Node> nodeOf,
+                          BiFunction<T, Node, T> withNode) {
+            this.requests = requests;
+            this.hasNode = hasNode;
+            this.nodeOf = nodeOf;
+            this.withNode = withNode;
+        }
 
-                @Override
-                public void onCompleted() {
-                    requests.onCompleted();
-                }
-            };
+        @Override
+        public void onNext(T r) {
+            if (hasNode.test(r)) {
+                first = first == null ? nodeOf.apply(r) : first;
+            } else if (first != null) {
+                r = withNode.apply(r, first);
+            }
+            requests.onNext(r);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            requests.onError(t);
+        }
+
+        @Override
+        public void onCompleted() {
+            requests.onCompleted();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.meridian.xds.server;
 
+import static dev.meridian.xds.server.MeshFixtures.replace;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,12 +13,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,29 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MeshDirectoryTest {
 
-    static final String REVIEWS = """
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: reviews, namespace: prod}
-            spec:
-              hosts: [reviews.prod.svc.cluster.local]
-              ports: [{number: 9080, name: http, protocol: HTTP}]
-              resolution: STATIC
-              endpoints:
-              - {address: 10.0.1.1, locality: us-east/us-east-1a, labels: {version: v1}}
-              - {address: 10.0.1.2, locality: us-east/us-east-1b, labels: {version: v2}}
-              - {address: 10.0.2.1, locality: us-west/us-west-1a, labels: {version: v3}}
-            """;
+    static final String REVIEWS = MeshFixtures.REVIEWS_ENTRY;
 
-    static final String REVIEWS_RULE = """
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: {name: reviews, namespace: prod}
-            spec:
-              host: reviews.prod.svc.cluster.local
-              trafficPolicy:
-                loadBalancer: {simple: ROUND_ROBIN}
-                outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
+    static final String REVIEWS_RULE = MeshFixtures.REVIEWS_RULE + """
               subsets:
               - {name: v1, labels: {version: v1}}
               - {name: v3, labels: {version: v3}}
@@ -74,13 +55,6 @@ class MeshDirectoryTest {
 
     static void write(Path file, String text) throws IOException {
         Files.writeString(file, text, StandardCharsets.UTF_8);
-    }
-
-    /** Replaces a file whole, as a deployment tool would, so the watcher never sees it half written. */
-    static void replace(Path file, String text) throws IOException {
-        Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.writeString(temp, text, StandardCharsets.UTF_8);
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Test
@@ -279,5 +253,43 @@ class MeshDirectoryTest {
             assertThat(rejected).hasMessageStartingWith(dir.resolve("rule.yaml") + ": invalid YAML");
             assertThat(mesh.current()).isSameAs(changed);
         }
+    }
+
+    @Test
+    void callbacksThatThrowDoNotEndTheWatchAndCloseWaitsForItsThread() throws Exception {
+        write(dir.resolve("reviews.yaml"), REVIEWS);
+        MeshDirectory mesh = new MeshDirectory(dir);
+        mesh.reload();
+        BlockingQueue<MeshModel> changes = new LinkedBlockingQueue<>();
+        BlockingQueue<IllegalArgumentException> rejections = new LinkedBlockingQueue<>();
+        AtomicReference<Thread> watcher = new AtomicReference<>();
+        MeshDirectory.Watch watch = mesh.watch(m -> {
+            watcher.set(Thread.currentThread());
+            changes.add(m);
+            throw new IllegalStateException("the embedder's update failed");
+        }, e -> {
+            rejections.add(e);
+            throw new IllegalStateException("the embedder's report failed");
+        });
+        try {
+            replace(dir.resolve("rule.yaml"), REVIEWS_RULE);
+            assertThat(changes.poll(30, TimeUnit.SECONDS)).isNotNull()
+                    .satisfies(m -> assertThat(m.clusters()).hasSize(3));
+
+            replace(dir.resolve("rule.yaml"), "kind: [");
+            assertThat(rejections.poll(30, TimeUnit.SECONDS)).isNotNull()
+                    .hasMessageStartingWith(dir.resolve("rule.yaml") + ": invalid YAML");
+
+            // Both callbacks threw, and the watch still reads the next change.
+            replace(dir.resolve("rule.yaml"), REVIEWS_RULE.replace("  - {name: v3, labels: {version: v3}}\n", ""));
+            MeshModel fixed = changes.poll(30, TimeUnit.SECONDS);
+            assertThat(fixed).isNotNull();
+            assertThat(fixed.clusters()).hasSize(2);
+            assertThat(mesh.current()).isSameAs(fixed);
+        } finally {
+            watch.close();
+        }
+        assertThat(watcher.get().isAlive()).as("the watcher thread, once close() returned").isFalse();
+        watch.close();
     }
 }

@@ -2,8 +2,6 @@ package dev.meridian.xds.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
 import dev.meridian.cluster.Cluster;
 import dev.meridian.cluster.Host;
 import dev.meridian.core.Locality;
@@ -80,6 +78,15 @@ class RoundTripTest {
 
     @Test
     void theAdsClientFedByThisServerDecidesAsTheDirectPath() throws Exception {
+        roundTrip(false);
+    }
+
+    @Test
+    void theIncrementalAdsClientFedByThisServerDecidesAsTheDirectPath() throws Exception {
+        roundTrip(true);
+    }
+
+    private void roundTrip(boolean incremental) throws Exception {
         Files.writeString(dir.resolve("mesh.yaml"), MESH, StandardCharsets.UTF_8);
         MeshModel model = MeshDirectory.read(dir);
         Caller caller = new Caller(Locality.of("us-east", "us-east-1a", ""), Map.of("app", "productpage"));
@@ -104,14 +111,10 @@ class RoundTripTest {
         try (SidecarXdsServer server = SidecarXdsServer.builder().model(model).build().start()) {
             ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(),
                     InsecureChannelCredentials.create()).build();
-            Node node = Node.newBuilder().setId("sidecar~10.1.0.1~productpage-1.prod~prod.svc.cluster.local")
-                    .setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder()
-                            .setRegion("us-east").setZone("us-east-1a"))
-                    .setMetadata(Struct.newBuilder().putFields(SidecarGroup.METADATA_LABELS, Value.newBuilder()
-                            .setStructValue(Struct.newBuilder().putFields("app",
-                                    Value.newBuilder().setStringValue("productpage").build())).build()))
-                    .build();
+            Node node = MeshFixtures.node("sidecar~10.1.0.1~productpage-1.prod~prod.svc.cluster.local", "us-east",
+                    "us-east-1a", Map.of("app", "productpage"));
             try (AdsClient client = AdsClient.builder(channel).node(node).watch(CLUSTER, viaXds)
+                    .incremental(incremental)
                     .envoyRelease(model.release().envoyMinor())
                     .listener(new AdsClient.Listener() {
                         @Override

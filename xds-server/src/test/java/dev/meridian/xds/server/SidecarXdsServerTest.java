@@ -1,5 +1,7 @@
 package dev.meridian.xds.server;
 
+import static dev.meridian.xds.server.MeshFixtures.node;
+import static dev.meridian.xds.server.MeshFixtures.replace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Struct;
@@ -23,14 +25,17 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -48,28 +53,7 @@ class SidecarXdsServerTest {
 
     static final String REVIEWS_CLUSTER = "outbound|9080||reviews.prod.svc.cluster.local";
 
-    static final String REVIEWS = """
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: reviews, namespace: prod}
-            spec:
-              hosts: [reviews.prod.svc.cluster.local]
-              ports: [{number: 9080, name: http, protocol: HTTP}]
-              resolution: STATIC
-              endpoints:
-              - {address: 10.0.1.1, locality: us-east/us-east-1a, labels: {version: v1}}
-              - {address: 10.0.1.2, locality: us-east/us-east-1b, labels: {version: v2}}
-              - {address: 10.0.2.1, locality: us-west/us-west-1a, labels: {version: v3}}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: {name: reviews, namespace: prod}
-            spec:
-              host: reviews.prod.svc.cluster.local
-              trafficPolicy:
-                loadBalancer: {simple: ROUND_ROBIN}
-                outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
-            """;
+    static final String REVIEWS = MeshFixtures.REVIEWS_ENTRY + "---\n" + MeshFixtures.REVIEWS_RULE;
 
     @TempDir
     Path dir;
@@ -114,22 +98,6 @@ class SidecarXdsServerTest {
     void stop() throws InterruptedException {
         channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
         server.close();
-    }
-
-    static void replace(Path file, String text) throws IOException {
-        Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.writeString(temp, text, StandardCharsets.UTF_8);
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    static Node node(String id, String region, String zone, Map<String, String> labels) {
-        Struct.Builder l = Struct.newBuilder();
-        labels.forEach((k, v) -> l.putFields(k, Value.newBuilder().setStringValue(v).build()));
-        return Node.newBuilder().setId(id)
-                .setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder().setRegion(region).setZone(zone))
-                .setMetadata(Struct.newBuilder().putFields(SidecarGroup.METADATA_LABELS,
-                        Value.newBuilder().setStructValue(l).build()))
-                .build();
     }
 
     /** Address → Envoy priority, as the ClusterLoadAssignment carries it. */
@@ -348,6 +316,63 @@ class SidecarXdsServerTest {
                 r = fast.next();
             }
             assertThat(slow.responses).isEmpty();
+            // The slow sidecar is neither dropped nor failed meanwhile: its stream stays open.
+            assertThat(server.openStreams()).isEqualTo(2);
+            assertThat(slow.closed).isNotDone();
+        }
+    }
+
+    @Test
+    void groupsArrivingWhileAModelIsPublishedAllEndOnTheLatestModel() throws Exception {
+        int rounds = 25;
+        int sidecarsPerRound = 4;
+        List<AdsStream> streams = new CopyOnWriteArrayList<>();
+        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        try {
+            for (int round = 0; round < rounds; round++) {
+                // New groups ask for their first snapshot while the next model is published.
+                CountDownLatch go = new CountDownLatch(1);
+                List<Thread> threads = new ArrayList<>();
+                for (int i = 0; i < sidecarsPerRound; i++) {
+                    Node sidecar = node("s" + round + "-" + i, "us-east", "us-east-1a", Map.of("app", round + "-" + i));
+                    threads.add(new Thread(() -> {
+                        try {
+                            go.await();
+                            AdsStream stream = AdsStream.open(channel);
+                            streams.add(stream);
+                            stream.request(sidecar, AdsStream.CDS, List.of(), "", "");
+                            // Answered: the group is known and has its first snapshot.
+                            stream.next();
+                        } catch (Throwable t) {
+                            failures.add(t);
+                        }
+                    }, "sidecar-" + round + "-" + i));
+                }
+                threads.add(new Thread(() -> {
+                    try {
+                        go.await();
+                        server.update(mesh.reload());
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    }
+                }, "publisher-" + round));
+                threads.forEach(Thread::start);
+                go.countDown();
+                for (Thread t : threads) {
+                    t.join();
+                }
+                assertThat(failures).isEmpty();
+                // Whichever model a group's first snapshot came from, the latest one reaches every group.
+                String latest = Long.toString(server.version());
+                assertThat(latest).isEqualTo(Integer.toString(round + 2));
+                assertThat(server.groups()).hasSize((round + 1) * sidecarsPerRound);
+                for (SidecarGroup g : server.groups()) {
+                    assertThat(server.snapshot(g).version(AdsStream.CDS)).as("round " + round + ", group " + g)
+                            .isEqualTo(latest);
+                }
+            }
+        } finally {
+            streams.forEach(AdsStream::close);
         }
     }
 
@@ -377,15 +402,19 @@ class SidecarXdsServerTest {
         try (AdsStream west = AdsStream.open(channel)) {
             ClusterLoadAssignment cla = west.subscribe(node("west", "us-west", "us-west-1a", Map.of()))
                     .assignment(REVIEWS_CLUSTER);
-            assertThat(priorities(cla)).containsEntry("10.0.2.1:9080", 0);
+            // us-west's priorities, not those of a sidecar with no locality (every endpoint at 0).
+            assertThat(priorities(cla)).isEqualTo(Map.of("10.0.1.1:9080", 1, "10.0.1.2:9080", 1,
+                    "10.0.2.1:9080", 0));
         }
-        assertThat(server.groups()).doesNotContain(SidecarGroup.UNKNOWN);
+        assertThat(server.groups()).containsExactly(new SidecarGroup(Locality.of("us-west", "us-west-1a", ""),
+                Map.of()));
     }
 
-    @Test
-    void whatTheAssignmentWarnsAboutIsReportedOncePerModel() throws Exception {
-        // Istio reads a Service's traffic distribution from 1.25 on (pull request 54715); a 1.24 mesh
-        // ignores the ServiceEntry's annotation, and the server says so once, not once per sidecar.
+    /**
+     * The reviews mesh with PreferClose annotated on the ServiceEntry, under Istio 1.24, which reads no
+     * traffic distribution: every sidecar's assignment warns about it.
+     */
+    Path preferCloseOnIstio124() throws IOException {
         Path other = Files.createDirectory(dir.resolve("old-mesh"));
         replace(other.resolve("mesh.yaml"), REVIEWS.replace("metadata: {name: reviews, namespace: prod}\nspec:\n  hosts",
                 "metadata:\n  name: reviews\n  namespace: prod\n  annotations: {networking.istio.io/traffic-distribution: "
@@ -395,6 +424,14 @@ class SidecarXdsServerTest {
                 kind: IstioOperator
                 spec: {tag: 1.24.2}
                 """);
+        return other;
+    }
+
+    @Test
+    void whatTheAssignmentWarnsAboutIsReportedOncePerModel() throws Exception {
+        // Istio reads a Service's traffic distribution from 1.25 on (pull request 54715); a 1.24 mesh
+        // ignores the ServiceEntry's annotation, and the server says so once, not once per sidecar.
+        Path other = preferCloseOnIstio124();
         List<String> warned = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (SidecarXdsServer s = SidecarXdsServer.builder().model(MeshDirectory.read(other)).executor(Runnable::run)
                 .warnings(warned::add).build().start()) {
@@ -410,5 +447,39 @@ class SidecarXdsServerTest {
         }
         assertThat(warned).containsExactly("cluster " + REVIEWS_CLUSTER + ": service: Istio 1.24 does not read "
                 + "trafficDistribution or networking.istio.io/traffic-distribution (from 1.25, pull request 54715)");
+    }
+
+    @Test
+    void aWarningConsumerThatThrowsNeitherClosesTheStreamNorStrandsTheGroup() throws Exception {
+        // The same 1.24 mesh: its assignment warns, and the embedder's consumer fails on the warning.
+        Path other = preferCloseOnIstio124();
+        List<String> offered = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (SidecarXdsServer s = SidecarXdsServer.builder().model(MeshDirectory.read(other)).executor(Runnable::run)
+                .warnings(w -> {
+                    offered.add(w);
+                    throw new IllegalStateException("log sink full");
+                }).build().start()) {
+            ManagedChannel c = Grpc.newChannelBuilderForAddress("127.0.0.1", s.port(),
+                    InsecureChannelCredentials.create()).build();
+            try (AdsStream first = AdsStream.open(c)) {
+                ClusterLoadAssignment cla = first.subscribe(node("a", "us-east", "us-east-1a", Map.of()))
+                        .assignment(REVIEWS_CLUSTER);
+                assertThat(priorities(cla)).isEqualTo(Map.of("10.0.1.1:9080", 0, "10.0.1.2:9080", 1,
+                        "10.0.2.1:9080", 2));
+                // A second sidecar of the same group is served the group's snapshot.
+                try (AdsStream second = AdsStream.open(c)) {
+                    assertThat(second.subscribe(node("b", "us-east", "us-east-1a", Map.of())).assignments())
+                            .containsExactly(cla);
+                }
+                // A new model is computed for the group again, the consumer failing again, and pushed.
+                s.update(MeshDirectory.read(other));
+                assertThat(first.next().getVersionInfo()).isEqualTo("2");
+            } finally {
+                c.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            }
+            assertThat(s.groups()).hasSize(1);
+            assertThat(s.snapshot(s.groups().iterator().next()).version(AdsStream.CDS)).isEqualTo("2");
+        }
+        assertThat(offered).hasSize(2).allSatisfy(w -> assertThat(w).contains("Istio 1.24 does not read"));
     }
 }
