@@ -215,7 +215,7 @@ public final class ConfigDumps {
 
         Map<String, DumpedCluster> out = new LinkedHashMap<>();
         String localName = bootstrap == null ? "" : bootstrap.getClusterManager().getLocalClusterName();
-        ZoneAwareConfig.Builder local = null;
+        EndpointTable localTable = null;  // the caller's own cluster, when zone-aware routing applies
         if (!localName.isEmpty()) {
             Translated<DumpedCluster> localCluster = read.get(localName);
             if (localCluster == null || nodeLocality.isUnknown()) {
@@ -223,17 +223,16 @@ public final class ConfigDumps {
                         + (localCluster == null ? "the dump has no such cluster Meridian runs"
                         : "the node has no locality") + ", so no zone-aware routing, as in Envoy");
             } else {
-                local = ZoneAwareConfig.builder().localLocality(nodeLocality)
-                        .localCluster(localCluster.value().assignment().table());
+                localTable = localCluster.value().assignment().table();
             }
         }
         for (Map.Entry<String, Translated<DumpedCluster>> e : read.entrySet()) {
             DumpedCluster d = e.getValue().value();
             List<XdsWarning> w = new ArrayList<>(e.getValue().warnings());
-            if (local != null && !e.getKey().equals(localName)) {
-                ZoneAwareConfig zone = zoneAware(protos.get(e.getKey()), nodeLocality,
-                        read.get(localName).value().assignment().table(), w);
+            if (localTable != null && !e.getKey().equals(localName)) {
+                ZoneAwareConfig zone = zoneAware(protos.get(e.getKey()), nodeLocality, localTable, w);
                 if (zone != null) {
+                    w.removeIf(x -> x.message().equals(EnvoyClusters.ZONE_AWARE_NEEDS_LOCAL_CLUSTER));
                     ClusterSettings s = d.settings();
                     d = new DumpedCluster(new ClusterSettings(s.name(), s.lb().toBuilder().zoneAware(zone).build(),
                             s.outlierDetection()), d.assignment(), d.nodeLocality(), w);

@@ -62,6 +62,10 @@ import java.util.function.Consumer;
 public final class EnvoyClusters {
 
     private static final String ROOT = "cluster";
+    /** The warning on zone-aware knobs; ConfigDumps drops it once it has applied them. */
+    static final String ZONE_AWARE_NEEDS_LOCAL_CLUSTER = "zone-aware routing needs the caller's own cluster"
+            + " (bootstrap cluster_manager.local_cluster_name), which a Cluster does not carry: it applies once"
+            + " EnvoyClusters.zoneAware builds it (ConfigDumps does when the dump names a local cluster)";
     private static final String POLICY_PREFIX = "type.googleapis.com/envoy.extensions.load_balancing_policies.";
 
     private EnvoyClusters() {
@@ -231,6 +235,11 @@ public final class EnvoyClusters {
 
     private static void typedPolicy(Cluster cluster, LbConfig.Builder lb, WarningList warnings) {
         String listPath = ROOT + ".load_balancing_policy.policies";
+        if (cluster.getLbPolicy() != Cluster.LbPolicy.ROUND_ROBIN
+                && cluster.getLbPolicy() != Cluster.LbPolicy.LOAD_BALANCING_POLICY_CONFIG) {
+            warnings.add(ROOT + ".lb_policy", cluster.getLbPolicy() + ": load_balancing_policy supersedes it"
+                    + " (cluster.proto): ignored");
+        }
         if (cluster.getLbConfigCase() != Cluster.LbConfigCase.LBCONFIG_NOT_SET) {
             warnings.add(ROOT + "." + cluster.getLbConfigCase().name().toLowerCase(java.util.Locale.ROOT),
                     "load_balancing_policy supersedes lb_policy and its config: ignored");
@@ -244,7 +253,7 @@ public final class EnvoyClusters {
         }
         if (!choosePolicy(cluster.getLoadBalancingPolicy(), listPath, lb, warnings)) {
             throw new IllegalArgumentException(listPath + ": no policy Meridian can run (round_robin, least_request,"
-                    + " random, ring_hash, maglev, wrr_locality over one of them), got "
+                    + " random, ring_hash, maglev), got "
                     + typeNames(cluster.getLoadBalancingPolicy()));
         }
     }
@@ -264,8 +273,10 @@ public final class EnvoyClusters {
             }
             chosen = applyPolicy(config.getTypedConfig(), path + ".typed_config", lb, warnings);
             if (!chosen) {
-                warnings.add(path, "'" + type + "' (" + config.getName() + ") is not a policy Meridian runs:"
-                        + " passed over for the next one, where Envoy would use it if it supports it");
+                warnings.add(path, "'" + type + "' (" + config.getName() + ") is not a policy Meridian runs"
+                        + (type.endsWith(".WrrLocality") || type.endsWith(".ClientSideWeightedRoundRobin")
+                        ? " (host weights from ORCA load reports are not modelled)" : "")
+                        + ": passed over for the next one, where Envoy would use it if it supports it");
             }
         }
         return chosen;
@@ -346,15 +357,26 @@ public final class EnvoyClusters {
                 lb.localityWeighted(c.hasLocalityWeightedLbConfig());
             }
             case "wrr_locality.v3.WrrLocality" -> {
-                // Weighted round robin over localities by their EDS weights, then the endpoint-picking
-                // policy inside the chosen locality: Meridian's locality weighting
-                // (source/extensions/load_balancing_policies/wrr_locality).
+                // Envoy's wrr_locality takes the first endpoint-picking policy it knows and accepts
+                // only client_side_weighted_round_robin there (wrr_locality/config.h loadConfig:
+                // "Currently WrrLocalityLoadBalancer only supports ClientSideWeightedRoundRobin...");
+                // that policy weighs hosts by ORCA load reports, which Meridian does not model.
                 WrrLocality c = unpack(any, WrrLocality.class, path);
-                if (!choosePolicy(c.getEndpointPickingPolicy(), path + ".endpoint_picking_policy.policies", lb,
-                        warnings)) {
+                String inner = path + ".endpoint_picking_policy.policies";
+                for (int i = 0; i < c.getEndpointPickingPolicy().getPoliciesCount(); i++) {
+                    String url = c.getEndpointPickingPolicy().getPolicies(i).getTypedExtensionConfig().getTypedConfig()
+                            .getTypeUrl();
+                    if (EnvoyJson.typeOf(url) == null) {
+                        continue;  // an extension Envoy may not have either: it looks further, as Envoy does
+                    }
+                    if (!url.endsWith(".ClientSideWeightedRoundRobin")) {
+                        throw new IllegalArgumentException(inner + "[" + i + "]: Envoy's wrr_locality accepts only"
+                                + " client_side_weighted_round_robin here (wrr_locality/config.h), got '" + url + "'");
+                    }
                     return false;
                 }
-                lb.localityWeighted(true);
+                throw new IllegalArgumentException(inner + ": Envoy's wrr_locality needs an endpoint-picking policy"
+                        + " it knows (\"No supported endpoint picking policy.\"), got none");
             }
             default -> {
                 return false;
@@ -380,13 +402,13 @@ public final class EnvoyClusters {
 
     private static void zoneAwareKnobs(Percent routingEnabled, UInt64Value minClusterSize, String path,
                                        WarningList warnings) {
+        String why = ZONE_AWARE_NEEDS_LOCAL_CLUSTER;
         if (routingEnabled != null) {
             percent(routingEnabled, path + ".routing_enabled");
+            warnings.add(path + ".routing_enabled", why);
         }
-        if (routingEnabled != null || minClusterSize != null) {
-            warnings.add(path, "zone-aware routing needs the caller's own cluster"
-                    + " (bootstrap cluster_manager.local_cluster_name), which a Cluster does not carry:"
-                    + " routing_enabled and min_cluster_size apply once EnvoyClusters.zoneAware builds them");
+        if (minClusterSize != null) {
+            warnings.add(path + ".min_cluster_size", why);
         }
     }
 

@@ -134,11 +134,104 @@ final class EnvoyJson {
         }
         Struct clean = clean(object.build(), type, root, false, warnings);
         try {
-            JsonFormat.parser().usingTypeRegistry(REGISTRY).merge(JsonFormat.printer().print(clean), builder);
+            JsonFormat.parser().usingTypeRegistry(REGISTRY).merge(print(clean), builder);
         } catch (InvalidProtocolBufferException | RuntimeException e) {
-            throw new IllegalArgumentException(root + ": " + e.getMessage(), e);
+            String[] at = locate(clean, type, root);
+            throw new IllegalArgumentException(at[0] + ": " + (at[1] != null ? at[1] : e.getMessage()), e);
         }
         return builder;
+    }
+
+    /**
+     * The path and the parser's complaint of the first value that does not parse, found by parsing
+     * one field at a time and descending into the one that fails: the parser's own message names
+     * no field.
+     */
+    private static String[] locate(Struct object, Descriptor type, String path) {
+        for (Map.Entry<String, Value> e : object.getFieldsMap().entrySet()) {
+            if (e.getKey().equals("@type")) {
+                continue;
+            }
+            String error = parseError(Struct.newBuilder().putFields(e.getKey(), e.getValue()).build(), type);
+            if (error == null) {
+                continue;
+            }
+            FieldDescriptor field = field(type, e.getKey());
+            String fpath = path + "." + (field == null ? e.getKey() : field.getName());
+            if (field == null || field.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+                return new String[] {fpath, withValue(error, e.getValue())};
+            }
+            Value v = e.getValue();
+            if (field.isMapField()) {
+                return new String[] {fpath, error};
+            }
+            if (field.isRepeated() && v.getKindCase() == Value.KindCase.LIST_VALUE) {
+                for (int i = 0; i < v.getListValue().getValuesCount(); i++) {
+                    Value element = v.getListValue().getValues(i);
+                    String[] inner = locateValue(element, field, fpath + "[" + i + "]");
+                    if (inner != null) {
+                        return inner;
+                    }
+                }
+                return new String[] {fpath, error};
+            }
+            String[] inner = locateValue(v, field, fpath);
+            return inner != null ? inner : new String[] {fpath, withValue(error, v)};
+        }
+        return new String[] {path, null};
+    }
+
+    private static String[] locateValue(Value v, FieldDescriptor field, String path) {
+        Descriptor type = field.getMessageType();
+        if (v.getKindCase() == Value.KindCase.STRUCT_VALUE && !type.getFile().getPackage().equals("google.protobuf")) {
+            if (parseError(v.getStructValue(), type) == null) {
+                return null;
+            }
+            return locate(v.getStructValue(), type, path);
+        }
+        if (type.getFullName().equals("google.protobuf.Any") && v.getKindCase() == Value.KindCase.STRUCT_VALUE) {
+            Descriptor inner = typeOf(v.getStructValue().getFieldsOrDefault("@type", Value.getDefaultInstance())
+                    .getStringValue());
+            return inner == null || parseError(v.getStructValue(), inner) == null ? null
+                    : locate(v.getStructValue(), inner, path);
+        }
+        Struct probe = Struct.newBuilder().putFields(field.getJsonName(), v).build();
+        String error = parseError(probe, field.getContainingType());
+        return error == null ? null : new String[] {path, withValue(error, v)};
+    }
+
+    /** The parser's complaint about {@code object} as a {@code type}, or null when it parses. */
+    private static String parseError(Struct object, Descriptor type) {
+        try {
+            JsonFormat.parser().usingTypeRegistry(REGISTRY).merge(print(object),
+                    com.google.protobuf.DynamicMessage.newBuilder(type));
+            return null;
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            return e.getMessage();
+        }
+    }
+
+    private static String print(Struct s) {
+        try {
+            return JsonFormat.printer().omittingInsignificantWhitespace().print(s);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a Struct always prints", e);
+        }
+    }
+
+    private static String withValue(String error, Value v) {
+        String value = shortJson(v);
+        return error.contains(value) ? error : error + ", got '" + value + "'";
+    }
+
+    private static String shortJson(Value v) {
+        String text;
+        try {
+            text = JsonFormat.printer().omittingInsignificantWhitespace().print(v);
+        } catch (InvalidProtocolBufferException e) {
+            text = v.toString();
+        }
+        return text.length() > 80 ? text.substring(0, 77) + "..." : text;
     }
 
     /** The object with what the parser could not read removed. */

@@ -20,7 +20,6 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -302,10 +301,11 @@ public final class LoadAssignments {
     }
 
     /**
-     * The assignment as Envoy's EDS would carry it: one {@code LocalityLbEndpoints} per (priority,
-     * locality) in the order they first appear in the table, each with its {@code locality} set
-     * (even when empty, so Envoy keeps the weight) and its {@code load_balancing_weight} when the
-     * table gives one; every endpoint with its socket address, health, weight and labels (as
+     * The assignment as Envoy's EDS would carry it: one {@code LocalityLbEndpoints} per run of
+     * consecutive endpoints of one priority and locality, so that the endpoints keep their order
+     * (Envoy merges groups of one locality and priority, as {@link #fromEnvoy} does), each with its
+     * {@code locality} set (even when empty, so Envoy keeps the weight) and its
+     * {@code load_balancing_weight} when the table gives one; every endpoint with its socket address, health, weight and labels (as
      * {@code filter_metadata["envoy.lb"]}); the policy's overprovisioning factor always, and
      * {@code weighted_priority_health} when set. {@link #fromEnvoy} reads it back equal.
      */
@@ -314,20 +314,22 @@ public final class LoadAssignments {
             throw new IllegalArgumentException("loadAssignment: must not be null");
         }
         EndpointTable table = assignment.table();
-        Map<Long, LocalityLbEndpoints.Builder> groups = new LinkedHashMap<>();
+        ClusterLoadAssignment.Builder out = ClusterLoadAssignment.newBuilder()
+                .setClusterName(assignment.clusterName());
+        LocalityLbEndpoints.Builder group = null;
         for (int h = 0; h < table.size(); h++) {
-            long key = ((long) table.priority(h) << 32) | table.localityId(h);
-            LocalityLbEndpoints.Builder group = groups.get(key);
-            if (group == null) {
+            boolean sameRun = h > 0 && table.priority(h) == table.priority(h - 1)
+                    && table.localityId(h) == table.localityId(h - 1);
+            if (!sameRun) {
+                if (group != null) {
+                    out.addEndpoints(group);
+                }
                 group = group(table.locality(table.localityId(h)), table.localityWeight(h), table.priority(h));
-                groups.put(key, group);
             }
             group.addLbEndpoints(lbEndpoint(table.endpoint(h)));
         }
-        ClusterLoadAssignment.Builder out = ClusterLoadAssignment.newBuilder()
-                .setClusterName(assignment.clusterName());
-        for (LocalityLbEndpoints.Builder g : groups.values()) {
-            out.addEndpoints(g);
+        if (group != null) {
+            out.addEndpoints(group);
         }
         ClusterLoadAssignment.Policy.Builder policy = ClusterLoadAssignment.Policy.newBuilder()
                 .setOverprovisioningFactor(UInt32Value.of(assignment.overprovisioningFactor()));
