@@ -93,9 +93,8 @@ final class FieldRules {
     static final class ForType {
         private final Map<String, Rule> rules;
         private final FieldDescriptor[] fields;
-        private final Predicate<Message>[] presence;
+        private final Presence[] presence;
 
-        @SuppressWarnings("unchecked")
         private ForType(Descriptor type) {
             rules = of(type);
             List<FieldDescriptor> watched = new ArrayList<>();
@@ -107,7 +106,7 @@ final class FieldRules {
             }
             watched.sort(Comparator.comparingInt(FieldDescriptor::getNumber));
             fields = watched.toArray(new FieldDescriptor[0]);
-            presence = new Predicate[fields.length];
+            presence = new Presence[fields.length];
             for (int i = 0; i < fields.length; i++) {
                 FieldDescriptor f = fields[i];
                 GeneratedPresence<?> generated = GENERATED_PRESENCE.get(f.getFullName());
@@ -121,8 +120,8 @@ final class FieldRules {
          * thousands of messages can leave building the path until there is something to report.
          */
         boolean hasUnmapped(Message message) {
-            for (Predicate<Message> isSet : presence) {
-                if (isSet.test(message)) {
+            for (Presence p : presence) {
+                if (p.isSet(message)) {
                     return true;
                 }
             }
@@ -132,7 +131,7 @@ final class FieldRules {
         /** {@link FieldRules#warnUnmapped} for a message of this type. */
         void warnUnmapped(Message message, String path, WarningList warnings) {
             for (int i = 0; i < fields.length; i++) {
-                if (presence[i].test(message)) {
+                if (presence[i].isSet(message)) {
                     Rule rule = rules.get(fields[i].getName());
                     warnings.add(path + "." + fields[i].getName(), rule == null ? "a field Meridian's translation"
                             + " does not know (a newer Envoy API than " + FieldRules.class.getPackageName()
@@ -168,10 +167,16 @@ final class FieldRules {
         return f.isRepeated() ? message.getRepeatedFieldCount(f) > 0 : message.hasField(f);
     }
 
+    /** Whether one field is set in a message of its type. */
+    @FunctionalInterface
+    interface Presence {
+        boolean isSet(Message message);
+    }
+
     /** A presence test written with a message class's generated accessors. */
     record GeneratedPresence<M extends Message>(Class<M> type, Predicate<M> isSet) {
         /** The generated test for a message of the class, reflection for any other (a DynamicMessage). */
-        Predicate<Message> forField(FieldDescriptor f) {
+        Presence forField(FieldDescriptor f) {
             return m -> type.isInstance(m) ? isSet.test(type.cast(m)) : isSetReflectively(m, f);
         }
     }
@@ -187,7 +192,8 @@ final class FieldRules {
     static final Map<String, GeneratedPresence<?>> GENERATED_PRESENCE = Map.of(
             "envoy.config.endpoint.v3.LocalityLbEndpoints.load_balancer_endpoints",
             new GeneratedPresence<>(LocalityLbEndpoints.class,
-                    g -> g.getLbConfigCase() == LocalityLbEndpoints.LbConfigCase.LOAD_BALANCER_ENDPOINTS),
+                    // by number: the field, and so its case constant, is deprecated
+                    g -> g.getLbConfigCase().getNumber() == LocalityLbEndpoints.LOAD_BALANCER_ENDPOINTS_FIELD_NUMBER),
             "envoy.config.endpoint.v3.LocalityLbEndpoints.leds_cluster_locality_config",
             new GeneratedPresence<>(LocalityLbEndpoints.class,
                     g -> g.getLbConfigCase() == LocalityLbEndpoints.LbConfigCase.LEDS_CLUSTER_LOCALITY_CONFIG),

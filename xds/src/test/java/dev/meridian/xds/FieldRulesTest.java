@@ -122,7 +122,7 @@ class FieldRulesTest {
             Message set = FieldCoverageTest.with(empty, f, samples.get(type.getFullName() + "." + f.getName()));
             assertThat(set.getAllFields()).containsKey(f);
             for (Message m : List.of(empty, set, parsed(set), dynamic(set), dynamic(empty))) {
-                assertThat(e.getValue().forField(f).test(m)).as("%s in %s", e.getKey(), m)
+                assertThat(e.getValue().forField(f).isSet(m)).as("%s in %s", e.getKey(), m)
                         .isEqualTo(FieldRules.isSetReflectively(m, f))
                         .isEqualTo(m.getAllFields().containsKey(f));
             }
