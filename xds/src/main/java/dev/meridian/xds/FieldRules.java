@@ -3,9 +3,20 @@ package dev.meridian.xds;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import com.google.protobuf.UnknownFieldSet;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * What Meridian does with each field of the Envoy messages it reads: the single place that says
@@ -18,7 +29,9 @@ import java.util.Map;
  * and any field the parser did not know at all still produce a warning: nothing is dropped
  * silently.
  *
- * <p>Immutable and thread-safe.
+ * <p>Thread-safe: the rules are fixed at class initialization; the fields to test per message
+ * type are worked out once per type into a concurrent map, and are the same whichever thread
+ * does it.
  */
 final class FieldRules {
 
@@ -56,27 +69,148 @@ final class FieldRules {
 
     /**
      * Warns for every field set in {@code message} whose rule is {@link Kind#WARNED}, for every set
-     * field without a rule, and for fields the parser did not know. Mapped and rejected fields are
-     * left to the caller.
+     * field without a rule, and for fields the parser did not know, in field-number order (as
+     * protobuf's {@code getAllFields} lists them). Mapped and rejected fields are left to the caller.
      *
      * @param path the message's proto path, as in {@code cluster.common_lb_config}
      */
     static void warnUnmapped(Message message, String path, WarningList warnings) {
-        Map<String, Rule> rules = of(message.getDescriptorForType());
-        for (FieldDescriptor f : message.getAllFields().keySet()) {
-            Rule rule = rules.get(f.getName());
-            if (rule == null) {
-                warnings.add(path + "." + f.getName(), "a field Meridian's translation does not know (a newer"
-                        + " Envoy API than " + FieldRules.class.getPackageName() + " reads): ignored");
-            } else if (rule.kind() == Kind.WARNED) {
-                warnings.add(path + "." + f.getName(), rule.message());
+        forType(message.getDescriptorForType()).warnUnmapped(message, path, warnings);
+    }
+
+    /** Whether {@link #warnUnmapped} would warn for {@code message}; see {@link ForType#hasUnmapped}. */
+    static boolean hasUnmapped(Message message) {
+        return forType(message.getDescriptorForType()).hasUnmapped(message);
+    }
+
+    /**
+     * The rules of one message type, ready to test its messages: the fields that are warned or
+     * have no rule, in field-number order, each with its presence test. A translation that reads a
+     * type once per endpoint keeps one in a constant rather than looking it up per message.
+     *
+     * <p>Immutable and thread-safe.
+     */
+    static final class ForType {
+        private final Map<String, Rule> rules;
+        private final FieldDescriptor[] fields;
+        private final Presence[] presence;
+
+        private ForType(Descriptor type) {
+            rules = of(type);
+            List<FieldDescriptor> watched = new ArrayList<>();
+            for (FieldDescriptor f : type.getFields()) {
+                Rule rule = rules.get(f.getName());
+                if (rule == null || rule.kind() == Kind.WARNED) {
+                    watched.add(f);
+                }
+            }
+            watched.sort(Comparator.comparingInt(FieldDescriptor::getNumber));
+            fields = watched.toArray(new FieldDescriptor[0]);
+            presence = new Presence[fields.length];
+            for (int i = 0; i < fields.length; i++) {
+                FieldDescriptor f = fields[i];
+                GeneratedPresence<?> generated = GENERATED_PRESENCE.get(f.getFullName());
+                presence[i] = generated != null ? generated.forField(f) : m -> isSetReflectively(m, f);
             }
         }
-        if (!message.getUnknownFields().asMap().isEmpty()) {
-            warnings.add(path, "fields " + message.getUnknownFields().asMap().keySet()
-                    + " (by number) are unknown to Meridian's Envoy API: ignored");
+
+        /**
+         * Whether {@link #warnUnmapped} would warn for {@code message}. It tests only the fields
+         * that would be warned (a few per message, none of them mapped), so a caller that reads
+         * thousands of messages can leave building the path until there is something to report.
+         */
+        boolean hasUnmapped(Message message) {
+            for (Presence p : presence) {
+                if (p.isSet(message)) {
+                    return true;
+                }
+            }
+            return hasUnknownFields(message);
+        }
+
+        /** {@link FieldRules#warnUnmapped} for a message of this type. */
+        void warnUnmapped(Message message, String path, WarningList warnings) {
+            for (int i = 0; i < fields.length; i++) {
+                if (presence[i].isSet(message)) {
+                    Rule rule = rules.get(fields[i].getName());
+                    warnings.add(path + "." + fields[i].getName(), rule == null ? "a field Meridian's translation"
+                            + " does not know (a newer Envoy API than " + FieldRules.class.getPackageName()
+                            + " reads): ignored" : rule.message());
+                }
+            }
+            if (hasUnknownFields(message)) {
+                warnings.add(path, "fields " + message.getUnknownFields().asMap().keySet()
+                        + " (by number) are unknown to Meridian's Envoy API: ignored");
+            }
         }
     }
+
+    /** One entry per message type read; descriptors compare by identity. */
+    private static final Map<Descriptor, ForType> FOR_TYPE = new ConcurrentHashMap<>();
+
+    /** The rules of a message type, ready to test its messages. */
+    static ForType forType(Descriptor type) {
+        ForType rules = FOR_TYPE.get(type);
+        return rules != null ? rules : FOR_TYPE.computeIfAbsent(type, ForType::new);
+    }
+
+    /**
+     * Whether the parser kept fields it did not know. {@code UnknownFieldSet.asMap()} copies its
+     * map on every call; comparing with the empty set does not allocate.
+     */
+    static boolean hasUnknownFields(Message message) {
+        return !UnknownFieldSet.getDefaultInstance().equals(message.getUnknownFields());
+    }
+
+    /** Set as protobuf's {@code getAllFields} decides it: a non-empty list, or {@code hasField}. */
+    static boolean isSetReflectively(Message message, FieldDescriptor f) {
+        return f.isRepeated() ? message.getRepeatedFieldCount(f) > 0 : message.hasField(f);
+    }
+
+    /** Whether one field is set in a message of its type. */
+    @FunctionalInterface
+    interface Presence {
+        boolean isSet(Message message);
+    }
+
+    /** A presence test written with a message class's generated accessors. */
+    record GeneratedPresence<M extends Message>(Class<M> type, Predicate<M> isSet) {
+        /** The generated test for a message of the class, reflection for any other (a DynamicMessage). */
+        Presence forField(FieldDescriptor f) {
+            return m -> type.isInstance(m) ? isSet.test(type.cast(m)) : isSetReflectively(m, f);
+        }
+    }
+
+    /**
+     * Presence tests through generated accessors for the watched fields of the messages read once
+     * per endpoint or locality group. Reflection's {@code hasField} costs a reflective call each
+     * (and {@code getRepeatedFieldCount} on a map field builds a list of its entries); at tens of
+     * thousands of endpoints that was most of an EDS update's translation. A watched field not
+     * listed here is tested by reflection; each one listed is checked against reflection by
+     * FieldRulesTest. Keyed by the field's full name.
+     */
+    static final Map<String, GeneratedPresence<?>> GENERATED_PRESENCE = Map.of(
+            "envoy.config.endpoint.v3.LocalityLbEndpoints.load_balancer_endpoints",
+            new GeneratedPresence<>(LocalityLbEndpoints.class,
+                    // by number: the field, and so its case constant, is deprecated
+                    g -> g.getLbConfigCase().getNumber() == LocalityLbEndpoints.LOAD_BALANCER_ENDPOINTS_FIELD_NUMBER),
+            "envoy.config.endpoint.v3.LocalityLbEndpoints.leds_cluster_locality_config",
+            new GeneratedPresence<>(LocalityLbEndpoints.class,
+                    g -> g.getLbConfigCase() == LocalityLbEndpoints.LbConfigCase.LEDS_CLUSTER_LOCALITY_CONFIG),
+            "envoy.config.endpoint.v3.LocalityLbEndpoints.proximity",
+            new GeneratedPresence<>(LocalityLbEndpoints.class, LocalityLbEndpoints::hasProximity),
+            "envoy.config.endpoint.v3.LbEndpoint.endpoint_name",
+            new GeneratedPresence<>(LbEndpoint.class,
+                    lb -> lb.getHostIdentifierCase() == LbEndpoint.HostIdentifierCase.ENDPOINT_NAME),
+            "envoy.config.endpoint.v3.Endpoint.health_check_config",
+            new GeneratedPresence<>(Endpoint.class, Endpoint::hasHealthCheckConfig),
+            "envoy.config.endpoint.v3.Endpoint.additional_addresses",
+            new GeneratedPresence<>(Endpoint.class, e -> e.getAdditionalAddressesCount() > 0),
+            // proto3 string: set when not empty; the bytes, so that a parsed value is not decoded
+            "envoy.config.core.v3.SocketAddress.resolver_name",
+            new GeneratedPresence<>(SocketAddress.class, a -> !a.getResolverNameBytes().isEmpty()),
+            "envoy.config.core.v3.Metadata.typed_filter_metadata",
+            new GeneratedPresence<>(Metadata.class, m -> m.getTypedFilterMetadataCount() > 0));
 
     private static final class Table {
         private final Map<String, Rule> rules = new LinkedHashMap<>();

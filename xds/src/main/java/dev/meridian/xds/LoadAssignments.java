@@ -60,6 +60,17 @@ public final class LoadAssignments {
 
     private static final String ROOT = "cluster_load_assignment";
 
+    // The rules of the messages read once per locality group or endpoint, looked up once.
+    private static final FieldRules.ForType GROUP_RULES = FieldRules.forType(LocalityLbEndpoints.getDescriptor());
+    private static final FieldRules.ForType LOCALITY_RULES =
+            FieldRules.forType(io.envoyproxy.envoy.config.core.v3.Locality.getDescriptor());
+    private static final FieldRules.ForType LB_ENDPOINT_RULES = FieldRules.forType(LbEndpoint.getDescriptor());
+    private static final FieldRules.ForType ENDPOINT_RULES =
+            FieldRules.forType(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.getDescriptor());
+    private static final FieldRules.ForType ADDRESS_RULES = FieldRules.forType(Address.getDescriptor());
+    private static final FieldRules.ForType SOCKET_ADDRESS_RULES = FieldRules.forType(SocketAddress.getDescriptor());
+    private static final FieldRules.ForType METADATA_RULES = FieldRules.forType(Metadata.getDescriptor());
+
     private LoadAssignments() {
     }
 
@@ -113,52 +124,58 @@ public final class LoadAssignments {
 
         // First pass: each (priority, locality)'s weight, as PriorityStateManager::initializePriorityFor
         // records it: only from a group with both a locality and a weight, the last such group winning.
+        int groups = assignment.getEndpointsCount();
+        Locality[] localities = new Locality[groups];
+        int endpointCount = 0;
         List<Map<Locality, Integer>> localityWeights = new ArrayList<>();
-        for (int g = 0; g < assignment.getEndpointsCount(); g++) {
+        for (int g = 0; g < groups; g++) {
             LocalityLbEndpoints group = assignment.getEndpoints(g);
-            String path = ROOT + ".endpoints[" + g + "]";
-            int priority = priority(group, path);
+            int priority = priority(group, g);
             while (localityWeights.size() <= priority) {
                 localityWeights.add(new HashMap<>());
             }
-            Locality locality = locality(group, path);
+            Locality locality = locality(group, g);
+            localities[g] = locality;
+            endpointCount += group.getLbEndpointsCount();
             if (group.hasLoadBalancingWeight()) {
                 int w = group.getLoadBalancingWeight().getValue();
                 if (w <= 0) {
-                    throw new IllegalArgumentException(path + ".load_balancing_weight: must be >= 1 and at most "
-                            + Integer.MAX_VALUE + ", got '" + Integer.toUnsignedString(w) + "'");
+                    throw new IllegalArgumentException(groupPath(g) + ".load_balancing_weight: must be >= 1 and at"
+                            + " most " + Integer.MAX_VALUE + ", got '" + Integer.toUnsignedString(w) + "'");
                 }
                 if (group.hasLocality()) {
                     localityWeights.get(priority).put(locality, w);
                 } else {
-                    warnings.add(path + ".load_balancing_weight", "Envoy keeps a locality weight only for a group"
-                            + " with a locality (PriorityStateManager::initializePriorityFor): weight 0");
+                    warnings.add(groupPath(g) + ".load_balancing_weight", "Envoy keeps a locality weight only for a"
+                            + " group with a locality (PriorityStateManager::initializePriorityFor): weight 0");
                 }
             }
         }
 
+        // Paths are built only for a warning or an error: an update of many endpoints that has
+        // neither costs no string per endpoint.
         EndpointTable.Builder table = EndpointTable.builder();
-        Set<String> seen = new HashSet<>();
-        for (int g = 0; g < assignment.getEndpointsCount(); g++) {
+        Set<HostPort> seen = new HashSet<>(Math.max(16, (int) (endpointCount / 0.75f) + 1));
+        for (int g = 0; g < groups; g++) {
             LocalityLbEndpoints group = assignment.getEndpoints(g);
-            String path = ROOT + ".endpoints[" + g + "]";
-            FieldRules.warnUnmapped(group, path, warnings);
+            if (GROUP_RULES.hasUnmapped(group)) {
+                GROUP_RULES.warnUnmapped(group, groupPath(g), warnings);
+            }
             int priority = group.getPriority();
-            Locality locality = locality(group, path);
-            if (group.hasLocality()) {
-                FieldRules.warnUnmapped(group.getLocality(), path + ".locality", warnings);
+            Locality locality = localities[g];
+            if (group.hasLocality() && LOCALITY_RULES.hasUnmapped(group.getLocality())) {
+                LOCALITY_RULES.warnUnmapped(group.getLocality(), groupPath(g) + ".locality", warnings);
             }
             int localityWeight = localityWeights.get(priority).getOrDefault(locality, 0);
             for (int e = 0; e < group.getLbEndpointsCount(); e++) {
-                String epath = path + ".lb_endpoints[" + e + "]";
-                Endpoint endpoint = endpoint(group.getLbEndpoints(e), epath, locality, priority, warnings);
+                Endpoint endpoint = endpoint(group.getLbEndpoints(e), g, e, locality, priority, warnings);
                 if (endpoint == null) {
                     continue;
                 }
-                if (!seen.add(endpoint.address())) {
-                    warnings.add(epath + ".endpoint.address", "a duplicate of an earlier endpoint's address '"
-                            + endpoint.address() + "': Envoy keeps the first (eds.cc updateLocalityEndpoints), so"
-                            + " does Meridian");
+                if (!seen.add(new HostPort(endpoint.host(), endpoint.port()))) {
+                    warnings.add(endpointPath(g, e) + ".endpoint.address", "a duplicate of an earlier endpoint's"
+                            + " address '" + endpoint.address() + "': Envoy keeps the first (eds.cc"
+                            + " updateLocalityEndpoints), so does Meridian");
                     continue;
                 }
                 table.add(endpoint, priority, localityWeight);
@@ -168,20 +185,38 @@ public final class LoadAssignments {
                 warnings.toList());
     }
 
-    private static int priority(LocalityLbEndpoints group, String path) {
+    /**
+     * An endpoint's address as a key: two endpoints have the same {@code host:port} exactly when
+     * they have the same host and port, and this key does not build the string (the table builds
+     * it once more).
+     */
+    private record HostPort(String host, int port) {
+    }
+
+    /** The proto path of group {@code g}. */
+    private static String groupPath(int g) {
+        return ROOT + ".endpoints[" + g + "]";
+    }
+
+    /** The proto path of endpoint {@code e} of group {@code g}. */
+    private static String endpointPath(int g, int e) {
+        return groupPath(g) + ".lb_endpoints[" + e + "]";
+    }
+
+    private static int priority(LocalityLbEndpoints group, int g) {
         int p = group.getPriority();
         if (p < 0 || p > ENVOY_MAX_PRIORITY) {
-            throw new IllegalArgumentException(path + ".priority: must be 0.." + ENVOY_MAX_PRIORITY + ", got '"
-                    + Integer.toUnsignedString(p) + "'");
+            throw new IllegalArgumentException(groupPath(g) + ".priority: must be 0.." + ENVOY_MAX_PRIORITY
+                    + ", got '" + Integer.toUnsignedString(p) + "'");
         }
         if (p > Endpoint.MAX_PRIORITY) {
-            throw new IllegalArgumentException(path + ".priority: Meridian holds priorities 0.."
+            throw new IllegalArgumentException(groupPath(g) + ".priority: Meridian holds priorities 0.."
                     + Endpoint.MAX_PRIORITY + ", got '" + p + "'");
         }
         return p;
     }
 
-    private static Locality locality(LocalityLbEndpoints group, String path) {
+    private static Locality locality(LocalityLbEndpoints group, int g) {
         if (!group.hasLocality()) {
             return Locality.UNKNOWN;
         }
@@ -189,63 +224,71 @@ public final class LoadAssignments {
         try {
             return Locality.of(l.getRegion(), l.getZone(), l.getSubZone());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(path + ".locality: Meridian's localities cannot contain '/', got '"
-                    + l.getRegion() + "', '" + l.getZone() + "', '" + l.getSubZone() + "'", e);
+            throw new IllegalArgumentException(groupPath(g) + ".locality: Meridian's localities cannot contain '/',"
+                    + " got '" + l.getRegion() + "', '" + l.getZone() + "', '" + l.getSubZone() + "'", e);
         }
     }
 
-    private static Endpoint endpoint(LbEndpoint lb, String path, Locality locality, int priority,
+    private static Endpoint endpoint(LbEndpoint lb, int g, int e, Locality locality, int priority,
                                      WarningList warnings) {
-        FieldRules.warnUnmapped(lb, path, warnings);
+        if (LB_ENDPOINT_RULES.hasUnmapped(lb)) {
+            LB_ENDPOINT_RULES.warnUnmapped(lb, endpointPath(g, e), warnings);
+        }
         if (!lb.hasEndpoint()) {
             if (lb.getHostIdentifierCase() == LbEndpoint.HostIdentifierCase.ENDPOINT_NAME) {
                 return null;  // warned by its rule
             }
-            throw new IllegalArgumentException(path + ".endpoint: must be set, got nothing");
+            throw new IllegalArgumentException(endpointPath(g, e) + ".endpoint: must be set, got nothing");
         }
         io.envoyproxy.envoy.config.endpoint.v3.Endpoint endpoint = lb.getEndpoint();
         if (endpoint.hasHealthCheckConfig() && isOnlyHealthCheckHostname(endpoint.getHealthCheckConfig())) {
             // Envoy's config dump sets it on every host (addLbEndpoint): no health check configured
             endpoint = endpoint.toBuilder().clearHealthCheckConfig().build();
         }
-        FieldRules.warnUnmapped(endpoint, path + ".endpoint", warnings);
-        String apath = path + ".endpoint.address";
+        if (ENDPOINT_RULES.hasUnmapped(endpoint)) {
+            ENDPOINT_RULES.warnUnmapped(endpoint, endpointPath(g, e) + ".endpoint", warnings);
+        }
         Address address = endpoint.getAddress();
-        FieldRules.warnUnmapped(address, apath, warnings);
+        if (ADDRESS_RULES.hasUnmapped(address)) {
+            ADDRESS_RULES.warnUnmapped(address, addressPath(g, e), warnings);
+        }
         switch (address.getAddressCase()) {
             case SOCKET_ADDRESS -> { }
-            case PIPE -> throw new IllegalArgumentException(apath + ".pipe: Meridian needs a host and port, got '"
-                    + address.getPipe().getPath() + "'");
-            case ENVOY_INTERNAL_ADDRESS -> throw new IllegalArgumentException(apath
+            case PIPE -> throw new IllegalArgumentException(addressPath(g, e) + ".pipe: Meridian needs a host and"
+                    + " port, got '" + address.getPipe().getPath() + "'");
+            case ENVOY_INTERNAL_ADDRESS -> throw new IllegalArgumentException(addressPath(g, e)
                     + ".envoy_internal_address: Meridian needs a host and port, got '"
                     + address.getEnvoyInternalAddress().getServerListenerName() + "'");
-            default -> throw new IllegalArgumentException(apath + ": must be a socket_address, got nothing");
+            default -> throw new IllegalArgumentException(addressPath(g, e) + ": must be a socket_address, got"
+                    + " nothing");
         }
         SocketAddress socket = address.getSocketAddress();
-        String spath = apath + ".socket_address";
-        FieldRules.warnUnmapped(socket, spath, warnings);
+        if (SOCKET_ADDRESS_RULES.hasUnmapped(socket)) {
+            SOCKET_ADDRESS_RULES.warnUnmapped(socket, socketPath(g, e), warnings);
+        }
         if (socket.getAddress().isBlank()) {
-            throw new IllegalArgumentException(spath + ".address: must not be empty, got '" + socket.getAddress()
-                    + "'");
+            throw new IllegalArgumentException(socketPath(g, e) + ".address: must not be empty, got '"
+                    + socket.getAddress() + "'");
         }
         if (socket.getPortSpecifierCase() == SocketAddress.PortSpecifierCase.NAMED_PORT) {
-            throw new IllegalArgumentException(spath + ".named_port: Meridian needs a port_value, got '"
+            throw new IllegalArgumentException(socketPath(g, e) + ".named_port: Meridian needs a port_value, got '"
                     + socket.getNamedPort() + "'");
         }
         int port = socket.getPortValue();
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException(spath + ".port_value: must be 1..65535, got '"
+            throw new IllegalArgumentException(socketPath(g, e) + ".port_value: must be 1..65535, got '"
                     + Integer.toUnsignedString(port) + "'");
         }
         int weight = 1;  // Envoy: HostImpl's weight(max(1, value)); an unset wrapper reads 0
         if (lb.hasLoadBalancingWeight()) {
             weight = lb.getLoadBalancingWeight().getValue();
             if (weight == 0) {
-                throw new IllegalArgumentException(path + ".load_balancing_weight: must be >= 1, got '0'");
+                throw new IllegalArgumentException(endpointPath(g, e) + ".load_balancing_weight: must be >= 1, got"
+                        + " '0'");
             }
             if (weight < 0 || weight > Endpoint.MAX_WEIGHT) {
-                throw new IllegalArgumentException(path + ".load_balancing_weight: Meridian holds weights 1.."
-                        + Endpoint.MAX_WEIGHT + ", got '" + Integer.toUnsignedString(weight) + "'");
+                throw new IllegalArgumentException(endpointPath(g, e) + ".load_balancing_weight: Meridian holds"
+                        + " weights 1.." + Endpoint.MAX_WEIGHT + ", got '" + Integer.toUnsignedString(weight) + "'");
             }
         }
         HealthStatus health = switch (lb.getHealthStatus()) {
@@ -255,31 +298,41 @@ public final class LoadAssignments {
             case DRAINING -> HealthStatus.DRAINING;
             case TIMEOUT -> HealthStatus.TIMEOUT;
             case DEGRADED -> HealthStatus.DEGRADED;
-            default -> throw new IllegalArgumentException(path + ".health_status: must be one of UNKNOWN, HEALTHY,"
-                    + " UNHEALTHY, DRAINING, TIMEOUT, DEGRADED, got '" + lb.getHealthStatusValue() + "'");
+            default -> throw new IllegalArgumentException(endpointPath(g, e) + ".health_status: must be one of"
+                    + " UNKNOWN, HEALTHY, UNHEALTHY, DRAINING, TIMEOUT, DEGRADED, got '" + lb.getHealthStatusValue()
+                    + "'");
         };
-        Map<String, String> labels = lb.hasMetadata() ? labels(lb.getMetadata(), path + ".metadata", warnings)
-                : Map.of();
+        Map<String, String> labels = lb.hasMetadata() ? labels(lb.getMetadata(), g, e, warnings) : Map.of();
         return new Endpoint(socket.getAddress(), port, locality, labels, weight, health, priority);
+    }
+
+    private static String addressPath(int g, int e) {
+        return endpointPath(g, e) + ".endpoint.address";
+    }
+
+    private static String socketPath(int g, int e) {
+        return addressPath(g, e) + ".socket_address";
     }
 
     /** A health-check config that changes nothing about which host is chosen: at most a Host header. */
     private static boolean isOnlyHealthCheckHostname(
             io.envoyproxy.envoy.config.endpoint.v3.Endpoint.HealthCheckConfig c) {
         return c.getPortValue() == 0 && !c.hasAddress() && !c.getDisableActiveHealthCheck()
-                && c.getUnknownFields().asMap().isEmpty();
+                && !FieldRules.hasUnknownFields(c);
     }
 
-    private static Map<String, String> labels(Metadata metadata, String path, WarningList warnings) {
-        FieldRules.warnUnmapped(metadata, path, warnings);
-        Map<String, String> labels = new TreeMap<>();
+    private static Map<String, String> labels(Metadata metadata, int g, int e, WarningList warnings) {
+        if (METADATA_RULES.hasUnmapped(metadata)) {
+            METADATA_RULES.warnUnmapped(metadata, endpointPath(g, e) + ".metadata", warnings);
+        }
+        Map<String, String> labels = null;  // made for the first label: most endpoints have one namespace at most
         for (Map.Entry<String, Struct> ns : metadata.getFilterMetadataMap().entrySet()) {
-            String npath = path + ".filter_metadata[\"" + ns.getKey() + "\"]";
             if (NOT_ABOUT_ENDPOINT_CHOICE_NAMESPACES.contains(ns.getKey())) {
                 continue;
             }
             if (!ns.getKey().equals(LABELS_NAMESPACE)) {
-                warnings.add(npath, "only the \"" + LABELS_NAMESPACE + "\" namespace becomes labels: ignored");
+                warnings.add(namespacePath(g, e, ns.getKey()), "only the \"" + LABELS_NAMESPACE + "\" namespace"
+                        + " becomes labels: ignored");
                 continue;
             }
             for (Map.Entry<String, Value> f : ns.getValue().getFieldsMap().entrySet()) {
@@ -290,14 +343,21 @@ public final class LoadAssignments {
                     default -> null;
                 };
                 if (text == null || f.getKey().isEmpty()) {
-                    warnings.add(npath + "." + f.getKey(), "only string and bool values become labels, got "
-                            + v.getKindCase() + ": ignored");
+                    warnings.add(namespacePath(g, e, ns.getKey()) + "." + f.getKey(), "only string and bool values"
+                            + " become labels, got " + v.getKindCase() + ": ignored");
                 } else {
+                    if (labels == null) {
+                        labels = new TreeMap<>();
+                    }
                     labels.put(f.getKey(), text);
                 }
             }
         }
-        return labels;
+        return labels == null ? Map.of() : labels;
+    }
+
+    private static String namespacePath(int g, int e, String namespace) {
+        return endpointPath(g, e) + ".metadata.filter_metadata[\"" + namespace + "\"]";
     }
 
     /**
