@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,8 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One upstream for the tests: a JDK {@link HttpServer} on a loopback port chosen by the system,
  * labelled with its locality, answering every request with its status (200 until told otherwise)
  * and its label as the body, counting what it served and remembering the last request's Host,
- * target and headers. It can hold requests until released, announcing each arrival, so a test can
- * keep one in flight without sleeping.
+ * target and headers. It can hold requests until released, handing the test each arrival, so a test
+ * can keep requests in flight, and release them one by one, without sleeping.
  *
  * <p>Thread-safe: the server's threads and the test thread share only atomics and volatiles.
  */
@@ -34,8 +35,10 @@ final class Backend implements AutoCloseable {
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final AtomicInteger served = new AtomicInteger();
     private volatile int status = 200;
-    private volatile CountDownLatch hold;
-    private final BlockingQueue<String> arrivals = new LinkedBlockingQueue<>();
+    private volatile boolean holding;
+    /** Each held request's latch, in the order the requests arrived. */
+    private final BlockingQueue<CountDownLatch> arrivals = new LinkedBlockingQueue<>();
+    private final List<CountDownLatch> held = new CopyOnWriteArrayList<>();
     volatile String lastHost;
     volatile String lastTarget;
     volatile List<String> lastMarker;
@@ -59,9 +62,10 @@ final class Backend implements AutoCloseable {
             lastHost = exchange.getRequestHeaders().getFirst("Host");
             lastTarget = exchange.getRequestURI().toString();
             lastMarker = exchange.getRequestHeaders().get(MeridianHttpClient.RETRYABLE_HEADER);
-            CountDownLatch h = hold;
-            if (h != null) {
-                arrivals.add(label);
+            if (holding) {
+                CountDownLatch h = new CountDownLatch(1);
+                held.add(h);
+                arrivals.add(h);
                 if (!h.await(60, TimeUnit.SECONDS)) {
                     throw new IOException(label + ": held request never released");
                 }
@@ -96,23 +100,27 @@ final class Backend implements AutoCloseable {
         return served.get();
     }
 
-    /** Holds every request from now on until {@link #release()}. */
+    /** Holds every request from now on until it is released, alone or with {@link #release()}. */
     void holdRequests() {
-        hold = new CountDownLatch(1);
+        holding = true;
     }
 
-    /** Waits for a held request to arrive; a generous bound, never reached when the test is right. */
-    void awaitArrival() throws InterruptedException {
-        if (arrivals.poll(30, TimeUnit.SECONDS) == null) {
+    /**
+     * Waits for the next held request to arrive (a generous bound, never reached when the test is
+     * right) and returns what releases it alone.
+     */
+    CountDownLatch awaitArrival() throws InterruptedException {
+        CountDownLatch h = arrivals.poll(30, TimeUnit.SECONDS);
+        if (h == null) {
             throw new AssertionError(label + ": no request arrived");
         }
+        return h;
     }
 
-    /** Lets held requests go and stops holding. */
+    /** Lets every held request go and stops holding. */
     void release() {
-        CountDownLatch h = hold;
-        hold = null;
-        if (h != null) {
+        holding = false;
+        for (CountDownLatch h : held) {
             h.countDown();
         }
     }
