@@ -42,6 +42,8 @@ final class Exchange<T> implements HttpResponse.BodyHandler<T> {
     private volatile Host next;
     /** The caller's handler has the response: a failure now cannot be retried (Envoy: the downstream response started). */
     private volatile boolean responseStarted;
+    /** The caller's handler threw: java.net.http fails the attempt with it, which is no fault of the host. */
+    private volatile boolean handlerFailed;
     private int attempts;
 
     // Envoy's retry state, retryable requests only.
@@ -132,7 +134,12 @@ final class Exchange<T> implements HttpResponse.BodyHandler<T> {
             }
         }
         responseStarted = true;
-        return handler.apply(info);
+        try {
+            return handler.apply(info);
+        } catch (RuntimeException | Error e) {
+            handlerFailed = true;
+            throw e;
+        }
     }
 
     // ------------------------------------------------------------------ failures
@@ -150,6 +157,10 @@ final class Exchange<T> implements HttpResponse.BodyHandler<T> {
             // (Envoy resets the upstream stream of a response it retries).
             next = null;
             return retry;
+        }
+        if (handlerFailed) {
+            abandon();
+            return null;
         }
         LocalOriginResult outcome = outcomeOf(e);
         if (service.cluster.recordLocalOrigin(current, outcome)) {
@@ -183,11 +194,16 @@ final class Exchange<T> implements HttpResponse.BodyHandler<T> {
     }
 
     /**
-     * The exception a failed call ends with: the same kind as java.net.http's (so a caller's
+     * The exception a failed call ends with: when the caller's handler threw, java.net.http's own;
+     * otherwise one of the same kind as java.net.http's (so a caller's
      * {@code catch (HttpTimeoutException e)} still works), with a message that names the service,
      * the endpoint, its locality and the outcome recorded, and java.net.http's exception as the cause.
      */
     IOException failure(IOException e) {
+        if (handlerFailed) {
+            // java.net.http's exception, carrying the handler's as its cause: nothing to add.
+            return e;
+        }
         Host host = current;
         LocalOriginResult outcome = outcomeOf(e);
         String what = switch (outcome) {

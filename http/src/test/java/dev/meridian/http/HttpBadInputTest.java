@@ -211,4 +211,26 @@ class HttpBadInputTest {
             assertThat(ejections).containsExactly(failing.endpoint().address() + " CONSECUTIVE_5XX");
         }
     }
+
+    /** A body handler that throws is the caller's fault, not the host's: nothing is recorded, nothing retried. */
+    @Test
+    void aFailingBodyHandlerIsNotHeldAgainstTheHost() throws Exception {
+        try (Backend z1 = Backend.start("r1/z1"); Backend z2 = Backend.start("r1/z2")) {
+            Cluster cluster = Cluster.builder(LbConfig.builder().panicThreshold(0).build())
+                    .endpoints(EndpointTable.of(List.of(z1.endpoint(), z2.endpoint())))
+                    .outlierDetection(localOriginRunOfOne().toBuilder().consecutive5xx(1).build()).listener(listener)
+                    .build();
+            MeridianHttpClient client = MeridianHttpClient.builder(java.net.http.HttpClient.newHttpClient())
+                    .service("reviews", cluster).previousPriorities(1).build();
+            HttpResponse.BodyHandler<String> broken = info -> {
+                throw new IllegalStateException("caller's bug");
+            };
+            assertThatThrownBy(() -> client.send(Mesh.retryableGet("http://reviews/"), broken))
+                    .isInstanceOf(IOException.class).hasRootCauseMessage("caller's bug");
+            cluster.drain();
+            assertThat(ejections).isEmpty();
+            assertThat(client.stats("reviews").retries()).isZero();
+            assertThat(z1.served() + z2.served()).isEqualTo(1);
+        }
+    }
 }
