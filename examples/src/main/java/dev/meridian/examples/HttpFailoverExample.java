@@ -107,9 +107,10 @@ public final class HttpFailoverExample {
             zones.get(1).stop();
             phase(out, "r1/z2 stopped too", client, zones, ejections, 1);
 
+            // How many refused connections were retried depends on how soon the control thread applied
+            // each ejection, so it is not printed; client.stats("reviews").retries() has it.
             ServiceStats stats = client.stats("reviews");
-            out.printf("reviews: %d requests, %d attempts, %d retries, 0 errors seen by the caller%n", stats.requests(),
-                    stats.attempts(), stats.retries());
+            out.printf("reviews: %d requests, all answered 200: no error reached the caller%n", stats.requests());
             Map<String, Integer> served = new LinkedHashMap<>();
             for (Zone z : zones) {
                 served.put(z.label, z.served.get());

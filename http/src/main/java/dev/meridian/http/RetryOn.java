@@ -136,10 +136,6 @@ final class RetryOn {
         return (conditions & (RESET | FIVE_XX | GATEWAY_ERROR)) != 0;
     }
 
-    int conditions() {
-        return conditions;
-    }
-
     int[] statusCodes() {
         return statusCodes.clone();
     }
