@@ -349,11 +349,12 @@ public final class MeridianHttpClient {
     }
 
     /**
-     * A client's configuration. Not thread-safe. The defaults are Istio's for a route without its
-     * own retry policy, except where noted: 2 retries, {@code previous_hosts} with 5 host-selection
-     * attempts, retry on {@code connect-failure,5xx} (Istio: {@code connect-failure,refused-stream}
-     * and gRPC conditions), {@code previous_priorities} every 2 attempts (Istio sets it only with
-     * {@code retryRemoteLocalities}), and Envoy's fixed limit of 3 retries in flight.
+     * A client's configuration. Not thread-safe. The defaults are Istio's for a route and a cluster
+     * without their own retry settings, except where noted: 2 retries, {@code previous_hosts} with
+     * 5 host-selection attempts, no limit on retries in flight ({@code max_retries} 2^32 − 1),
+     * retry on {@code connect-failure,5xx} (Istio: {@code connect-failure,refused-stream} and gRPC
+     * conditions, no HTTP status), {@code previous_priorities} every 2 attempts (Istio sets it only
+     * with {@code retryRemoteLocalities}).
      */
     public static final class Builder {
         private final HttpClient delegate;
@@ -363,7 +364,7 @@ public final class MeridianHttpClient {
         private boolean retryIgnorePreviousHosts = true;
         private int hostSelectionRetryMaxAttempts = 5;
         private int previousPriorities = 2;
-        private RetryBudget retryBudget = RetryBudget.maxParallelRetries(RetryBudget.DEFAULT_MAX_RETRIES);
+        private RetryBudget retryBudget = RetryBudget.maxParallelRetries(RetryBudget.ISTIO_MAX_RETRIES);
         private boolean preserveHost;
         private Executor drainExecutor;
 
@@ -464,8 +465,8 @@ public final class MeridianHttpClient {
 
         /**
          * The limit on each service's retries in flight: a {@link RetryBudget#of budget} or Envoy's
-         * {@link RetryBudget#maxParallelRetries fixed limit}. Default: 3 retries in flight, Envoy's
-         * {@code max_retries} default.
+         * {@link RetryBudget#maxParallelRetries fixed limit}. Default: Istio's {@code max_retries},
+         * 2^32 − 1, in effect none ({@link RetryBudget#ISTIO_MAX_RETRIES}; Envoy alone would allow 3).
          *
          * @throws IllegalArgumentException when null
          */

@@ -5,7 +5,7 @@ package dev.meridian.http;
  * budget, {@code envoy.config.cluster.v3.CircuitBreakers.Thresholds.RetryBudget}: retries in flight
  * may be {@code budget_percent} of the requests in flight, but never fewer than
  * {@code min_retry_concurrency}; or, when a cluster sets no budget, the fixed
- * {@code CircuitBreakers.Thresholds.max_retries} (default 3). Envoy computes the budget's limit in
+ * {@code CircuitBreakers.Thresholds.max_retries} (Envoy's default 3; Istio sets 2^32 − 1). Envoy computes the budget's limit in
  * {@code RetryBudgetImpl::max} ({@code source/common/upstream/resource_manager_impl.h}) as
  * {@code max(uint64(budget_percent / 100 × (active requests + active pending requests)),
  * min_retry_concurrency)}, and a retry is allowed while the retries in flight are below it
@@ -20,19 +20,26 @@ package dev.meridian.http;
  */
 public final class RetryBudget {
 
-    /** Envoy's default {@code max_retries} when a cluster sets no budget: 3 retries in flight. */
+    /** Envoy's default {@code max_retries} when a cluster sets no circuit breakers: 3 retries in flight. */
     public static final int DEFAULT_MAX_RETRIES = 3;
+    /**
+     * The {@code max_retries} Istio gives every outbound cluster, 2^32 − 1: in effect no limit
+     * (istio/istio {@code pilot/pkg/networking/core/cluster_traffic_policy.go},
+     * {@code getDefaultCircuitBreakerThresholds}: Envoy's 3 "has shown to be insufficient during
+     * periods of pod churn"). This client's default.
+     */
+    public static final long ISTIO_MAX_RETRIES = 0xFFFF_FFFFL;
     /** Envoy's default {@code budget_percent}: 20. */
     public static final double DEFAULT_BUDGET_PERCENT = 20.0;
     /** Envoy's default {@code min_retry_concurrency}: 3. */
     public static final int DEFAULT_MIN_RETRY_CONCURRENCY = 3;
 
     private final double budgetPercent;
-    private final int minRetryConcurrency;
+    private final long minRetryConcurrency;
     /** True for the fixed {@code max_retries} limit, which is then {@link #minRetryConcurrency}. */
     private final boolean fixed;
 
-    private RetryBudget(double budgetPercent, int minRetryConcurrency, boolean fixed) {
+    private RetryBudget(double budgetPercent, long minRetryConcurrency, boolean fixed) {
         this.budgetPercent = budgetPercent;
         this.minRetryConcurrency = minRetryConcurrency;
         this.fixed = fixed;
@@ -62,14 +69,15 @@ public final class RetryBudget {
 
     /**
      * No budget, Envoy's fixed limit instead: at most {@code maxRetries} retries in flight
-     * ({@code max_retries}); {@link #DEFAULT_MAX_RETRIES} is what a cluster without circuit
-     * breakers gets, and this client's default.
+     * ({@code max_retries}, a uint32); {@link #DEFAULT_MAX_RETRIES} is what Envoy gives a cluster
+     * without circuit breakers, {@link #ISTIO_MAX_RETRIES} what Istio gives every outbound cluster.
      *
-     * @throws IllegalArgumentException when the limit is negative
+     * @throws IllegalArgumentException when the limit is negative or above 2^32 − 1
      */
-    public static RetryBudget maxParallelRetries(int maxRetries) {
-        if (maxRetries < 0) {
-            throw new IllegalArgumentException("retryBudget.maxRetries: must be >= 0, got " + maxRetries);
+    public static RetryBudget maxParallelRetries(long maxRetries) {
+        if (maxRetries < 0 || maxRetries > ISTIO_MAX_RETRIES) {
+            throw new IllegalArgumentException("retryBudget.maxRetries: must be 0.." + ISTIO_MAX_RETRIES + ", got "
+                    + maxRetries);
         }
         return new RetryBudget(0.0, maxRetries, true);
     }
@@ -97,7 +105,7 @@ public final class RetryBudget {
     }
 
     /** The budget's floor, or the fixed limit. */
-    public int minRetryConcurrency() {
+    public long minRetryConcurrency() {
         return minRetryConcurrency;
     }
 
@@ -109,7 +117,7 @@ public final class RetryBudget {
 
     @Override
     public int hashCode() {
-        return Double.hashCode(budgetPercent) * 31 + minRetryConcurrency * 2 + (fixed ? 1 : 0);
+        return Double.hashCode(budgetPercent) * 31 + Long.hashCode(minRetryConcurrency) * 2 + (fixed ? 1 : 0);
     }
 
     @Override

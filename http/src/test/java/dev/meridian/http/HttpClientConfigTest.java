@@ -59,13 +59,19 @@ class HttpClientConfigTest {
         assertThatThrownBy(() -> RetryBudget.of(100.5, 3)).hasMessage("retryBudget.budgetPercent: must be 0..100, got 100.5");
         assertThatThrownBy(() -> RetryBudget.of(Double.NaN, 3)).hasMessageContaining("got NaN");
         assertThatThrownBy(() -> RetryBudget.of(20, -1)).hasMessage("retryBudget.minRetryConcurrency: must be >= 0, got -1");
-        assertThatThrownBy(() -> RetryBudget.maxParallelRetries(-1)).hasMessage("retryBudget.maxRetries: must be >= 0, got -1");
+        assertThatThrownBy(() -> RetryBudget.maxParallelRetries(-1))
+                .hasMessage("retryBudget.maxRetries: must be 0..4294967295, got -1");
+        assertThatThrownBy(() -> RetryBudget.maxParallelRetries(1L << 32))
+                .hasMessage("retryBudget.maxRetries: must be 0..4294967295, got 4294967296");
     }
 
     /**
      * {@code RetryBudgetImpl::max} in {@code source/common/upstream/resource_manager_impl.h}:
      * {@code max(uint64(budget_percent / 100 × active), min_retry_concurrency)}, defaults 20% and 3;
-     * without a budget, {@code max_retries} (default 3) whatever the load.
+     * without a budget, {@code max_retries} (Envoy's default 3) whatever the load; the client's
+     * default is the 2^32 − 1 Istio sets on every outbound cluster
+     * (istio/istio {@code pilot/pkg/networking/core/cluster_traffic_policy.go},
+     * {@code getDefaultCircuitBreakerThresholds}).
      */
     @Test
     void theRetryLimitIsEnvoys() {
@@ -79,7 +85,7 @@ class HttpClientConfigTest {
         assertThat(RetryBudget.of(100, 0).limit(7)).isEqualTo(7);
         assertThat(RetryBudget.maxParallelRetries(3).limit(1_000)).isEqualTo(3);
         assertThat(RetryBudget.maxParallelRetries(3).isBudget()).isFalse();
-        assertThat(builder().build().retryBudget()).isEqualTo(RetryBudget.maxParallelRetries(3));
+        assertThat(builder().build().retryBudget()).isEqualTo(RetryBudget.maxParallelRetries(4_294_967_295L));
     }
 
     /**
