@@ -172,6 +172,24 @@ public final class Cluster {
     }
 
     /**
+     * Picks a host for a retry with the priorities already attempted excluded, as Envoy's
+     * {@code previous_priorities} retry plugin has a retry pick: excluded priorities count as
+     * unavailable and the load spills to the others by their health; when nothing outside them is
+     * available the exclusion is dropped (Envoy then clears its attempted priorities, so a caller
+     * that finds the returned host's {@link Host#priority()} among its excluded ones starts over).
+     * The hash policies ignore the exclusion, as Envoy's do. Null when there is none to pick. Never
+     * throws; allocates nothing.
+     *
+     * @param excludedPriorities bit {@code p} set for each priority {@code p} to exclude (0 to 63);
+     *     0 picks as {@link #pick()}
+     */
+    public Host pickExcluding(long excludedPriorities) {
+        State s = state;
+        int id = s.picker.pickExcluding(excludedPriorities, random, clock);
+        return id < 0 ? null : s.hosts[id];
+    }
+
+    /**
      * Records a response's HTTP status for a host, for outlier detection (a no-op without it). See
      * {@link OutcomeRecorder#record} for what counts as a failure. Lock-free, allocation-free, never
      * throws; a null host is ignored. A call that completes a run of failures hands the host to the
@@ -476,6 +494,7 @@ public final class Cluster {
         Snapshot picker = Snapshot.build(lbConfig, table, ejected, new HostCounts(hosts), since, random, now);
         for (int h = 0; h < n; h++) {
             hosts[h].slowStartSince = picker.slowStartSince(h);
+            hosts[h].priority(table.priority(h));
         }
         // The end of the window is a timed command: the drain at or after it rebuilds without slow start.
         slowStartEndsAt = picker.slowStartEndsAtNanos();

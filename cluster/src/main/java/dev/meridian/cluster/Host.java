@@ -14,8 +14,9 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Thread-safe. {@link #endpoint()} is the endpoint with this address as of the latest update the
  * control thread has applied (its weight, health and labels may change; its address never does);
- * the control thread changes it, and {@link #isEjected()}, just before it publishes the snapshot
- * that shows the change, so a request still holding the previous snapshot may already see them.
+ * the control thread changes it, {@link #priority()} and {@link #isEjected()} just before it
+ * publishes the snapshot that shows the change, so a request still holding the previous snapshot
+ * may already see them.
  */
 public final class Host {
 
@@ -38,6 +39,7 @@ public final class Host {
 
     private final String address;
     private volatile Endpoint endpoint;
+    private volatile int priority;
     final HostMonitor monitor;
     // Written and read only by the cluster's control thread.
     /** When this host's slow start began, in the balancer's encoding (established, not yet healthy, or a time). */
@@ -60,6 +62,14 @@ public final class Host {
         return address;
     }
 
+    /**
+     * This host's Envoy priority (0 the highest) in the latest published snapshot: what a retry
+     * reports as the priority it attempted, as Envoy's retry plugins read {@code host.priority()}.
+     */
+    public int priority() {
+        return priority;
+    }
+
     /** Requests started and not yet finished on this host, never negative. */
     public int activeRequests() {
         return Math.max(0, (int) ACTIVE.getVolatile(this));
@@ -72,6 +82,10 @@ public final class Host {
 
     void endpoint(Endpoint e) {
         endpoint = e;
+    }
+
+    void priority(int p) {
+        priority = p;
     }
 
     void started() {

@@ -255,7 +255,11 @@ public final class Snapshot {
         }
         // With one priority taking all the load (the healthy case) there is nothing to draw.
         int c = soleChoice >= 0 ? soleChoice : choice[random.nextInt(100)];
-        Route route = routes[c];
+        return follow(routes[c], random, clock);
+    }
+
+    /** What a pick does once it has chosen a (priority, healthy or degraded): the route's host set, then a host. */
+    private int follow(Route route, RandomSource random, NanoClock clock) {
         HostSource source;
         switch (route.kind) {
             case Route.ONE_SOURCE:
@@ -274,6 +278,99 @@ public final class Snapshot {
                 return NO_HOST;
         }
         return source == null ? NO_HOST : pickHost(source, random, clock);
+    }
+
+    /**
+     * Picks a host for a retry with some priorities excluded, the way Envoy's
+     * {@code previous_priorities} retry plugin has the load balancer pick
+     * ({@code source/extensions/retry/priority/previous_priorities/previous_priorities.cc},
+     * {@code adjustForAttemptedPriorities} and {@code adjustedAvailability}): each excluded
+     * priority's healthy and degraded availability counts as 0, the rest is normalized to at most
+     * 100 and distributed as {@code distributeLoad} does (integer shares in priority order, healthy
+     * before degraded, the rounding left over handed out again from the first priority), and
+     * {@code choosePriority} draws from that load; the route of the chosen priority (its panic,
+     * locality weights or zone-aware routing) is the normal pick's. When nothing outside the
+     * excluded priorities is available, Envoy clears them and distributes over every priority; when
+     * nothing is available at all, it keeps the original load, which is {@link #pick}.
+     *
+     * <p>Envoy's hash balancers (ring hash, Maglev) choose the priority from their own load and never
+     * consult the retry plugin ({@code ThreadAwareLoadBalancerBase::LoadBalancerImpl::chooseHost}),
+     * so with those this is {@link #pick}. Priorities from 64 on cannot be excluded. Never throws,
+     * never allocates; costs O(priorities²) integer steps over {@link #pick}.
+     *
+     * @param excludedPriorities bit {@code p} set for each priority {@code p} to exclude; 0 is {@link #pick}
+     */
+    public int pickExcluding(long excludedPriorities, RandomSource random, NanoClock clock) {
+        if (excludedPriorities == 0 || hashed || endpoints.length == 0) {
+            return pick(random, clock);
+        }
+        long excluded = excludedPriorities;
+        int total = availabilityOutside(excluded);
+        if (total == 0) {
+            excluded = 0;
+            total = availabilityOutside(0);
+            if (total == 0) {
+                return pick(random, clock);
+            }
+        }
+        // choosePriority: the first (priority, healthy or degraded) whose cumulative load exceeds the draw.
+        int draw = random.nextInt(100);
+        int cumulative = 0;
+        int priorities = load.priorities();
+        for (int c = 0; c < 2 * priorities; c++) {
+            int choice = c < priorities ? c << 1 : (c - priorities) << 1 | 1;
+            cumulative += adjustedLoad(excluded, total, choice);
+            if (draw < cumulative) {
+                return follow(routes[choice], random, clock);
+            }
+        }
+        // The adjusted loads always sum to 100; kept for the compiler, as Envoy keeps its fallback.
+        return follow(routes[0], random, clock);
+    }
+
+    /** Envoy's {@code adjustedAvailability}: healthy plus degraded availability outside the excluded priorities, at most 100. */
+    private int availabilityOutside(long excluded) {
+        int total = 0;
+        for (int p = 0; p < load.priorities(); p++) {
+            if (!isExcluded(excluded, p)) {
+                total += load.healthyAvailability(p) + load.degradedAvailability(p);
+            }
+        }
+        return Math.min(total, 100);
+    }
+
+    private static boolean isExcluded(long excluded, int priority) {
+        return priority < 64 && (excluded & (1L << priority)) != 0;
+    }
+
+    /**
+     * The share of one (priority, healthy or degraded) in the load that {@code adjustForAttemptedPriorities}
+     * distributes: its loop replayed in full, keeping only that entry's sum, so no array is needed.
+     * Every pass gives at least 1 to the first available entry, so the loop ends.
+     */
+    private int adjustedLoad(long excluded, int total, int choice) {
+        int priorities = load.priorities();
+        int remaining = 100;
+        int share = 0;
+        while (remaining != 0) {
+            for (int p = 0; p < priorities; p++) {
+                int availability = isExcluded(excluded, p) ? 0 : load.healthyAvailability(p);
+                int delta = Math.min(remaining, availability * 100 / total);
+                if (choice == p << 1) {
+                    share += delta;
+                }
+                remaining -= delta;
+            }
+            for (int p = 0; p < priorities; p++) {
+                int availability = isExcluded(excluded, p) ? 0 : load.degradedAvailability(p);
+                int delta = Math.min(remaining, availability * 100 / total);
+                if (choice == (p << 1 | 1)) {
+                    share += delta;
+                }
+                remaining -= delta;
+            }
+        }
+        return share;
     }
 
     /**
