@@ -55,10 +55,22 @@ public class EdsUpdateBenchmark {
     @Setup
     public void setUp() {
         MeshTopology mesh = MeshTopology.of(endpoints);
-        EndpointTable table = mesh.table(true);
+        // istiod sends one LocalityLbEndpoints per priority and locality: order the hosts so that
+        // each group's hosts are adjacent, which is how LoadAssignments.toEnvoy groups them.
+        Integer[] order = new Integer[mesh.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.<Integer>comparingInt(mesh::priority)
+                .thenComparing(mesh::region).thenComparing(mesh::zone));
+        EndpointTable.Builder grouped = EndpointTable.builder();
+        for (int i : order) {
+            grouped.add(mesh.endpoint(i), mesh.priority(i), mesh.localityWeight(i));
+        }
+        EndpointTable table = grouped.build();
         ClusterLoadAssignment healthy = LoadAssignments.toEnvoy(new LoadAssignment("reviews", table,
                 LbConfig.DEFAULT_OVERPROVISIONING_FACTOR, false));
-        // The same assignment with the middle endpoint of the first locality reported unhealthy.
+        // The same assignment with the middle endpoint of the first group reported unhealthy.
         LocalityLbEndpoints first = healthy.getEndpoints(0);
         int middle = first.getLbEndpointsCount() / 2;
         ClusterLoadAssignment oneUnhealthy = healthy.toBuilder().setEndpoints(0, first.toBuilder()
