@@ -215,7 +215,7 @@ final class MeridianLocalityLoadBalancer extends LoadBalancer {
             Integer lw = g.getAttributes().get(MeridianAttributes.LOCALITY_WEIGHT);
             localityWeights.put(e.address(), lw == null ? 0 : lw);
             reported.put(e.address(), e.health());
-            endpoints.add(e.withHealth(health(e.address(), e.health())));
+            endpoints.add(e);
         }
         DestinationPolicy policy = config.policy(attrs);
         KubernetesService k8s = attrs.get(MeridianAttributes.KUBERNETES_SERVICE);
@@ -241,7 +241,8 @@ final class MeridianLocalityLoadBalancer extends LoadBalancer {
             table = b.build();
             lb = policy.lbFor(k8s, policy.release()).toBuilder().localityWeighted(weighted).build();
         }
-        return new Plan(table, lb, CallerProxy.SIDECAR.outlier(policy), byAddress, reported, List.copyOf(warnings));
+        return new Plan(withConnectivity(table), lb, CallerProxy.SIDECAR.outlier(policy), byAddress, reported,
+                List.copyOf(warnings));
     }
 
     private static Endpoint endpoint(EquivalentAddressGroup g) {
@@ -260,6 +261,21 @@ final class MeridianLocalityLoadBalancer extends LoadBalancer {
         return new Endpoint(inet.getHostString(), inet.getPort(), locality, a.get(MeridianAttributes.LABELS),
                 weight == null ? 1 : weight, a.get(MeridianAttributes.HEALTH),
                 priority == null ? Endpoint.NO_PRIORITY : priority);
+    }
+
+    /**
+     * The table with each endpoint's health as the cluster should see it. Istio's choice of what to
+     * send (and how to prioritise it) reads the control plane's health alone, so connectivity is
+     * applied to the table that choice produced.
+     */
+    private EndpointTable withConnectivity(EndpointTable table) {
+        EndpointTable.Builder b = EndpointTable.builder();
+        for (int h = 0; h < table.size(); h++) {
+            Endpoint e = table.endpoint(h);
+            HealthStatus seen = health(e.address(), e.health());
+            b.add(seen == e.health() ? e : e.withHealth(seen), table.priority(h), table.localityWeight(h));
+        }
+        return b.build();
     }
 
     /** A locality from grpc's name for it: Istio's {@code region/zone/subzone}, or grpc-xds's form; else unknown. */

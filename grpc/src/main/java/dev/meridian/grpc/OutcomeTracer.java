@@ -5,6 +5,7 @@ import dev.meridian.cluster.Host;
 import dev.meridian.outlier.LocalOriginResult;
 import io.grpc.Attributes;
 import io.grpc.ClientStreamTracer;
+import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.Status;
 
@@ -25,7 +26,9 @@ import io.grpc.Status;
  *       protocol error): {@code LocalOriginConnectFailed}, as {@code Filter::onUpstreamReset}
  *       reports every reset but a circuit-breaker overflow; a deadline that expires first:
  *       {@code LocalOriginTimeout} ({@code Filter::onPerTryTimeoutCommon}); the caller cancelling:
- *       nothing, as a downstream reset tells Envoy nothing about the upstream.</li>
+ *       nothing, as a downstream reset tells Envoy nothing about the upstream. grpc-java's retry
+ *       layer closes an attempt whose call's deadline expired as CANCELLED, so a CANCELLED attempt
+ *       past its deadline counts as the timeout it is.</li>
  * </ul>
  *
  * <p>One tracer per stream. gRPC calls a stream's tracer methods one after another, never
@@ -50,7 +53,7 @@ final class OutcomeTracer extends ClientStreamTracer {
 
         @Override
         public ClientStreamTracer newClientStreamTracer(StreamInfo info, Metadata headers) {
-            return new OutcomeTracer(this);
+            return new OutcomeTracer(this, info.getCallOptions().getDeadline());
         }
 
         void record(int httpStatus) {
@@ -67,12 +70,14 @@ final class OutcomeTracer extends ClientStreamTracer {
     }
 
     private final Factory factory;
+    private final Deadline deadline;
     private volatile boolean started;
     private volatile boolean headers;
     private volatile boolean trailers;
 
-    OutcomeTracer(Factory factory) {
+    OutcomeTracer(Factory factory, Deadline deadline) {
         this.factory = factory;
+        this.deadline = deadline;
     }
 
     @Override
@@ -110,7 +115,12 @@ final class OutcomeTracer extends ClientStreamTracer {
                 // Closed cleanly without trailers does not happen in gRPC; nothing to learn.
             }
             case CANCELLED -> {
-                // The caller gave up: nothing is known about the host.
+                // With retries on (grpc-java's default) an expired deadline reaches the attempt as
+                // CANCELLED ("thrown away because RetriableStream committed"): still a timeout. Any
+                // other cancel is the caller giving up, which says nothing about the host.
+                if (deadline != null && deadline.isExpired()) {
+                    factory.recordLocalOrigin(LocalOriginResult.TIMEOUT);
+                }
             }
             case DEADLINE_EXCEEDED -> factory.recordLocalOrigin(LocalOriginResult.TIMEOUT);
             default -> factory.recordLocalOrigin(LocalOriginResult.RESET);
