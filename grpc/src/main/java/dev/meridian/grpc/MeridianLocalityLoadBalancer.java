@@ -123,12 +123,6 @@ final class MeridianLocalityLoadBalancer extends LoadBalancer {
     }
 
     @Override
-    public boolean canHandleEmptyAddressListFromNameResolution() {
-        // An empty set must fail calls with a status that says so, not wait for addresses.
-        return true;
-    }
-
-    @Override
     public Status acceptResolvedAddresses(ResolvedAddresses resolved) {
         if (shutdown) {
             return Status.OK;
@@ -145,6 +139,8 @@ final class MeridianLocalityLoadBalancer extends LoadBalancer {
             }
         }
         List<EquivalentAddressGroup> groups = resolved.getAddresses();
+        // grpc-java hands an empty list to a policy that overrides acceptResolvedAddresses; it must
+        // fail calls with a status that says so, not leave them waiting for addresses.
         if (groups.isEmpty()) {
             return noEndpoints();
         }

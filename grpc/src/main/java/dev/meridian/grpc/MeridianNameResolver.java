@@ -6,6 +6,7 @@ import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
 import io.grpc.Status;
+import io.grpc.StatusOr;
 import io.grpc.SynchronizationContext;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -143,7 +144,8 @@ final class MeridianNameResolver extends NameResolver implements MeridianSource.
         if (caller != null) {
             attrs.set(MeridianAttributes.CALLER, caller);
         }
-        return ResolutionResult.newBuilder().setAddresses(groups).setAttributes(attrs.build()).build();
+        return ResolutionResult.newBuilder().setAddressesOrError(StatusOr.fromValue(groups))
+                .setAttributes(attrs.build()).build();
     }
 
     /**

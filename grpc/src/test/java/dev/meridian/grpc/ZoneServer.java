@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * response), hang until stopped (a slow peer), or answer bytes the client cannot parse (a malformed
  * message). Started and stopped by the test.
  */
-final class ZoneServer implements AutoCloseable {
+final class ZoneServer {
 
     /** How the server answers. */
     enum Mode { ANSWER, FAIL, HANG, MALFORMED }
@@ -129,11 +129,6 @@ final class ZoneServer implements AutoCloseable {
         if (!server.awaitTermination(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException(name + " did not stop");
         }
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        stop();
     }
 
     /** One call, as a client makes it: fails fast (no wait for ready), with a deadline as a safety net. */
