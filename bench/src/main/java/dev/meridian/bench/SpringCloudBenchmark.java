@@ -1,5 +1,9 @@
 package dev.meridian.bench;
 
+import dev.meridian.spring.ControlThread;
+import dev.meridian.spring.MeridianLoadBalancerProperties;
+import dev.meridian.spring.MeridianServiceInstanceLoadBalancer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +18,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.springframework.cloud.client.DefaultServiceInstance;
@@ -23,11 +28,14 @@ import org.springframework.cloud.client.loadbalancer.DefaultRequestContext;
 import org.springframework.cloud.client.loadbalancer.Request;
 import org.springframework.cloud.client.loadbalancer.Response;
 import org.springframework.cloud.loadbalancer.config.LoadBalancerZoneConfig;
+import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
 import org.springframework.cloud.loadbalancer.core.RoundRobinLoadBalancer;
 import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.core.WeightedServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.core.ZonePreferenceServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.support.SimpleObjectProvider;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
 import reactor.core.publisher.Flux;
 
 /**
@@ -43,6 +51,10 @@ import reactor.core.publisher.Flux;
  *   <li>{@code zone_preference_weighted}: the same with {@code WeightedServiceInstanceListSupplier}
  *       between them, which repeats each instance by its {@code weight} metadata.
  *   <li>{@code round_robin}: round robin over every instance.
+ *   <li>{@code meridian}: Meridian's {@code MeridianServiceInstanceLoadBalancer} over the same list
+ *       (locality from the instances' {@code topology.kubernetes.io} keys, which it reads before
+ *       {@code zone}), as a sidecar with a DestinationRule's outlier detection decides: the caller's
+ *       zone, then its region, then the rest, least request within.
  * </ul>
  *
  * <p>A Spring Cloud zone is one flat name, so each of the topology's region/zone pairs is one
@@ -63,10 +75,11 @@ public class SpringCloudBenchmark {
     @Param({"10", "100", "1000", "10000"})
     public int endpoints;
 
-    @Param({"zone_preference", "zone_preference_weighted", "round_robin"})
+    @Param({"zone_preference", "zone_preference_weighted", "round_robin", "meridian"})
     public String chain;
 
-    private RoundRobinLoadBalancer balancer;
+    private ReactorServiceInstanceLoadBalancer balancer;
+    private ControlThread control;
     private Request<?> request;
 
     @Setup
@@ -76,29 +89,59 @@ public class SpringCloudBenchmark {
         for (int i = 0; i < endpoints; i++) {
             var e = mesh.endpoint(i);
             instances.add(new DefaultServiceInstance("reviews-" + i, "reviews", e.host(), e.port(), false,
-                    Map.of("zone", mesh.region(i) + "/" + mesh.zone(i), "weight", Integer.toString(e.weight()))));
+                    Map.of("zone", mesh.region(i) + "/" + mesh.zone(i), "weight", Integer.toString(e.weight()),
+                            "topology.kubernetes.io/region", mesh.region(i),
+                            "topology.kubernetes.io/zone", mesh.zone(i))));
         }
         ServiceInstanceListSupplier fixed = new FixedList(List.copyOf(instances));
         LoadBalancerZoneConfig zone = new LoadBalancerZoneConfig(MeshTopology.CALLER_REGION + "/"
                 + MeshTopology.CALLER_ZONE);
-        ServiceInstanceListSupplier supplier = switch (chain) {
-            case "zone_preference" -> new ZonePreferenceServiceInstanceListSupplier(fixed, zone);
-            case "zone_preference_weighted" -> new WeightedServiceInstanceListSupplier(
-                    new ZonePreferenceServiceInstanceListSupplier(fixed, zone));
-            case "round_robin" -> fixed;
-            default -> throw new IllegalArgumentException("chain: unknown '" + chain + "'");
-        };
-        balancer = new RoundRobinLoadBalancer(new SimpleObjectProvider<>(supplier), "reviews");
+        if (chain.equals("meridian")) {
+            balancer = meridian(fixed);
+        } else {
+            ServiceInstanceListSupplier supplier = switch (chain) {
+                case "zone_preference" -> new ZonePreferenceServiceInstanceListSupplier(fixed, zone);
+                case "zone_preference_weighted" -> new WeightedServiceInstanceListSupplier(
+                        new ZonePreferenceServiceInstanceListSupplier(fixed, zone));
+                case "round_robin" -> fixed;
+                default -> throw new IllegalArgumentException("chain: unknown '" + chain + "'");
+            };
+            balancer = new RoundRobinLoadBalancer(new SimpleObjectProvider<>(supplier), "reviews");
+        }
         request = new DefaultRequest<>(new DefaultRequestContext());
         for (int i = 0; i < 32; i++) {
             ServiceInstance chosen = pick();
             if (chosen == null) {
                 throw new IllegalStateException("spring cloud " + chain + " chose nothing");
             }
-            if (chain.startsWith("zone_preference") && !zone.getZone().equals(chosen.getMetadata().get("zone"))) {
+            if ((chain.startsWith("zone_preference") || chain.equals("meridian"))
+                    && !zone.getZone().equals(chosen.getMetadata().get("zone"))) {
                 throw new IllegalStateException("spring cloud zone preference left the caller's zone: "
                         + chosen.getMetadata());
             }
+        }
+    }
+
+    /** Meridian with the caller in r1/z1 and outlier detection on, so Istio's locality failover applies. */
+    private MeridianServiceInstanceLoadBalancer meridian(ServiceInstanceListSupplier fixed) {
+        StandardEnvironment env = new StandardEnvironment();
+        env.getPropertySources().addFirst(new MapPropertySource("bench", Map.of(
+                "meridian.loadbalancer.region", MeshTopology.CALLER_REGION,
+                "meridian.loadbalancer.outlier-detection.enabled", "true")));
+        control = ControlThread.start("bench-control", Duration.ofMillis(100));
+        return MeridianServiceInstanceLoadBalancer.builder("reviews", new SimpleObjectProvider<>(fixed),
+                MeridianLoadBalancerProperties.read(env, "reviews", MeshTopology.CALLER_ZONE))
+                .controlThread(control)
+                .build();
+    }
+
+    @TearDown
+    public void tearDown() {
+        if (balancer instanceof MeridianServiceInstanceLoadBalancer m) {
+            m.close();
+        }
+        if (control != null) {
+            control.close();
         }
     }
 

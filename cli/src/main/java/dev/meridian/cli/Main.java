@@ -71,6 +71,7 @@ public final class Main {
         out.println("  xds-serve DIR         serve a directory of Istio YAML to Envoy sidecars over ADS, reloading on change");
         out.println();
         out.println("SCENARIO is a scenario YAML file or a built-in name: " + String.join(", ", Scenarios.builtIn()));
+        out.println("In its place: an Envoy config dump (DUMP.json [--cluster NAME]) or CLUSTER.json CLA.json.");
         out.println("'meridian COMMAND --help' tells more.");
     }
 }

@@ -26,36 +26,70 @@ import dev.meridian.core.ManualClock;
 /**
  * {@code meridian plan SCENARIO}: explains, as JSON, which priority and locality each endpoint
  * lands in for the scenario's caller, how load splits between them, and why. The format is
- * documented in {@code docs/plan-format.md} and kept stable.
+ * documented in {@code docs/plan-format.md} and kept stable. In place of a scenario it reads an
+ * Envoy config dump or a Cluster and its ClusterLoadAssignment ({@link InputFiles}).
  */
 final class PlanCommand {
     private PlanCommand() {
     }
 
+    static final String USAGE = """
+            usage: meridian plan SCENARIO
+                   meridian plan DUMP.json [--cluster NAME] [--envoy-version 1.N]
+                   meridian plan CLUSTER.json CLA.json [--envoy-version 1.N]
+              SCENARIO        a scenario YAML file or a built-in name: %s
+              DUMP.json       an Envoy admin config dump (GET /config_dump?include_eds, or
+                              istioctl proxy-config all POD -o json): the cluster as its Envoy runs it,
+                              priorities and locality weights as the control plane sent them
+              --cluster NAME  the dump's cluster (or a part of its name only one cluster has); needed
+                              when more than one cluster has endpoints
+              CLUSTER.json CLA.json
+                              an Envoy Cluster and its ClusterLoadAssignment (EDS), in proto JSON
+              --envoy-version 1.N
+                              read the Envoy files as that release runs them (default: the dump's
+                              node.user_agent_build_version, else the latest Meridian models)
+              Prints the decision for the caller as JSON (docs/plan-format.md).
+            """;
+
     static int run(String[] args, PrintStream out, PrintStream err) {
-        String scenarioArg = null;
-        for (String a : args) {
+        List<String> files = new ArrayList<>();
+        String cluster = null;
+        Integer envoyMinor = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
-                out.println("usage: meridian plan SCENARIO");
-                out.println("  SCENARIO is a scenario file or a built-in name: " + String.join(", ", Scenarios.builtIn()));
-                out.println("  Prints the decision for the scenario's caller as JSON (docs/plan-format.md).");
+                out.print(String.format(USAGE, String.join(", ", Scenarios.builtIn())));
                 return 0;
+            }
+            if (a.equals("--cluster") || a.equals("--envoy-version")) {
+                if (i + 1 >= args.length) {
+                    Main.fail(err, a + ": needs a value, got nothing");
+                    return 2;
+                }
+                if (a.equals("--cluster")) {
+                    cluster = args[++i];
+                } else {
+                    envoyMinor = InputFiles.envoyMinor(args[++i]);
+                }
+                continue;
             }
             if (a.startsWith("-")) {
                 Main.fail(err, "plan: unknown option, got '" + a + "' (meridian plan --help)");
                 return 2;
             }
-            if (scenarioArg != null) {
-                Main.fail(err, "plan: one scenario at a time, got '" + scenarioArg + "' and '" + a + "'");
+            // Two files are an Envoy cluster and its assignment; two scenarios are one too many.
+            if (files.size() == 2 || (files.size() == 1 && !InputFiles.isJsonObject(files.get(0)))) {
+                Main.fail(err, "plan: one scenario at a time, got '" + files.get(files.size() - 1) + "' and '" + a
+                        + "'");
                 return 2;
             }
-            scenarioArg = a;
+            files.add(a);
         }
-        if (scenarioArg == null) {
+        if (files.isEmpty()) {
             Main.fail(err, "plan: which scenario? (a file or one of " + String.join(", ", Scenarios.builtIn()) + ")");
             return 2;
         }
-        Scenario scenario = Scenarios.load(scenarioArg);
+        Scenario scenario = InputFiles.load(files, cluster, envoyMinor, null);
         ManualClock clock = Clocks.manual();
         MeshClient client = scenario.newClient(scenario.caller(), scenario.endpoints(), clock, RandomSource.seeded(1));
         replay(scenario, client, clock);
@@ -98,8 +132,8 @@ final class PlanCommand {
         j.field("scenario", scenario.name());
         j.field("destination", scenario.host());
         j.field("subset", scenario.subset());
-        j.field("istioVersion", scenario.istioRelease().toString());
-        j.field("envoyVersion", "1." + scenario.istioRelease().envoyMinor());
+        j.field("istioVersion", scenario.istioRelease() == null ? null : scenario.istioRelease().toString());
+        j.field("envoyVersion", "1." + scenario.envoyMinor());
         j.field("atSeconds", nowNanos / 1e9, 3);
         j.key("caller").beginObject();
         locality(j, client.caller().locality());
@@ -108,13 +142,18 @@ final class PlanCommand {
         j.field("port", scenario.callerPort() == null ? null : scenario.callerPort().doubleValue(), 0);
         j.endObject();
         KubernetesService service = scenario.service();
-        j.key("service").beginObject()
-                .field("trafficDistribution", service.trafficDistribution())
-                .field("istioTrafficDistribution", service.istioTrafficDistribution(scenario.istioRelease(),
-                        new ArrayList<>()).kubernetesName())
-                .field("sendUnhealthyEndpoints", service.supportsUnhealthyEndpoints(scenario.istioRelease()))
-                .field("persistentSession", service.persistentSession())
-                .endObject();
+        if (scenario.istioRelease() == null) {
+            // A control plane's assignment: no Kubernetes Service that Istio read.
+            j.field("service", (String) null);
+        } else {
+            j.key("service").beginObject()
+                    .field("trafficDistribution", service.trafficDistribution())
+                    .field("istioTrafficDistribution", service.istioTrafficDistribution(scenario.istioRelease(),
+                            new ArrayList<>()).kubernetesName())
+                    .field("sendUnhealthyEndpoints", service.supportsUnhealthyEndpoints(scenario.istioRelease()))
+                    .field("persistentSession", service.persistentSession())
+                    .endObject();
+        }
         j.field("lbPolicy", plan.policy().name());
         j.field("overprovisioningFactor", plan.overprovisioningFactor());
         j.field("panicThreshold", plan.panicThreshold(), 2);

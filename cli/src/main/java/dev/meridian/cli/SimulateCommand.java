@@ -1,6 +1,7 @@
 package dev.meridian.cli;
 
 import dev.meridian.istio.YamlNode;
+import dev.meridian.simulator.CallerMode;
 import dev.meridian.simulator.CsvReport;
 import dev.meridian.simulator.HtmlReport;
 import dev.meridian.simulator.JsonReport;
@@ -18,12 +19,16 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.LongConsumer;
 
 /**
  * {@code meridian simulate}: runs a scenario's traffic and faults through the real Meridian client on
  * virtual time and reports where the requests went, when endpoints were ejected, and when traffic
  * failed over and came back. Without arguments it runs the built-in {@code cross-region} scenario.
+ * In place of a scenario it runs an Envoy config dump's cluster or a Cluster and its
+ * ClusterLoadAssignment ({@link InputFiles}), with the simulator's default traffic or the
+ * {@code simulation:} section of a scenario named by {@code --simulation}.
  *
  * <p>Exit status: 0 on success, 2 on bad arguments or a bad scenario, 1 when an output file cannot
  * be written; either way one line on stderr, {@code meridian: FILE: PATH: what, got 'VALUE'}.
@@ -36,13 +41,27 @@ public final class SimulateCommand {
 
     static final String USAGE = """
             usage: meridian simulate [SCENARIO] [options]
+                   meridian simulate DUMP.json [--cluster NAME] [options]
+                   meridian simulate CLUSTER.json CLA.json [options]
               SCENARIO          a built-in scenario name or a scenario YAML file (default: cross-region)
+              DUMP.json         an Envoy admin config dump (GET /config_dump?include_eds): its cluster
+                                as its Envoy runs it (meridian plan --help tells more)
+              CLUSTER.json CLA.json
+                                an Envoy Cluster and its ClusterLoadAssignment, in proto JSON
+              --cluster NAME    the dump's cluster, when more than one has endpoints
+              --envoy-version 1.N
+                                read the Envoy files as that release runs them
+              --simulation SCENARIO
+                                run the Envoy files with that scenario's simulation: section (traffic,
+                                behaviour, faults); without it, the defaults: 100 requests/s for 10m,
+                                seed 1, no faults
               --list            list the built-in scenarios and exit
               --json            print the summary as JSON (deterministic: no wall-clock figures)
               --csv FILE        write requests, errors and ejections per time bucket and endpoint
               --html FILE       write a self-contained HTML page with the traffic chart and the summary
-              --compare OTHER   run OTHER's mesh, rule and endpoints with the same traffic and faults,
-                                and print both summaries side by side (--csv and --html hold both runs)
+              --compare OTHER   run OTHER's mesh, rule and endpoints (or OTHER, a config dump) with
+                                the same traffic and faults, and print both summaries side by side
+                                (--csv and --html hold both runs)
               --seed N          use this random seed instead of the scenario's
               --duration D      simulate this long instead (90s, 10m, 1h)
               --rate R          send R requests per second instead
@@ -79,12 +98,23 @@ public final class SimulateCommand {
                 list(out);
                 return 0;
             }
-            Scenario scenario = load(o.scenario);
-            SimulationSpec spec = spec(scenario, o);
+            Scenario lender = o.simulation == null ? null : Scenarios.load(o.simulation);
+            Scenario scenario = InputFiles.load(o.second == null ? List.of(o.scenario)
+                    : List.of(o.scenario, o.second), o.cluster, o.envoyMinor, lender != null
+                    ? "traffic and faults: the simulation: section of " + lender.source()
+                    : "traffic: the simulator's defaults, as Envoy files have no simulation: section (--simulation"
+                    + " SCENARIO lends one)");
+            if (lender != null && scenario.callerMode() != CallerMode.XDS) {
+                throw new IllegalArgumentException("--simulation: lends a simulation: section to Envoy files, and "
+                        + o.scenario + " is a scenario with its own, got '" + o.simulation + "'");
+            }
+            Scenario plan = lender == null ? scenario : lender;
+            SimulationSpec spec = spec(scenario, plan, o);
             Scenario other = null;
             if (o.compare != null) {
-                other = load(o.compare);
-                spec.requireTargets(scenario.source(), other.source(), other.endpoints());
+                other = InputFiles.load(List.of(o.compare), o.cluster, o.envoyMinor,
+                        "traffic and faults: the first run's");
+                spec.requireTargets(plan.source(), other.source(), other.endpoints());
             }
             boolean terminal = o.progress && stderrIsTerminal();
             Progress progress = terminal ? new Progress(err) : null;
@@ -136,7 +166,23 @@ public final class SimulateCommand {
 
     /** The scenario's simulation plan with the command line's overrides applied. */
     static SimulationSpec spec(Scenario scenario, Options o) {
-        SimulationSpec spec = SimulationSpec.parse(scenario.source(), scenario.simulation(), scenario.caller(),
+        return spec(scenario, scenario, o);
+    }
+
+    /**
+     * The simulation plan of {@code plan}'s {@code simulation:} section (the scenario's own, or the
+     * one {@code --simulation} lends to Envoy files) for the scenario's caller and endpoints, with
+     * the command line's overrides applied.
+     */
+    private static SimulationSpec spec(Scenario scenario, Scenario plan, Options o) {
+        if (plan != scenario && plan.simulation().containsKey("callers")) {
+            // The control plane decided the priorities for the dump's node only.
+            Object callers = plan.simulation().get("callers");
+            throw new IllegalArgumentException(plan.source() + ": simulation.callers: Envoy files have one caller,"
+                    + " the Envoy the control plane sent them to; leave callers out to lend this section, got "
+                    + (callers instanceof List<?> l ? l.size() + " caller(s)" : "'" + callers + "'"));
+        }
+        SimulationSpec spec = SimulationSpec.parse(plan.source(), plan.simulation(), scenario.caller(),
                 scenario.endpoints());
         if (o.duration != null) {
             spec = spec.withDuration(new YamlNode(null, "--duration", o.duration)
@@ -148,7 +194,7 @@ public final class SimulateCommand {
         if (o.seed != null) {
             spec = spec.withSeed(o.seed);
         }
-        spec.requireBucketCells(scenario.source(), scenario.endpoints().size());
+        spec.requireBucketCells(plan.source(), scenario.endpoints().size());
         return spec;
     }
 
@@ -167,6 +213,7 @@ public final class SimulateCommand {
     private static Scenario load(String nameOrPath) {
         return Scenarios.load(nameOrPath);
     }
+
 
     private interface WriterBody {
         void write(Writer w) throws IOException;
@@ -206,6 +253,12 @@ public final class SimulateCommand {
     /** The parsed command line. */
     static final class Options {
         String scenario = DEFAULT_SCENARIO;
+        /** The ClusterLoadAssignment when {@link #scenario} is an Envoy Cluster, else null. */
+        String second;
+        String cluster;
+        Integer envoyMinor;
+        /** {@code --simulation}: the scenario whose simulation: section Envoy files run, or null. */
+        String simulation;
         boolean list;
         boolean help;
         boolean json;
@@ -238,6 +291,9 @@ public final class SimulateCommand {
                     case "--html" -> o.html = value(args, ++i, a);
                     case "--compare" -> o.compare = value(args, ++i, a);
                     case "--duration" -> o.duration = value(args, ++i, a);
+                    case "--cluster" -> o.cluster = value(args, ++i, a);
+                    case "--envoy-version" -> o.envoyMinor = InputFiles.envoyMinor(value(args, ++i, a));
+                    case "--simulation" -> o.simulation = value(args, ++i, a);
                     case "--seed" -> {
                         String v = value(args, ++i, a);
                         try {
@@ -259,9 +315,15 @@ public final class SimulateCommand {
                         if (a.startsWith("-") && a.length() > 1) {
                             throw new IllegalArgumentException("simulate: unknown option, got '" + a + "'");
                         }
-                        if (named) {
+                        // Two files are an Envoy cluster and its assignment; two scenarios are one too many.
+                        if (named && (o.second != null || !InputFiles.isJsonObject(o.scenario))) {
                             throw new IllegalArgumentException("simulate: one scenario at a time (use --compare "
-                                    + "OTHER), got '" + o.scenario + "' and '" + a + "'");
+                                    + "OTHER), got '" + (o.second != null ? o.second : o.scenario) + "' and '" + a
+                                    + "'");
+                        }
+                        if (named) {
+                            o.second = a;
+                            continue;
                         }
                         o.scenario = a;
                         named = true;

@@ -5,7 +5,8 @@ import dev.meridian.istio.YamlNode;
 
 /**
  * How the scenario's callers reach the destination ({@code caller.mode}): through an Istio sidecar,
- * or through kube-proxy from outside the mesh.
+ * through kube-proxy from outside the mesh, or through an Envoy whose xDS control plane already
+ * decided the priorities (a config dump; {@link Scenario#fromControlPlane}).
  *
  * <p>Immutable and thread-safe.
  */
@@ -17,7 +18,15 @@ public enum CallerMode {
      * hints, uniform random choice, no outlier detection and no DestinationRule
      * ({@link dev.meridian.topology.KubeProxyRouting}).
      */
-    KUBE_PROXY("kube-proxy", CallerProxy.KUBE_PROXY);
+    KUBE_PROXY("kube-proxy", CallerProxy.KUBE_PROXY),
+    /**
+     * An Envoy running what its xDS control plane sent: the endpoints at the priorities and with the
+     * locality weights of the {@code ClusterLoadAssignment}, the cluster's balancing and outlier
+     * detection as they are. Meridian applies no proxy's rules of its own, so {@link #proxy()} is
+     * null. Only {@link Scenario#fromControlPlane} makes such a scenario; a scenario file cannot
+     * name it.
+     */
+    XDS("xds", null);
 
     private final String text;
     private final CallerProxy proxy;
@@ -27,7 +36,10 @@ public enum CallerMode {
         this.proxy = proxy;
     }
 
-    /** The proxy whose rules decide, shared with every other source of endpoints. */
+    /**
+     * The proxy whose rules decide, shared with every other source of endpoints; null for
+     * {@link #XDS}, where the control plane decided.
+     */
     public CallerProxy proxy() {
         return proxy;
     }
@@ -40,7 +52,7 @@ public enum CallerMode {
     static CallerMode parse(YamlNode n) {
         String v = n.string("istio");
         for (CallerMode m : values()) {
-            if (m.text.equals(v)) {
+            if (m != XDS && m.text.equals(v)) {
                 return m;
             }
         }

@@ -26,7 +26,8 @@ import dev.meridian.core.NanoClock;
 /**
  * One caller's view of one destination, wired from the public library exactly as an embedding
  * application wires it: the Istio policy ({@link DestinationPolicy}) gives the caller's locality
- * priorities and the balancing and outlier configuration, and one {@link Cluster} owns the
+ * priorities and the balancing and outlier configuration (or, for {@link CallerMode#XDS}, a control
+ * plane's assignment gives them as they are), and one {@link Cluster} owns the
  * endpoints, ejections and detector state. Requests pick a {@link Host} handle and record their
  * outcome on it; the simulator, being its own control thread, drains the cluster right after an
  * outcome that completed a run of failures, so an ejection takes effect before the next request as
@@ -44,6 +45,8 @@ public final class MeshClient {
     private final CallerMode mode;
     private final IstioRelease release;
     private final Assignments shared;
+    /** What the control plane sent, for {@link CallerMode#XDS}; null otherwise. */
+    private final ControlPlaneAssignment controlPlane;
     private PriorityAssignment assignment;
     private EndpointTable assignedTable;
     private Host[] hosts;
@@ -53,23 +56,30 @@ public final class MeshClient {
 
     MeshClient(DestinationPolicy policy, Caller caller, List<Endpoint> endpoints, NanoClock clock, RandomSource random,
                EjectionListener listener, ZoneAwareConfig zoneAware, KubernetesService service, CallerMode mode,
-               IstioRelease release, EnvoySettings envoy, Assignments shared) {
+               IstioRelease release, EnvoySettings envoy, ControlPlaneAssignment controlPlane, Assignments shared) {
         this.shared = shared;
         this.policy = policy;
         this.caller = caller;
         this.service = service;
         this.mode = mode;
         this.release = release;
+        this.controlPlane = controlPlane;
         this.assignment = assign(endpoints);
         LbConfig config;
         OutlierDetectionConfig outlier;
-        config = mode.proxy().lbConfig(policy, assignment, service, release);
-        if (mode.proxy() == CallerProxy.SIDECAR) {
-            // Zone-aware routing applies where locality-weighted balancing picks no locality (Envoy's
-            // hostSourceToUse); the scenario's envoy: settings are what Istio does not write.
-            config = envoy.applyTo(config.toBuilder().zoneAware(zoneAware).build());
+        if (controlPlane != null) {
+            // The control plane decided: its cluster settings run as they are, with no Istio translation.
+            config = controlPlane.lb();
+            outlier = controlPlane.outlierDetection();
+        } else {
+            config = mode.proxy().lbConfig(policy, assignment, service, release);
+            if (mode.proxy() == CallerProxy.SIDECAR) {
+                // Zone-aware routing applies where locality-weighted balancing picks no locality (Envoy's
+                // hostSourceToUse); the scenario's envoy: settings are what Istio does not write.
+                config = envoy.applyTo(config.toBuilder().zoneAware(zoneAware).build());
+            }
+            outlier = mode.proxy().outlier(policy);
         }
-        outlier = mode.proxy().outlier(policy);
         this.lbPolicy = config.policy();
         this.cluster = Cluster.builder(config).endpoints(assignedTable).outlierDetection(outlier)
                 .clock(clock).random(random).listener(listener).build();
@@ -82,8 +92,15 @@ public final class MeshClient {
             assignedTable = known.table();
             return known.assignment();
         }
-        PriorityAssignment a = mode.proxy().assign(policy, endpoints, caller, service, release);
-        assignedTable = a.toTable();
+        PriorityAssignment a;
+        if (controlPlane != null) {
+            // Priorities and locality weights stay as sent, for the endpoints still present.
+            assignedTable = controlPlane.narrowedTo(endpoints);
+            a = controlPlane.describe(assignedTable);
+        } else {
+            a = mode.proxy().assign(policy, endpoints, caller, service, release);
+            assignedTable = a.toTable();
+        }
         if (shared != null) {
             shared.put(caller, endpoints, new Assignments.Entry(a, assignedTable));
         }
@@ -237,7 +254,12 @@ public final class MeshClient {
     /**
      * Replaces the endpoint set (scale to zero, scale up): priorities are recomputed and the cluster
      * publishes the new set at once, keeping each staying address's handle and detector state.
-     * Cold path.
+     * For {@link CallerMode#XDS} nothing is recomputed: each endpoint keeps the priority and locality
+     * weight the control plane sent it with, as when it sends the same assignment without the
+     * removed ones. Cold path.
+     *
+     * @throws IllegalArgumentException for {@link CallerMode#XDS}, when an endpoint is not one the
+     *     control plane sent
      */
     public void setEndpoints(List<Endpoint> endpoints) {
         assignment = assign(endpoints);

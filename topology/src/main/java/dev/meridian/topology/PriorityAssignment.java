@@ -14,9 +14,11 @@ import java.util.List;
  *     endpoint kept its explicit priority (0 when it has none) and its locality kept the sum of its
  *     endpoint weights
  * @param reason one sentence saying what was decided and why, naming the Istio rule
- * @param mode what was applied: {@link #MODE_NONE} (always when not applied), {@link #MODE_FAILOVER}
- *     (proximity priorities, with or without {@code failover} rules), {@link #MODE_FAILOVER_PRIORITY},
- *     {@link #MODE_FAILOVER_AND_PRIORITY}, {@link #MODE_DISTRIBUTE} or {@link #MODE_KUBE_PROXY}
+ * @param mode what was applied: {@link #MODE_NONE} (always when not applied, except
+ *     {@link #MODE_CONTROL_PLANE}: priorities a control plane sent, taken as they are),
+ *     {@link #MODE_FAILOVER} (proximity priorities, with or without {@code failover} rules),
+ *     {@link #MODE_FAILOVER_PRIORITY}, {@link #MODE_FAILOVER_AND_PRIORITY}, {@link #MODE_DISTRIBUTE}
+ *     or {@link #MODE_KUBE_PROXY}
  * @param localityWeighted whether Envoy's {@code locality_weighted_lb_config} is on for the cluster,
  *     as Istio sets it: with {@code distribute}, or with outlier detection and {@code failover} or
  *     {@code failoverPriority} rules (istiod's {@code ENABLE_LOCALITY_WEIGHTED_LB_CONFIG}, off by
@@ -43,6 +45,11 @@ public record PriorityAssignment(boolean applied, String reason, String mode, bo
     public static final String MODE_DISTRIBUTE = "distribute";
     /** kube-proxy's endpoint choice for a caller outside the mesh ({@link KubeProxyRouting}). */
     public static final String MODE_KUBE_PROXY = "kube-proxy";
+    /**
+     * Priorities and locality weights as an xDS control plane sent them in a
+     * {@code ClusterLoadAssignment}: Meridian applied no rule of its own, so {@code applied} is false.
+     */
+    public static final String MODE_CONTROL_PLANE = "control-plane";
 
     public PriorityAssignment {
         reason = reason == null ? "" : reason;
