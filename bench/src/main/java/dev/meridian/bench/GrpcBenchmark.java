@@ -1,5 +1,7 @@
 package dev.meridian.bench;
 
+import dev.meridian.core.Locality;
+import dev.meridian.grpc.MeridianAttributes;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.ChannelLogger;
@@ -59,6 +61,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@code priority} policy above it picks a priority when connectivity changes, not per
  *       call, so it adds nothing per pick and is left out; so is {@code cluster_impl}'s
  *       drop and call-counting wrapper, which needs an xDS client to build.
+ *   <li>{@code meridian_locality} (meridian-grpc): Meridian's policy as the channel's top-level
+ *       balancer, over the same endpoints tagged with their localities, for a caller in
+ *       {@code r1/z1} with Istio's outlier detection (so locality failover applies) and round robin:
+ *       a {@code Cluster} pick plus one identity-map lookup of the prebuilt {@code PickResult}.
  * </ul>
  *
  * <p>The xDS attribute keys and the address path filter that the xDS resolver would set are
@@ -78,7 +84,7 @@ public class GrpcBenchmark {
     @Param({"10", "100", "1000", "10000"})
     public int endpoints;
 
-    @Param({"round_robin", "weighted_round_robin", "wrr_locality"})
+    @Param({"round_robin", "weighted_round_robin", "wrr_locality", "meridian_locality"})
     public String policy;
 
     private ScheduledExecutorService timer;
@@ -129,6 +135,25 @@ public class GrpcBenchmark {
                 var parsed = provider.parseLoadBalancingPolicyConfig(raw);
                 if (parsed.getError() != null) {
                     throw new IllegalStateException("wrr_locality config: " + parsed.getError());
+                }
+                config = parsed.getConfig();
+            }
+            case "meridian_locality" -> {
+                for (int i = 0; i < endpoints; i++) {
+                    String locality = mesh.region(i) + "/" + mesh.zone(i);
+                    Attributes attrs = Attributes.newBuilder()
+                            .set(MeridianAttributes.LOCALITY, Locality.parse(locality))
+                            .set(EquivalentAddressGroup.ATTR_LOCALITY_NAME, locality)
+                            .set(MeridianAttributes.WEIGHT, mesh.weight(i))
+                            .build();
+                    groups.add(new EquivalentAddressGroup(List.of(address(mesh, i)), attrs));
+                }
+                var parsed = provider.parseLoadBalancingPolicyConfig(Map.of(
+                        "callerLocality", MeshTopology.CALLER_REGION + "/" + MeshTopology.CALLER_ZONE,
+                        "loadBalancer", Map.of("simple", "ROUND_ROBIN"),
+                        "outlierDetection", Map.of("consecutive5xxErrors", 5.0, "maxEjectionPercent", 100.0)));
+                if (parsed.getError() != null) {
+                    throw new IllegalStateException("meridian_locality config: " + parsed.getError());
                 }
                 config = parsed.getConfig();
             }

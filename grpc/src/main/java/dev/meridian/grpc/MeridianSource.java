@@ -1,0 +1,53 @@
+package dev.meridian.grpc;
+
+import io.grpc.Status;
+
+/**
+ * Where {@code meridian:///} targets get their endpoints and policy: a static directory of Istio
+ * YAML ({@link MeshDirectorySource}), or any other source an application adapts (an xDS client, a
+ * Kubernetes watch). A source validates its input; the name resolver turns what it delivers into
+ * address groups tagged with {@link MeridianAttributes}, and {@code meridian_locality} into
+ * {@code Cluster} commands. Data flows one way: source, resolver, balancer.
+ *
+ * <p>Implementations must be thread-safe: {@link #watch} may be called from any thread, and a watch's
+ * listener may be called from any thread, but never concurrently with itself for one watch, and the
+ * last call always carries the newest state.
+ */
+public interface MeridianSource {
+
+    /**
+     * Starts delivering one service: at once (or as soon as the source knows) either
+     * {@link Listener#onService} or {@link Listener#onError}, then again whenever it changes.
+     *
+     * @param service the name as written in the target ({@code reviews}, {@code reviews:9080},
+     *     {@code reviews.default.svc.cluster.local} or an Istio cluster name
+     *     {@code outbound|9080||reviews.default.svc.cluster.local})
+     * @return the watch; closing it stops the deliveries
+     */
+    Watch watch(String service, Listener listener);
+
+    /** Receives one service's state. */
+    interface Listener {
+
+        /** The service's current endpoints and policy; replaces whatever came before. */
+        void onService(ResolvedService service);
+
+        /**
+         * The service cannot be resolved (unknown name, unreadable source); {@code UNAVAILABLE} with a
+         * description naming the service and the cause. A channel keeps endpoints it already has.
+         */
+        void onError(Status error);
+    }
+
+    /** One running delivery. Thread-safe. */
+    interface Watch extends AutoCloseable {
+
+        /** Asks for the current state again (the channel's {@code refresh()}); a no-op by default. */
+        default void refresh() {
+        }
+
+        /** Stops the deliveries; idempotent. */
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,21 @@
+/**
+ * gRPC on Meridian: {@code meridian_locality}, a grpc-java load-balancing policy that runs a
+ * {@link dev.meridian.cluster.Cluster} as the channel's top-level policy, and the {@code meridian:///}
+ * name resolver over a {@link dev.meridian.grpc.MeridianSource}.
+ */
+// grpc-api is an automatic module: it names itself io.grpc in its manifest
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
+module dev.meridian.grpc {
+    requires transitive dev.meridian.cluster;
+    requires transitive dev.meridian.istio;
+    // grpc-api: its types (LoadBalancerProvider, NameResolver.Args.Key, Status) are in this API
+    requires transitive io.grpc;
+    // Only MeshDirectorySource reads it (MeshModel is in its API); an application using that source
+    // puts meridian-xds-server on its path
+    requires static transitive dev.meridian.xds.server;
+
+    exports dev.meridian.grpc;
+
+    provides io.grpc.LoadBalancerProvider with dev.meridian.grpc.MeridianLocalityLoadBalancerProvider;
+    provides io.grpc.NameResolverProvider with dev.meridian.grpc.MeridianNameResolverProvider;
+}
