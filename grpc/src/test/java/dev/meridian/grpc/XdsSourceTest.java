@@ -227,7 +227,7 @@ class XdsSourceTest {
     }
 
     @Test
-    void theClustersOutlierDetectionEjectsToTheNextPriorityNotTheOtherRegionAndTheLastRegionServesLast()
+    void theClustersOutlierDetectionEjectsToTheNextPriorityNotTheOtherRegionThenReturnsAndTheOtherRegionServesLast()
             throws Exception {
         publish(List.of(cluster(REVIEWS)), "c1", List.of(threeZones()), "e1");
         ManagedChannel c = channel(REVIEWS, source);
@@ -241,6 +241,13 @@ class XdsSourceTest {
         assertThat(events.poll(30, TimeUnit.SECONDS)).isEqualTo("ejected r1/z1 CONSECUTIVE_5XX");
         assertThat(calls(c, 20)).containsExactly(Map.entry("r1/z2", 20));
         assertThat(r2.calls()).isZero();
+
+        // Healed: it returns at the first sweep after base_ejection_time (30 s on the manual clock;
+        // DetectorImpl::checkHostForUneject) and takes everything again.
+        z1.answer();
+        clock.advance(java.time.Duration.ofSeconds(31));
+        assertThat(events.poll(30, TimeUnit.SECONDS)).isEqualTo("returned r1/z1");
+        assertThat(calls(c, 20)).containsExactly(Map.entry("r1/z1", 20));
 
         // Both r1 servers stop: their hosts fail their connections, and priority 2 serves. A call on a
         // connection being closed may fail, as through a sidecar without retries; none goes astray.
