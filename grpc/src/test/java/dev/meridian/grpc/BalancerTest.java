@@ -146,9 +146,13 @@ class BalancerTest {
     @Test
     void balancingTheSourceDecidedIsRunAsSentWhateverTheCaller() {
         // A control plane's cluster (MeridianAttributes.LB_CONFIG): each group at the priority it was
-        // sent with; the config's caller in r2 would put r2/z1 first, and is not consulted.
+        // sent with; the config's caller in r2 would put r2/z1 first, and is not consulted. (Least
+        // request, as the allocation test below runs: a second picker class at the pick's call site
+        // can make the JIT recompile it while that test measures, and a deoptimization allocates the
+        // objects compiled code had kept in registers.)
         Attributes decided = Attributes.newBuilder()
-                .set(MeridianAttributes.LB_CONFIG, dev.meridian.lb.LbConfig.builder().panicThreshold(0).build())
+                .set(MeridianAttributes.LB_CONFIG, dev.meridian.lb.LbConfig.builder()
+                        .policy(dev.meridian.lb.LbPolicy.LEAST_REQUEST).panicThreshold(0).build())
                 .build();
         assertThat(accept(List.of(group(1001, "r1/z1", 0), group(1002, "r1/z2", 1), group(1003, "r2/z1", 2)),
                 Map.of("callerLocality", "r2/z1"), decided).isOk()).isTrue();
@@ -157,7 +161,7 @@ class BalancerTest {
             assertThat(pickedPort()).isEqualTo(1001);
         }
         assertThat(helper.logged).anySatisfy(m -> assertThat(m).contains("the source decided the priorities and the"
-                + " balancing (ROUND_ROBIN); the service config's caller and policy fields do not apply"));
+                + " balancing (LEAST_REQUEST); the service config's caller and policy fields do not apply"));
         // Priority 0 down and panic off, as sent: priority 1 takes everything, priority 2 nothing.
         helper.port(1001).fail("connection refused");
         for (int i = 0; i < 10; i++) {
