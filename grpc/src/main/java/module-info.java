@@ -1,7 +1,8 @@
 /**
  * gRPC on Meridian: {@code meridian_locality}, a grpc-java load-balancing policy that runs a
  * {@link dev.meridian.cluster.Cluster} as the channel's top-level policy, and the {@code meridian:///}
- * name resolver over a {@link dev.meridian.grpc.MeridianSource}.
+ * name resolver over a {@link dev.meridian.grpc.MeridianSource}: a directory of Istio YAML, an xDS
+ * control plane or Kubernetes.
  */
 // grpc-api is an automatic module: it names itself io.grpc in its manifest
 @SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
@@ -13,6 +14,10 @@ module dev.meridian.grpc {
     // Only MeshDirectorySource reads it (MeshModel is in its API); an application using that source
     // puts meridian-xds-server on its path
     requires static transitive dev.meridian.xds.server;
+    // Only XdsSource reads them (AdsClient, Node), and only KubernetesSource these (KubernetesClient):
+    // an application using one of them puts meridian-xds or meridian-kubernetes on its path
+    requires static transitive dev.meridian.xds;
+    requires static transitive dev.meridian.kubernetes;
 
     exports dev.meridian.grpc;
 

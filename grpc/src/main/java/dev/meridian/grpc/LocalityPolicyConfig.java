@@ -135,6 +135,11 @@ final class LocalityPolicyConfig {
         return new LocalityPolicyConfig(caller, mesh, rule, ruleHost, subset, warnings);
     }
 
+    /** True when the config names a caller or any part of the policy (a decided balancing ignores them). */
+    boolean setsPolicyOrCaller() {
+        return caller != null || meshLocality != null || rule != null || ruleHost != null;
+    }
+
     private static Caller readCaller(Map<String, ?> raw) {
         String locality = string(CALLER_LOCALITY, raw.get(CALLER_LOCALITY));
         Object labels = raw.get(CALLER_LABELS);

@@ -6,6 +6,8 @@ import dev.meridian.core.Locality;
 import dev.meridian.istio.DestinationPolicy;
 import dev.meridian.istio.DestinationRule;
 import dev.meridian.istio.KubernetesService;
+import dev.meridian.lb.LbConfig;
+import dev.meridian.outlier.OutlierDetectionConfig;
 import dev.meridian.topology.Caller;
 import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
@@ -35,7 +37,8 @@ public final class MeridianAttributes {
 
     /**
      * The Envoy priority a control plane already assigned for this caller (as in EDS); used as is
-     * when the policy knows no caller to compute Istio's priorities for.
+     * when the resolution carries {@link #LB_CONFIG} or the policy knows no caller to compute Istio's
+     * priorities for.
      */
     @EquivalentAddressGroup.Attr
     public static final Attributes.Key<Integer> PRIORITY = Attributes.Key.create("meridian.priority");
@@ -80,6 +83,21 @@ public final class MeridianAttributes {
     /** The Istio release whose rules apply; default {@link IstioRelease#LATEST}. */
     @NameResolver.ResolutionResultAttr
     public static final Attributes.Key<IstioRelease> ISTIO_RELEASE = Attributes.Key.create("meridian.istioRelease");
+
+    /**
+     * Balancing the source already decided (a control plane's cluster, translated): with it the
+     * policy runs the address groups at their {@link #PRIORITY} and {@link #LOCALITY_WEIGHT} with this
+     * configuration and {@link #OUTLIER_DETECTION}, as an Envoy runs what its control plane sent, and
+     * computes nothing for a caller. {@link MeridianNameResolverProvider} sets it from
+     * {@link ResolvedService#decided()}.
+     */
+    @NameResolver.ResolutionResultAttr
+    public static final Attributes.Key<LbConfig> LB_CONFIG = Attributes.Key.create("meridian.lbConfig");
+
+    /** With {@link #LB_CONFIG}: the outlier detection the source decided; absent for none. Ignored without it. */
+    @NameResolver.ResolutionResultAttr
+    public static final Attributes.Key<OutlierDetectionConfig> OUTLIER_DETECTION =
+            Attributes.Key.create("meridian.outlierDetection");
 
     /** The destination's name as the source knows it (an Istio cluster name), for messages. */
     @NameResolver.ResolutionResultAttr

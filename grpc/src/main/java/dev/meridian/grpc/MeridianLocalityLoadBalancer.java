@@ -56,7 +56,9 @@ import java.util.regex.Pattern;
  * With a caller (the config's {@code callerLocality} or the resolver's {@link MeridianAttributes#CALLER})
  * the priorities and locality weights are Istio's for that caller under the destination's policy
  * ({@link CallerProxy#SIDECAR}); without one, the priorities and locality weights the address groups
- * carry are used as Envoy uses EDS's.
+ * carry are used as Envoy uses EDS's. When the source decided the balancing
+ * ({@link MeridianAttributes#LB_CONFIG}: a control plane's cluster), its priorities, locality weights,
+ * balancing and outlier detection are run as sent, and no caller's priorities are computed.
  *
  * <p><b>Health from connectivity.</b> One subchannel per endpoint. Its connectivity is the health
  * checker Envoy would run ({@code source/common/upstream/upstream_impl.cc}): an endpoint added to a
@@ -213,6 +215,17 @@ final class MeridianLocalityLoadBalancer extends LoadBalancer {
             reported.put(e.address(), e.health());
             endpoints.add(e);
         }
+        LbConfig decided = attrs.get(MeridianAttributes.LB_CONFIG);
+        if (decided != null) {
+            // The source decided for its own caller, as a control plane does for an Envoy's node: run it
+            // as sent (the simulator's control-plane mode, CallerMode.XDS, does the same).
+            if (config.setsPolicyOrCaller()) {
+                warnings.add("the source decided the priorities and the balancing (" + decided.policy()
+                        + "); the service config's caller and policy fields do not apply");
+            }
+            return new Plan(withConnectivity(sentTable(endpoints, localityWeights)), decided,
+                    attrs.get(MeridianAttributes.OUTLIER_DETECTION), byAddress, reported, List.copyOf(warnings));
+        }
         DestinationPolicy policy = config.policy(attrs);
         KubernetesService k8s = attrs.get(MeridianAttributes.KUBERNETES_SERVICE);
         if (k8s == null) {
@@ -227,18 +240,24 @@ final class MeridianLocalityLoadBalancer extends LoadBalancer {
             lb = CallerProxy.SIDECAR.lbConfig(policy, a, k8s, policy.release());
             warnings.addAll(a.warnings());
         } else {
-            EndpointTable.Builder b = EndpointTable.builder();
+            table = sentTable(endpoints, localityWeights);
             boolean weighted = false;
-            for (Endpoint e : endpoints) {
-                int lw = localityWeights.get(e.address());
-                b.add(e, Math.max(0, e.priority()), lw);
-                weighted |= lw > 0;
+            for (int h = 0; h < table.size() && !weighted; h++) {
+                weighted = table.localityWeight(h) > 0;
             }
-            table = b.build();
             lb = policy.lbFor(k8s, policy.release()).toBuilder().localityWeighted(weighted).build();
         }
         return new Plan(withConnectivity(table), lb, CallerProxy.SIDECAR.outlier(policy), byAddress, reported,
                 List.copyOf(warnings));
+    }
+
+    /** The endpoints at the priorities and with the locality weights their address groups carry, as EDS sends them. */
+    private static EndpointTable sentTable(List<Endpoint> endpoints, Map<String, Integer> localityWeights) {
+        EndpointTable.Builder b = EndpointTable.builder();
+        for (Endpoint e : endpoints) {
+            b.add(e, Math.max(0, e.priority()), localityWeights.get(e.address()));
+        }
+        return b.build();
     }
 
     private static Endpoint endpoint(EquivalentAddressGroup g) {

@@ -1,6 +1,7 @@
 package dev.meridian.grpc;
 
 import dev.meridian.core.Endpoint;
+import dev.meridian.core.EndpointTable;
 import dev.meridian.topology.Caller;
 import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
@@ -20,7 +21,9 @@ import java.util.regex.Pattern;
  * Resolves one {@code meridian:///} target through a {@link MeridianSource}: each delivery becomes a
  * resolution result whose address groups carry {@link MeridianAttributes} (and grpc's
  * {@link EquivalentAddressGroup#ATTR_LOCALITY_NAME}, Istio's {@code region/zone/subzone}), and whose
- * attributes carry the destination's policy, its DestinationRules, the Istio release and the caller.
+ * attributes carry the destination's policy, its DestinationRules, the Istio release and the caller,
+ * or the balancing the source decided ({@link MeridianAttributes#LB_CONFIG}, with each group's
+ * priority and locality weight).
  * An unknown service, or no source at all, is reported as an {@code UNAVAILABLE} error naming it; a
  * service without endpoints as an empty result, which {@code meridian_locality} turns into calls
  * that fail at once.
@@ -121,17 +124,25 @@ final class MeridianNameResolver extends NameResolver implements MeridianSource.
 
     private ResolutionResult result(ResolvedService s) {
         List<EquivalentAddressGroup> groups = new ArrayList<>(s.endpoints().size());
-        for (Endpoint e : s.endpoints()) {
-            Attributes.Builder a = Attributes.newBuilder()
-                    .set(MeridianAttributes.LOCALITY, e.locality())
-                    .set(EquivalentAddressGroup.ATTR_LOCALITY_NAME, e.locality().toString())
-                    .set(MeridianAttributes.WEIGHT, e.weight())
-                    .set(MeridianAttributes.HEALTH, e.health())
-                    .set(MeridianAttributes.LABELS, e.labels());
-            if (e.priority() != Endpoint.NO_PRIORITY) {
-                a.set(MeridianAttributes.PRIORITY, e.priority());
+        DecidedBalancing decided = s.decided();
+        if (decided != null) {
+            // Each endpoint at the priority and with the locality weight the source sent, as EDS tags them.
+            EndpointTable table = decided.table();
+            for (int h = 0; h < table.size(); h++) {
+                Endpoint e = table.endpoint(h);
+                groups.add(new EquivalentAddressGroup(socketAddress(e), endpointAttributes(e)
+                        .set(MeridianAttributes.PRIORITY, table.priority(h))
+                        .set(MeridianAttributes.LOCALITY_WEIGHT, table.localityWeight(h))
+                        .build()));
             }
-            groups.add(new EquivalentAddressGroup(socketAddress(e), a.build()));
+        } else {
+            for (Endpoint e : s.endpoints()) {
+                Attributes.Builder a = endpointAttributes(e);
+                if (e.priority() != Endpoint.NO_PRIORITY) {
+                    a.set(MeridianAttributes.PRIORITY, e.priority());
+                }
+                groups.add(new EquivalentAddressGroup(socketAddress(e), a.build()));
+            }
         }
         Attributes.Builder attrs = Attributes.newBuilder()
                 .set(MeridianAttributes.SERVICE_NAME, s.name())
@@ -141,11 +152,26 @@ final class MeridianNameResolver extends NameResolver implements MeridianSource.
         if (s.policy() != null) {
             attrs.set(MeridianAttributes.DESTINATION_POLICY, s.policy());
         }
+        if (decided != null) {
+            attrs.set(MeridianAttributes.LB_CONFIG, decided.lb());
+            if (decided.outlierDetection() != null) {
+                attrs.set(MeridianAttributes.OUTLIER_DETECTION, decided.outlierDetection());
+            }
+        }
         if (caller != null) {
             attrs.set(MeridianAttributes.CALLER, caller);
         }
         return ResolutionResult.newBuilder().setAddressesOrError(StatusOr.fromValue(groups))
                 .setAttributes(attrs.build()).build();
+    }
+
+    private static Attributes.Builder endpointAttributes(Endpoint e) {
+        return Attributes.newBuilder()
+                .set(MeridianAttributes.LOCALITY, e.locality())
+                .set(EquivalentAddressGroup.ATTR_LOCALITY_NAME, e.locality().toString())
+                .set(MeridianAttributes.WEIGHT, e.weight())
+                .set(MeridianAttributes.HEALTH, e.health())
+                .set(MeridianAttributes.LABELS, e.labels());
     }
 
     /**

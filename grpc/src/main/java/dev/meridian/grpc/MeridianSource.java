@@ -3,11 +3,13 @@ package dev.meridian.grpc;
 import io.grpc.Status;
 
 /**
- * Where {@code meridian:///} targets get their endpoints and policy: a static directory of Istio
- * YAML ({@link MeshDirectorySource}), or any other source an application adapts (an xDS client, a
- * Kubernetes watch). A source validates its input; the name resolver turns what it delivers into
- * address groups tagged with {@link MeridianAttributes}, and {@code meridian_locality} into
- * {@code Cluster} commands. Data flows one way: source, resolver, balancer.
+ * Where {@code meridian:///} targets get their endpoints and policy: a directory of Istio YAML
+ * ({@link MeshDirectorySource}), an xDS control plane ({@link XdsSource}), Kubernetes
+ * ({@link KubernetesSource}), or any other source an application adapts. A source validates its
+ * input and delivers either Istio-level services (endpoints and a policy) or what it already decided
+ * ({@link DecidedBalancing}); the name resolver turns that into address groups tagged with
+ * {@link MeridianAttributes}, and {@code meridian_locality} into {@code Cluster} commands. Data flows
+ * one way: source, resolver, balancer.
  *
  * <p>Implementations must be thread-safe: {@link #watch} may be called from any thread, and a watch's
  * listener may be called from any thread, but never concurrently with itself for one watch, and the

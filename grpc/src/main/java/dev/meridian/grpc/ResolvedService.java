@@ -11,7 +11,10 @@ import java.util.Map;
 /**
  * One service as a {@link MeridianSource} knows it: its endpoints (with locality, labels, weight,
  * reported health and, when the source already assigned them, Envoy priorities) and the policy that
- * decides their choice.
+ * decides their choice. Either Istio-level (endpoints and a {@link DestinationPolicy}, from which
+ * {@code meridian_locality} computes Istio's priorities for the channel's caller), or
+ * {@linkplain #decided() decided} by the source (a control plane's cluster: priorities, locality weights,
+ * balancing and outlier detection, applied as they are).
  *
  * <p>Immutable and thread-safe.
  *
@@ -22,18 +25,52 @@ import java.util.Map;
  * @param release the Istio release whose rules apply; {@link IstioRelease#LATEST} when null
  * @param destinationRules the DestinationRules the source knows, by host (what a service config may
  *     name by host); empty when null
+ * @param decided what the source already decided, applied as is; null to let {@code meridian_locality}
+ *     decide from the endpoints and the policy. When set, {@code endpoints} are its table's (null or
+ *     empty is read as those)
  */
 public record ResolvedService(String name, List<Endpoint> endpoints, DestinationPolicy policy,
                               KubernetesService kubernetesService, IstioRelease release,
-                              Map<String, DestinationRule> destinationRules) {
+                              Map<String, DestinationRule> destinationRules, DecidedBalancing decided) {
 
+    /**
+     * @throws IllegalArgumentException when the name is blank, or {@code endpoints} are given and are
+     *     not the decided table's
+     */
     public ResolvedService {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("name: must not be blank, got '" + name + "'");
+        }
+        if (decided != null) {
+            List<Endpoint> table = decided.table().endpoints();
+            if (endpoints != null && !endpoints.isEmpty() && !endpoints.equals(table)) {
+                throw new IllegalArgumentException("endpoints: must be the decided table's (" + table.size()
+                        + " endpoints) or none, got " + endpoints.size() + " others (service " + name + ")");
+            }
+            endpoints = table;
         }
         endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
         kubernetesService = kubernetesService == null ? KubernetesService.NONE : kubernetesService;
         release = release == null ? IstioRelease.LATEST : release;
         destinationRules = destinationRules == null ? Map.of() : Map.copyOf(destinationRules);
+    }
+
+    /** An Istio-level service: Meridian decides from the endpoints and the policy. */
+    public ResolvedService(String name, List<Endpoint> endpoints, DestinationPolicy policy,
+                           KubernetesService kubernetesService, IstioRelease release,
+                           Map<String, DestinationRule> destinationRules) {
+        this(name, endpoints, policy, kubernetesService, release, destinationRules, null);
+    }
+
+    /**
+     * A service whose balancing the source decided, applied as it is.
+     *
+     * @throws IllegalArgumentException when the name is blank or {@code decided} null
+     */
+    public static ResolvedService ofDecided(String name, DecidedBalancing decided) {
+        if (decided == null) {
+            throw new IllegalArgumentException("decided: must not be null (service " + name + ")");
+        }
+        return new ResolvedService(name, null, null, null, null, null, decided);
     }
 }

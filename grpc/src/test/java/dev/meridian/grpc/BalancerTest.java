@@ -144,6 +144,29 @@ class BalancerTest {
     }
 
     @Test
+    void balancingTheSourceDecidedIsRunAsSentWhateverTheCaller() {
+        // A control plane's cluster (MeridianAttributes.LB_CONFIG): each group at the priority it was
+        // sent with; the config's caller in r2 would put r2/z1 first, and is not consulted.
+        Attributes decided = Attributes.newBuilder()
+                .set(MeridianAttributes.LB_CONFIG, dev.meridian.lb.LbConfig.builder()
+                        .policy(dev.meridian.lb.LbPolicy.LEAST_REQUEST).panicThreshold(0).build())
+                .build();
+        assertThat(accept(List.of(group(1001, "r1/z1", 0), group(1002, "r1/z2", 1), group(1003, "r2/z1", 2)),
+                Map.of("callerLocality", "r2/z1"), decided).isOk()).isTrue();
+        helper.subchannels.values().forEach(FakeHelper.FakeSubchannel::ready);
+        for (int i = 0; i < 10; i++) {
+            assertThat(pickedPort()).isEqualTo(1001);
+        }
+        assertThat(helper.logged).anySatisfy(m -> assertThat(m).contains("the source decided the priorities and the"
+                + " balancing (LEAST_REQUEST); the service config's caller and policy fields do not apply"));
+        // Priority 0 down and panic off, as sent: priority 1 takes everything, priority 2 nothing.
+        helper.port(1001).fail("connection refused");
+        for (int i = 0; i < 10; i++) {
+            assertThat(pickedPort()).isEqualTo(1002);
+        }
+    }
+
+    @Test
     void theResolversCallerIsUsedWhenTheConfigNamesNone() {
         Attributes attrs = Attributes.newBuilder()
                 .set(MeridianAttributes.CALLER, Caller.at(Locality.parse("r1/z2"))).build();
@@ -223,11 +246,17 @@ class BalancerTest {
         long thread = Thread.currentThread().getId();
         threads.getThreadAllocatedBytes(thread);
         long sink = picks(picker, 200_000);
-        long before = threads.getThreadAllocatedBytes(thread);
-        sink += picks(picker, 200_000);
-        long after = threads.getThreadAllocatedBytes(thread);
+        // Other tests in this JVM may have shown the pick's call sites other picker classes: the JIT
+        // can then recompile the pick during a round, and the deoptimization allocates the objects
+        // compiled code kept in registers, once. A pick that allocates would cost megabytes a round.
+        long allocated = Long.MAX_VALUE;
+        for (int round = 0; round < 5 && allocated >= 1024; round++) {
+            long before = threads.getThreadAllocatedBytes(thread);
+            sink += picks(picker, 200_000);
+            allocated = threads.getThreadAllocatedBytes(thread) - before;
+        }
         assertThat(sink).isNotZero();
-        assertThat(after - before).as("bytes allocated by 200,000 picks").isLessThan(1024);
+        assertThat(allocated).as("bytes allocated by 200,000 picks (the last of up to 5 rounds)").isLessThan(1024);
     }
 
     private static long picks(LoadBalancer.SubchannelPicker picker, int n) {

@@ -82,11 +82,15 @@ final class FakeHelper extends LoadBalancer.Helper {
         return "reviews";
     }
 
+    /** What the balancer logged, level and message. */
+    final List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     @Override
     public ChannelLogger getChannelLogger() {
         return new ChannelLogger() {
             @Override
             public void log(ChannelLogLevel level, String message) {
+                logged.add(level + " " + message);
             }
 
             @Override

@@ -10,8 +10,9 @@ import java.util.List;
 /**
  * What one recomputation of a {@link KubernetesEndpointSource} decided and queued: the Service's
  * endpoints as read from its EndpointSlices and Nodes, the caller's priorities over them, and the
- * balancing and outlier configuration. The cluster received {@code assignment.toTable()},
- * {@code lbConfig} and {@code outlierDetection}, each only when it changed (all three the first time).
+ * balancing and outlier configuration. The cluster (when the source has a target) received
+ * {@code assignment.toTable()}, {@code lbConfig} and {@code outlierDetection}, each only when it
+ * changed (all three the first time).
  *
  * <p>Immutable and thread-safe.
  *

@@ -40,7 +40,9 @@ import java.util.concurrent.CompletableFuture;
  * priorities, the balancing and the outlier configuration, exactly as the chosen
  * {@link CallerProxy} would run them, and queues {@link Cluster#update}, {@link Cluster#configure(LbConfig)}
  * and {@link Cluster#configure(OutlierDetectionConfig)} for what changed. It never drains: the
- * embedder's control thread does ({@link Cluster#drain()}, {@link Cluster#runOn}).
+ * embedder's control thread does ({@link Cluster#drain()}, {@link Cluster#runOn}). Built without a
+ * target, it queues nothing and only its listener hears each {@link EndpointUpdate}: the mode for an
+ * embedder that owns the cluster and turns updates into its commands itself (a gRPC balancer, for one).
  *
  * <pre>{@code
  * Cluster cluster = Cluster.builder(LbConfig.defaults()).build();
@@ -88,6 +90,7 @@ public final class KubernetesEndpointSource implements AutoCloseable {
     private final DestinationRule fixedRule;
     private final boolean watchRules;
     private final boolean sendUnhealthyEndpoints;
+    /** Null when only the listener hears the updates. */
     private final Cluster cluster;
     private final KubernetesSourceListener listener;
     private final String serviceField;
@@ -127,7 +130,7 @@ public final class KubernetesEndpointSource implements AutoCloseable {
         this.watchRules = b.watchRules;
         this.sendUnhealthyEndpoints = b.sendUnhealthyEndpoints;
         this.cluster = b.cluster;
-        this.listener = b.listener;
+        this.listener = b.listener == null ? KubernetesSourceListener.none() : b.listener;
         this.serviceField = "services/" + namespace + "/" + serviceName;
         this.ruleSelection = new DestinationRuleSelection(namespace, serviceName, b.clusterDomain);
     }
@@ -352,18 +355,25 @@ public final class KubernetesEndpointSource implements AutoCloseable {
                        OutlierDetectionConfig outlier, DestinationRule rule, List<String> notes) {
         boolean first = lastAssignment == null;
         boolean changed = false;
+        // Without a target only the listener hears the update: its embedder owns the cluster.
         if (first || !assignment.equals(lastAssignment)) {
-            cluster.update(assignment.toTable());
+            if (cluster != null) {
+                cluster.update(assignment.toTable());
+            }
             lastAssignment = assignment;
             changed = true;
         }
         if (lb != null && (first || !lb.equals(lastLb))) {
-            cluster.configure(lb);
+            if (cluster != null) {
+                cluster.configure(lb);
+            }
             lastLb = lb;
             changed = true;
         }
         if (first || !Objects.equals(outlier, lastOutlier)) {
-            cluster.configure(outlier);
+            if (cluster != null) {
+                cluster.configure(outlier);
+            }
             lastOutlier = outlier;
             changed = true;
         }
@@ -388,6 +398,9 @@ public final class KubernetesEndpointSource implements AutoCloseable {
     private ServicePort servicePort(Service svc, List<KubernetesWarning> warnings) {
         List<ServicePort> ports = svc.getSpec() == null || svc.getSpec().getPorts() == null ? List.of()
                 : svc.getSpec().getPorts();
+        if (port == null && ports.size() == 1) {
+            return ports.get(0);
+        }
         for (ServicePort p : ports) {
             String name = p.getName() == null ? "" : p.getName();
             if (name.equals(port) || p.getPort() != null && Integer.toString(p.getPort()).equals(port)) {
@@ -398,8 +411,10 @@ public final class KubernetesEndpointSource implements AutoCloseable {
         for (ServicePort p : ports) {
             known.add((p.getName() == null ? "" : p.getName() + "=") + p.getPort());
         }
-        warnings.add(new KubernetesWarning(serviceField + ".spec.ports", "no port named or numbered '" + port
-                + "' (the Service has " + known + "); the last good state is kept"));
+        warnings.add(new KubernetesWarning(serviceField + ".spec.ports", (port == null
+                ? "no port was named and the Service has " + (ports.isEmpty() ? "none" : "several")
+                : "no port named or numbered '" + port + "'") + " (the Service has " + known
+                + "); the last good state is kept"));
         return null;
     }
 
@@ -486,7 +501,8 @@ public final class KubernetesEndpointSource implements AutoCloseable {
         private boolean sendUnhealthyEndpoints;
         private String clusterDomain = "cluster.local";
         private Cluster cluster;
-        private KubernetesSourceListener listener = KubernetesSourceListener.none();
+        /** Null for none. */
+        private KubernetesSourceListener listener;
 
         private Builder(KubernetesClient client) {
             this.client = client;
@@ -499,7 +515,10 @@ public final class KubernetesEndpointSource implements AutoCloseable {
             return this;
         }
 
-        /** The Service port the caller uses, by name or by number (required). */
+        /**
+         * The Service port the caller uses, by name or by number. Default: the Service's only port (a
+         * Service with several is reported and waited for, as one without the named port).
+         */
         public Builder port(String nameOrNumber) {
             this.port = required("port", nameOrNumber);
             return this;
@@ -565,7 +584,11 @@ public final class KubernetesEndpointSource implements AutoCloseable {
             return this;
         }
 
-        /** The cluster the commands go to (required). */
+        /**
+         * The cluster the commands go to. Without one, only the {@link #listener} hears each update
+         * ({@link EndpointUpdate} carries the table, the balancing and the outlier detection), for an
+         * embedder that owns the cluster and issues its commands from its own control thread.
+         */
         public Builder target(Cluster cluster) {
             if (cluster == null) {
                 throw new IllegalArgumentException("target: must not be null");
@@ -576,28 +599,26 @@ public final class KubernetesEndpointSource implements AutoCloseable {
 
         /** Told of every update and warning (default: none). */
         public Builder listener(KubernetesSourceListener listener) {
-            this.listener = listener == null ? KubernetesSourceListener.none() : listener;
+            this.listener = listener;
             return this;
         }
 
         /**
          * Builds the source; nothing is watched before {@link #start()}.
          *
-         * @throws IllegalArgumentException naming the field when a required one is missing, or when a
+         * @throws IllegalArgumentException naming the field when a required one is missing (a target or a
+         *     listener is), or when a
          *     DestinationRule is asked for with kube-proxy (which never reads one) or both given and watched
          */
         public KubernetesEndpointSource build() {
             if (namespace == null) {
                 throw new IllegalArgumentException("service: required, got nothing");
             }
-            if (port == null) {
-                throw new IllegalArgumentException("port: required, got nothing");
-            }
             if (caller == null) {
                 throw new IllegalArgumentException("caller: required, got nothing");
             }
-            if (cluster == null) {
-                throw new IllegalArgumentException("target: required, got nothing");
+            if (cluster == null && listener == null) {
+                throw new IllegalArgumentException("target: required when no listener takes the updates, got neither");
             }
             if (rule != null && watchRules) {
                 throw new IllegalArgumentException("destinationRule: given and watched; choose one");

@@ -4,6 +4,7 @@ import static dev.meridian.kubernetes.MeshApiServer.pod;
 import static dev.meridian.kubernetes.MeshApiServer.ready;
 import static dev.meridian.kubernetes.MeshApiServer.slice;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.meridian.istio.CallerProxy;
 import dev.meridian.istio.DestinationRules;
@@ -361,5 +362,46 @@ class KubernetesEndpointSourceTest {
         assertThat(source.lastUpdate()).isSameAs(before);
         source.close();
         assertThat(source.isWatching()).isFalse();
+    }
+
+    // ---------------------------------------------------------------- (6) listener-only mode, default port
+
+    @Test
+    @DisplayName("without a target only the listener hears each update (the table, balancing and outlier detection a"
+            + " cluster would be sent) and nothing is queued; without a port the Service's only port is used")
+    void listenerOnlyModeWithTheOnlyPort() throws Exception {
+        mesh.startWithoutTarget(mesh.sourceBuilder().destinationRule(
+                DestinationRules.parse("reviews", RULE_WITH_OUTLIER_DETECTION).value()));
+        EndpointUpdate first = mesh.awaitUpdate(u -> true);
+        assertThat(first.assignment().priorityOf("10.1.0.1:8080")).isZero();
+        assertThat(first.assignment().priorityOf("10.2.0.1:8080")).isEqualTo(1);
+        assertThat(first.outlierDetection()).isNotNull();
+        assertThat(first.lbConfig().panicThreshold()).isZero();
+        assertThat(mesh.cluster.drain()).as("nothing queued on any cluster").isZero();
+
+        mesh.putSlice(slice("z1"));
+        EndpointUpdate second = mesh.awaitUpdate(u -> u.endpoints().size() == 4);
+        assertThat(second.assignment().priorityOf("10.2.0.1:8080")).isZero();
+        assertThat(mesh.cluster.drain()).isZero();
+    }
+
+    @Test
+    @DisplayName("without a port and a Service with two: a warning naming them, and no update until one is named")
+    void noPortAndSeveralIsReported() throws Exception {
+        mesh.putService(new io.fabric8.kubernetes.api.model.ServiceBuilder(MeshApiServer.service(null, Map.of()))
+                .editSpec().addNewPort().withName("grpc").withPort(9090).withNewTargetPort(8090).endPort().endSpec()
+                .build());
+        mesh.startWithoutTarget(mesh.sourceBuilder());
+        assertThat(mesh.awaitWarning("services/shop/reviews.spec.ports").message())
+                .contains("no port was named and the Service has several").contains("http=9080").contains("grpc=9090");
+        assertThat(mesh.updates).isEmpty();
+    }
+
+    @Test
+    @DisplayName("neither a target nor a listener: refused, as nothing would hear the updates")
+    void targetOrListenerIsRequired() {
+        assertThatThrownBy(() -> mesh.sourceBuilder().service("shop", "reviews").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("target: required when no listener takes the updates, got neither");
     }
 }

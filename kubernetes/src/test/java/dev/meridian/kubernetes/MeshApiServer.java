@@ -116,6 +116,16 @@ final class MeshApiServer implements AutoCloseable {
         return source;
     }
 
+    /**
+     * Starts a source with this mesh's service and listener but no target and no port: only the
+     * listener hears the updates, and the port is the Service's only one.
+     */
+    KubernetesEndpointSource startWithoutTarget(KubernetesEndpointSource.Builder builder) throws Exception {
+        source = builder.service(NS, SERVICE).listener(listener).build();
+        source.start().get(30, TimeUnit.SECONDS);
+        return source;
+    }
+
     KubernetesEndpointSource.Builder sourceBuilder() {
         return KubernetesEndpointSource.builder(client).caller(CALLER);
     }

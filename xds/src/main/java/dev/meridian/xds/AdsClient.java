@@ -25,7 +25,10 @@ import java.util.function.Consumer;
  * {@link dev.meridian.cluster.Cluster}s: one watched Envoy cluster name per Meridian cluster, each
  * fed {@code configure(LbConfig)}, {@code configure(OutlierDetectionConfig)} and
  * {@code update(EndpointTable)} as its resources change. It never drains: the embedder's control
- * thread does, as for any other source of commands.
+ * thread does, as for any other source of commands. A watched name may instead be told to a
+ * {@link ClusterWatcher} ({@link Builder#watch(String, ClusterWatcher)}), which hears the translated
+ * {@link ClusterSettings} and {@link LoadAssignment} and issues the commands itself, from the thread
+ * that owns the cluster: a gRPC balancer behind a name resolver, for one.
  *
  * <p>The protocol is Envoy's ({@code api/xds_protocol.rst} in envoyproxy/envoy, published as
  * {@code api-docs/xds_protocol}): one {@code StreamAggregatedResources} stream; CDS subscribed by
@@ -143,7 +146,8 @@ public final class AdsClient implements AutoCloseable {
         this.channel = b.channel;
         this.node = b.node;
         Map<String, WatchedCluster> byName = new LinkedHashMap<>();
-        b.watched.forEach((name, target) -> byName.put(name, new WatchedCluster(name, target)));
+        b.watched.forEach((name, taker) -> byName.put(name, new WatchedCluster(name, taker.target(),
+                taker.watcher())));
         this.watched = Collections.unmodifiableMap(byName);
         this.resources = new WatchedResources(watched, b.envoyMinor);
         this.incremental = b.incremental;
@@ -295,10 +299,14 @@ public final class AdsClient implements AutoCloseable {
         }
     }
 
+    /** Who takes one watched cluster's updates: a cluster to feed, or a watcher to tell; exactly one is set. */
+    private record UpdateTaker(dev.meridian.cluster.Cluster target, ClusterWatcher watcher) {
+    }
+
     /** An ADS client's configuration. Not thread-safe. */
     public static final class Builder {
         private final Channel channel;
-        private final Map<String, dev.meridian.cluster.Cluster> watched = new LinkedHashMap<>();
+        private final Map<String, UpdateTaker> watched = new LinkedHashMap<>();
         private final Map<dev.meridian.cluster.Cluster, String> targets = new IdentityHashMap<>();
         private Node node;
         private int envoyMinor = LbConfig.LATEST_ENVOY_MINOR;
@@ -365,22 +373,45 @@ public final class AdsClient implements AutoCloseable {
          * @throws IllegalArgumentException when the name is blank, the target null, or either watched already
          */
         public Builder watch(String clusterName, dev.meridian.cluster.Cluster target) {
-            if (clusterName == null || clusterName.isBlank()) {
-                throw new IllegalArgumentException("watch.clusterName: must not be blank, got '" + clusterName + "'");
-            }
+            checkName(clusterName);
             if (target == null) {
                 throw new IllegalArgumentException("watch.target: must not be null (cluster " + clusterName + ")");
-            }
-            if (watched.containsKey(clusterName)) {
-                throw new IllegalArgumentException("watch.clusterName: already watched, got '" + clusterName + "'");
             }
             String other = targets.putIfAbsent(target, clusterName);
             if (other != null) {
                 throw new IllegalArgumentException("watch.target: already fed by cluster '" + other
                         + "' (one writer per destination), got it again for '" + clusterName + "'");
             }
-            watched.put(clusterName, target);
+            watched.put(clusterName, new UpdateTaker(target, null));
             return this;
+        }
+
+        /**
+         * Tells {@code watcher} what the client applied for the Envoy cluster {@code clusterName}
+         * (its CDS resource and the EDS resource it names), translated and validated as for a
+         * {@code Cluster}, and queues no command anywhere: for an embedder whose own control thread
+         * owns the destination's {@code Cluster} and turns what it hears into that cluster's
+         * commands. Call once per name; the rest of the contract (warming, NACKs, last good state,
+         * removal) is the {@code Cluster} mode's.
+         *
+         * @throws IllegalArgumentException when the name is blank or watched already, or the watcher null
+         */
+        public Builder watch(String clusterName, ClusterWatcher watcher) {
+            checkName(clusterName);
+            if (watcher == null) {
+                throw new IllegalArgumentException("watch.watcher: must not be null (cluster " + clusterName + ")");
+            }
+            watched.put(clusterName, new UpdateTaker(null, watcher));
+            return this;
+        }
+
+        private void checkName(String clusterName) {
+            if (clusterName == null || clusterName.isBlank()) {
+                throw new IllegalArgumentException("watch.clusterName: must not be blank, got '" + clusterName + "'");
+            }
+            if (watched.containsKey(clusterName)) {
+                throw new IllegalArgumentException("watch.clusterName: already watched, got '" + clusterName + "'");
+            }
         }
 
         /**

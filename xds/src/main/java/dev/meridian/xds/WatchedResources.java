@@ -77,9 +77,12 @@ final class WatchedResources {
      */
     void removed(WatchedCluster w, List<XdsWarning> warnings) {
         if (w.resource == null || w.removed) {
+            // Never had it (the control plane does not know the name), or told already.
+            w.missing();
             return;
         }
         w.removed = true;
+        w.missing();
         warnings.add(new XdsWarning("cluster", "'" + w.name + "' is no longer in the control plane's clusters"
                 + " (removed); Meridian keeps its last good configuration and endpoints and stops watching its"
                 + " endpoints until it returns"));
