@@ -235,12 +235,18 @@ class SidecarXdsServerTest {
                     "    outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}\n", ""));
             server.update(mesh.reload());
 
-            DiscoveryResponse cds = east.next();
-            assertThat(cds.getTypeUrl()).isEqualTo(AdsStream.CDS);
+            // java-control-plane's SimpleCache answers the stream's open CDS and EDS watches of one
+            // snapshot in no fixed order (SimpleCache.setSnapshot walks its watches per type), so the
+            // two responses are told apart by type, not by position.
+            Map<String, DiscoveryResponse> byType = new java.util.HashMap<>();
+            for (int i = 0; i < 2; i++) {
+                DiscoveryResponse r = east.next();
+                assertThat(byType.put(r.getTypeUrl(), r)).as("one response per type").isNull();
+            }
+            DiscoveryResponse cds = byType.get(AdsStream.CDS);
             assertThat(cds.getVersionInfo()).isEqualTo("2");
             assertThat(AdsStream.clusters(cds).get(0).hasOutlierDetection()).isFalse();
-            DiscoveryResponse eds = east.next();
-            assertThat(eds.getTypeUrl()).isEqualTo(AdsStream.EDS);
+            DiscoveryResponse eds = byType.get(AdsStream.EDS);
             assertThat(eds.getVersionInfo()).isEqualTo("2");
             assertThat(priorities(AdsStream.assignments(eds).get(0)))
                     .isEqualTo(Map.of("10.0.1.1:9080", 0, "10.0.1.2:9080", 0, "10.0.2.1:9080", 0));
