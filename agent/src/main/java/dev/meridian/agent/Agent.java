@@ -133,7 +133,16 @@ public final class Agent implements AutoCloseable {
                 log.accept("meridian: " + config.meshDirectory() + ": " + problem + "; listener "
                         + r.listener.host() + ":" + r.listener.port() + " keeps its last good configuration");
             } else {
-                r.drainSoon();
+                try {
+                    // Drained before the report, so whoever reads it sees the new plan in force.
+                    drainNow(r);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                log.accept("meridian: " + config.meshDirectory() + ": applied to listener " + r.listener.host() + ":"
+                        + r.listener.port() + " (" + r.listener.service() + "): "
+                        + r.plan.service().endpoints().size() + " endpoints");
             }
         }
     }
