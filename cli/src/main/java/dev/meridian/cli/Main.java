@@ -4,7 +4,7 @@ import dev.meridian.simulator.Scenarios;
 import java.io.PrintStream;
 import java.util.Arrays;
 
-/** The {@code meridian} command line: {@code plan}, {@code simulate} and {@code xds-serve}. */
+/** The {@code meridian} command line: {@code plan}, {@code simulate}, {@code xds-serve} and {@code agent}. */
 public final class Main {
     private Main() {
     }
@@ -29,8 +29,9 @@ public final class Main {
                 case "plan" -> PlanCommand.run(rest, out, err);
                 case "simulate" -> SimulateCommand.run(rest, out, err);
                 case "xds-serve" -> XdsServeCommand.run(rest, out, err);
+                case "agent" -> AgentCommand.run(rest, out, err);
                 default -> {
-                    fail(err, "unknown command, got '" + args[0] + "' (commands: plan, simulate, xds-serve; meridian --help)");
+                    fail(err, "unknown command, got '" + args[0] + "' (commands: plan, simulate, xds-serve, agent; meridian --help)");
                     yield 2;
                 }
             };
@@ -69,6 +70,7 @@ public final class Main {
         out.println("  simulate [SCENARIO]   run the locality simulator (default: the built-in cross-region scenario)");
         out.println("  plan SCENARIO         explain, as JSON, where each endpoint sits and how load splits");
         out.println("  xds-serve DIR         serve a directory of Istio YAML to Envoy sidecars over ADS, reloading on change");
+        out.println("  agent --config FILE   run the VM agent: forward loopback traffic as a sidecar in the VM's locality would");
         out.println();
         out.println("SCENARIO is a scenario YAML file or a built-in name: " + String.join(", ", Scenarios.builtIn()));
         out.println("In its place: an Envoy config dump (DUMP.json [--cluster NAME]) or CLUSTER.json CLA.json.");

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class BomTest {
     private static final Path ROOT = Path.of("..");
     private static final List<String> PUBLISHED = List.of("core", "topology", "lb", "outlier", "cluster", "istio",
-            "simulator", "xds", "xds-server", "kubernetes", "grpc", "http", "spring");
+            "simulator", "xds", "xds-server", "kubernetes", "grpc", "http", "spring", "agent");
 
     @Test
     @DisplayName("meridian-bom manages every published module, at the parent's version, and nothing else")

@@ -87,7 +87,7 @@ class ErrorMessagesTest {
         assertThat(Runs.meridian("plan", "--frobnicate").err()).isEqualTo("meridian: plan: unknown option, got "
                 + "'--frobnicate' (meridian plan --help)\n");
         assertThat(Runs.meridian("frobnicate").err()).isEqualTo("meridian: unknown command, got 'frobnicate' "
-                + "(commands: plan, simulate, xds-serve; meridian --help)\n");
+                + "(commands: plan, simulate, xds-serve, agent; meridian --help)\n");
     }
 
     @Test

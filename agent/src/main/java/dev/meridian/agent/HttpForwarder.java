@@ -1,0 +1,197 @@
+package dev.meridian.agent;
+
+import dev.meridian.cluster.Host;
+import dev.meridian.outlier.LocalOriginResult;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One downstream HTTP/1.1 connection: each request gets its own pick and a pooled upstream
+ * connection, and its outcome is recorded as Envoy's router reports it
+ * ({@code source/common/router/router.cc}, {@code upstream_request.cc}): a connection handed to the
+ * request is {@code LocalOriginConnectSuccess}, a failed connect {@code LocalOriginConnectFailed} (or
+ * {@code LocalOriginTimeout}), a response its status, a reset before the response
+ * {@code LocalOriginConnectFailed} (Meridian's {@link LocalOriginResult#RESET}) and no response in
+ * time {@code LocalOriginTimeout}. The local replies use Envoy's texts.
+ *
+ * <p>Requests are read one at a time (the connection stops reading until the response is written),
+ * which bounds what one client can make the agent buffer to one request and one response of at most
+ * {@link HttpUpstreamPool#MAX_BODY}.
+ *
+ * <p>Not thread-safe: one instance per downstream channel, used only on its event loop.
+ */
+final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final Route route;
+    private final AgentConfig config;
+    private boolean admitted;
+
+    HttpForwarder(Route route, AgentConfig config) {
+        super(false);
+        this.route = route;
+        this.config = config;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (!route.admit()) {
+            ctx.close();
+            return;
+        }
+        admitted = true;
+        ctx.read();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (admitted) {
+            admitted = false;
+            route.release();
+        }
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (!request.decoderResult().isSuccess()) {
+            request.release();
+            reply(ctx, HttpResponseStatus.BAD_REQUEST, "bad request", false);
+            return;
+        }
+        forward(ctx, request, HttpUtil.isKeepAlive(request), 1);
+    }
+
+    private void forward(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive, int attempt) {
+        Host host = route.cluster.pick();
+        if (host == null) {
+            request.release();
+            reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", keepAlive);
+            return;
+        }
+        route.cluster.requestStarted(host);
+        HttpUpstreamPool pool = route.pool(ctx.channel().eventLoop(), config);
+        pool.acquire(host, (upstream, failure) -> {
+            if (upstream == null) {
+                route.recordLocalOrigin(host, failure instanceof ConnectTimeoutException ? LocalOriginResult.TIMEOUT
+                        : LocalOriginResult.CONNECT_FAILED);
+                route.cluster.requestFinished(host);
+                if (attempt < route.listener.connectAttempts() && ctx.channel().isActive()) {
+                    forward(ctx, request, keepAlive, attempt + 1);
+                } else {
+                    request.release();
+                    reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
+                            keepAlive);
+                }
+                return;
+            }
+            route.recordLocalOrigin(host, LocalOriginResult.CONNECT_SUCCESS);
+            exchange(ctx, request, keepAlive, host, pool, upstream);
+        });
+    }
+
+    private void exchange(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive, Host host,
+                          HttpUpstreamPool pool, Channel upstream) {
+        FullHttpRequest sent = request.retainedDuplicate();
+        request.release();
+        HttpUtil.setKeepAlive(sent, true);
+        final ScheduledFuture<?>[] timer = new ScheduledFuture<?>[1];
+        final boolean[] done = new boolean[1];
+        HttpUpstreamPool.begin(upstream, new HttpUpstreamPool.Exchange() {
+            @Override
+            public void onResponse(FullHttpResponse response) {
+                if (done[0]) {
+                    response.release();
+                    return;
+                }
+                done[0] = true;
+                timer[0].cancel(false);
+                route.record(host, response.status().code());
+                route.cluster.requestFinished(host);
+                pool.release(host, upstream, HttpUtil.isKeepAlive(response));
+                HttpUtil.setKeepAlive(response, keepAlive);
+                finish(ctx, response, keepAlive);
+            }
+
+            @Override
+            public void onReset() {
+                if (done[0]) {
+                    return;
+                }
+                done[0] = true;
+                timer[0].cancel(false);
+                route.recordLocalOrigin(host, LocalOriginResult.RESET);
+                route.cluster.requestFinished(host);
+                reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "upstream connect error or disconnect/reset before headers. reset reason: connection termination",
+                        keepAlive);
+            }
+        });
+        timer[0] = upstream.eventLoop().schedule(() -> {
+            if (done[0]) {
+                return;
+            }
+            done[0] = true;
+            HttpUpstreamPool.begin(upstream, null);
+            route.recordLocalOrigin(host, LocalOriginResult.TIMEOUT);
+            route.cluster.requestFinished(host);
+            upstream.close();
+            reply(ctx, HttpResponseStatus.GATEWAY_TIMEOUT, "upstream request timeout", keepAlive);
+        }, config.responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        upstream.writeAndFlush(sent).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                f.channel().close();
+            }
+        });
+    }
+
+    private static void reply(ChannelHandlerContext ctx, HttpResponseStatus status, String body, boolean keepAlive) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+        HttpUtil.setContentLength(r, r.content().readableBytes());
+        HttpUtil.setKeepAlive(r, keepAlive);
+        finish(ctx, r, keepAlive);
+    }
+
+    private static void finish(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+        if (!ctx.channel().isActive()) {
+            response.release();
+            return;
+        }
+        ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+            if (!keepAlive || !f.isSuccess()) {
+                f.channel().close();
+            } else {
+                ctx.read();
+            }
+        });
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            ctx.close();
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

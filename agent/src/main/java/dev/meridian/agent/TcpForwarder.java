@@ -1,0 +1,190 @@
+package dev.meridian.agent;
+
+import dev.meridian.cluster.Host;
+import dev.meridian.outlier.LocalOriginResult;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * One downstream TCP connection: one pick, one upstream connection, bytes copied both ways, as Envoy's
+ * TCP proxy does ({@code source/common/tcp_proxy/tcp_proxy.cc}). The connect outcome is the only one
+ * recorded: {@code Filter::onUpstreamConnection} reports {@code LocalOriginConnectSuccessFinal}
+ * ({@link LocalOriginResult#SUCCESS_FINAL}), a refused or reset connect {@code LocalOriginConnectFailed}
+ * and a connect timeout {@code LocalOriginTimeout}; after a failure the filter connects again on a new
+ * pick until {@code max_connect_attempts} (default 1) is used up, then closes the downstream.
+ *
+ * <p>Backpressure both ways: a side stops reading while the other side's outbound buffer is above its
+ * high-water mark ({@link #WATER_MARK}), as Envoy's {@code readDisable} on watermarks does.
+ *
+ * <p>Not thread-safe: one instance per downstream channel, used only on its event loop.
+ */
+final class TcpForwarder extends ChannelInboundHandlerAdapter {
+    /** Buffered bytes per side before the other side stops reading. */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+
+    private final Route route;
+    private final AgentConfig config;
+    private Channel downstream;
+    private Channel upstream;
+    private Host host;
+    private int attempts;
+    private boolean admitted;
+
+    TcpForwarder(Route route, AgentConfig config) {
+        this.route = route;
+        this.config = config;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        downstream = ctx.channel();
+        if (!route.admit()) {
+            downstream.close();
+            return;
+        }
+        admitted = true;
+        connect();
+    }
+
+    private void connect() {
+        attempts++;
+        Host picked = route.cluster.pick();
+        if (picked == null) {
+            // No healthy upstream: Envoy's TCP proxy closes the downstream (UpstreamFailureReason NoHealthyUpstream).
+            downstream.close();
+            return;
+        }
+        Bootstrap b = new Bootstrap().group(downstream.eventLoop()).channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .handler(new Upstream());
+        ChannelFuture f = b.connect(picked.endpoint().host(), picked.endpoint().port());
+        f.addListener((ChannelFutureListener) done -> connected(picked, done));
+    }
+
+    private void connected(Host picked, ChannelFuture done) {
+        if (done.isSuccess()) {
+            route.recordLocalOrigin(picked, LocalOriginResult.SUCCESS_FINAL);
+            if (!downstream.isActive()) {
+                done.channel().close();
+                return;
+            }
+            host = picked;
+            upstream = done.channel();
+            route.cluster.requestStarted(host);
+            upstream.config().setAutoRead(true);
+            downstream.config().setAutoRead(true);
+            return;
+        }
+        Throwable cause = done.cause();
+        route.recordLocalOrigin(picked, cause instanceof ConnectTimeoutException ? LocalOriginResult.TIMEOUT
+                : LocalOriginResult.CONNECT_FAILED);
+        if (attempts < route.listener.connectAttempts() && downstream.isActive()) {
+            connect();
+        } else {
+            downstream.close();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (upstream == null || !upstream.isActive()) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        upstream.writeAndFlush(msg);
+        if (!upstream.isWritable()) {
+            downstream.config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (upstream != null) {
+            upstream.config().setAutoRead(downstream.isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            ctx.close();
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (admitted) {
+            admitted = false;
+            route.release();
+        }
+        closeAfterFlush(upstream);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    private void upstreamClosed() {
+        if (host != null) {
+            route.cluster.requestFinished(host);
+            host = null;
+        }
+        closeAfterFlush(downstream);
+    }
+
+    private static void closeAfterFlush(Channel c) {
+        if (c != null && c.isActive()) {
+            c.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** The upstream side of the connection. */
+    private final class Upstream extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!downstream.isActive()) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            downstream.writeAndFlush(msg);
+            if (!downstream.isWritable()) {
+                ctx.channel().config().setAutoRead(false);
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            downstream.config().setAutoRead(ctx.channel().isWritable());
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (ctx.channel() == upstream) {
+                upstreamClosed();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.meridian.agent;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A test upstream on loopback named after its locality: over HTTP it answers every request with its
+ * name and a status the test sets; over TCP it writes its name and echoes what it reads. Counts what
+ * it served. A stopped upstream refuses connections on its port.
+ */
+final class Upstream {
+    final String name;
+    final AtomicInteger served = new AtomicInteger();
+    volatile int status = 200;
+    private HttpServer http;
+    private ServerSocket tcp;
+    private ExecutorService acceptor;
+    private int port;
+
+    private Upstream(String name) {
+        this.name = name;
+    }
+
+    static Upstream http(String name) throws IOException {
+        Upstream u = new Upstream(name);
+        u.http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        u.http.createContext("/", ex -> {
+            try (ex) {
+                ex.getRequestBody().readAllBytes();
+                u.served.incrementAndGet();
+                byte[] body = u.name.getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(u.status, body.length);
+                ex.getResponseBody().write(body);
+            }
+        });
+        u.http.setExecutor(Executors.newFixedThreadPool(2));
+        u.http.start();
+        u.port = u.http.getAddress().getPort();
+        return u;
+    }
+
+    static Upstream tcp(String name) throws IOException {
+        Upstream u = new Upstream(name);
+        u.tcp = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        u.port = u.tcp.getLocalPort();
+        u.acceptor = Executors.newCachedThreadPool();
+        u.acceptor.execute(u::acceptLoop);
+        return u;
+    }
+
+    private void acceptLoop() {
+        while (!tcp.isClosed()) {
+            Socket s;
+            try {
+                s = tcp.accept();
+            } catch (IOException closed) {
+                return;
+            }
+            served.incrementAndGet();
+            acceptor.execute(() -> echo(s));
+        }
+    }
+
+    private void echo(Socket s) {
+        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+            out.write((name + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            byte[] buf = new byte[8192];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                out.write(buf, 0, n);
+                out.flush();
+            }
+        } catch (IOException ignored) {
+            // the peer went away: nothing to serve
+        }
+    }
+
+    /** Listens again on the same port after {@link #stop()} (TCP only). */
+    void restart() throws IOException {
+        tcp = new ServerSocket();
+        tcp.setReuseAddress(true);
+        tcp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        acceptor = Executors.newCachedThreadPool();
+        acceptor.execute(this::acceptLoop);
+    }
+
+    int port() {
+        return port;
+    }
+
+    void stop() throws IOException {
+        if (http != null) {
+            http.stop(0);
+            ((ExecutorService) http.getExecutor()).shutdownNow();
+        }
+        if (tcp != null) {
+            tcp.close();
+            acceptor.shutdownNow();
+        }
+    }
+}
