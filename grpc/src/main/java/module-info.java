@@ -15,9 +15,11 @@ module dev.meridian.grpc {
     // puts meridian-xds-server on its path
     requires static transitive dev.meridian.xds.server;
     // Only XdsSource reads them (AdsClient, Node), and only KubernetesSource these (KubernetesClient):
-    // an application using one of them puts meridian-xds or meridian-kubernetes on its path
+    // an application using one of them puts meridian-xds or meridian-kubernetes on its path. Not
+    // transitive for Kubernetes: a module reading this one would otherwise need fabric8 to compile;
+    // one that uses KubernetesSource requires dev.meridian.kubernetes itself.
     requires static transitive dev.meridian.xds;
-    requires static transitive dev.meridian.kubernetes;
+    requires static dev.meridian.kubernetes;
 
     exports dev.meridian.grpc;
 
