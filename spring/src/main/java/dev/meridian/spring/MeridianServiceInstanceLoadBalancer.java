@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.apache.commons.logging.Log;
@@ -58,7 +59,9 @@ import reactor.core.publisher.Mono;
  * waits (without blocking a thread) until the control thread has applied the list, so a choice
  * never picks from a list older than the one it was given, as Spring's own balancers never do; a
  * choice racing a change whose pick falls on a host of neither list waits for the newest list and
- * picks again.
+ * picks again. A list becomes the newest before its commands are queued, so every host of a
+ * published snapshot is in the choice's list or the newest one, and each such wait ends only when a
+ * newer list has been applied.
  * A list Meridian cannot use (an instance without an address, a bad locality or weight, a repeated
  * address) is rejected whole with a warning, and the last good list stays in force, as Envoy keeps
  * its last good endpoints when it rejects an update; with no good list yet, the choice fails with
@@ -286,19 +289,31 @@ public final class MeridianServiceInstanceLoadBalancer
             for (int i = 0; i < list.size(); i++) {
                 byAddress.put(endpoints.get(i).address(), list.get(i));
             }
-            CompletableFuture<Void> applied = v.applied;
             LbConfig lb = properties.lbConfig(assignment);
-            if (!endpoints.equals(queuedEndpoints) || !lb.equals(queuedLb)) {
+            boolean changed = !endpoints.equals(queuedEndpoints) || !lb.equals(queuedLb);
+            CompletableFuture<Void> applied = changed ? new CompletableFuture<>() : v.applied;
+            View accepted = new View(list, Map.copyOf(byAddress), applied, null);
+            // Published before its commands are queued: the control thread may apply them at once, and a
+            // choice racing this one that picks a host only this list has must find it in the newest
+            // view, or wait for this view's future, not for the previous one, already complete, which
+            // would have it retry without waiting and run out of retries while this thread is descheduled.
+            view = accepted;
+            if (changed) {
                 if (!lb.equals(queuedLb)) {
                     cluster.configure(lb);
                     queuedLb = lb;
                 }
                 cluster.update(assignment.toTable());
                 queuedEndpoints = endpoints;
-                applied = control.drainSoon(cluster);
+                control.drainSoon(cluster).whenComplete((ignored, failure) -> {
+                    if (failure == null) {
+                        applied.complete(null);
+                    } else {
+                        boolean wrapped = failure instanceof CompletionException && failure.getCause() != null;
+                        applied.completeExceptionally(wrapped ? failure.getCause() : failure);
+                    }
+                });
             }
-            View accepted = new View(list, Map.copyOf(byAddress), applied, null);
-            view = accepted;
             return accepted;
         }
     }
