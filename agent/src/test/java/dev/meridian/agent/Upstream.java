@@ -9,7 +9,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,6 +27,10 @@ final class Upstream {
     final String name;
     final AtomicInteger served = new AtomicInteger();
     volatile int status = 200;
+    /** Requests to a path in here wait for its latch before they are answered. */
+    final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
+    /** The path of every request as it arrives, before any hold. */
+    final BlockingQueue<String> arrived = new LinkedBlockingQueue<>();
     private HttpServer http;
     private ServerSocket tcp;
     private ExecutorService acceptor;
@@ -37,13 +46,24 @@ final class Upstream {
         u.http.createContext("/", ex -> {
             try (ex) {
                 ex.getRequestBody().readAllBytes();
+                String path = ex.getRequestURI().getPath();
+                u.arrived.add(path);
+                CountDownLatch hold = u.holds.get(path);
+                if (hold != null) {
+                    try {
+                        hold.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
                 u.served.incrementAndGet();
                 byte[] body = u.name.getBytes(StandardCharsets.UTF_8);
                 ex.sendResponseHeaders(u.status, body.length);
                 ex.getResponseBody().write(body);
             }
         });
-        u.http.setExecutor(Executors.newFixedThreadPool(2));
+        u.http.setExecutor(Executors.newFixedThreadPool(4));
         u.http.start();
         u.port = u.http.getAddress().getPort();
         return u;
