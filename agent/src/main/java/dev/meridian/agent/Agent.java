@@ -269,6 +269,11 @@ public final class Agent implements AutoCloseable {
         return routes.get(index).downstreams.size();
     }
 
+    /** Listener {@code index}'s route: for tests that watch its channels close. */
+    Route route(int index) {
+        return routes.get(index);
+    }
+
     /** The admin endpoint's address, or null when {@code agent.yaml} names none. */
     public InetSocketAddress adminAddress() {
         return admin == null ? null : admin.address();
@@ -319,6 +324,11 @@ public final class Agent implements AutoCloseable {
             r.draining = true;
             if (r.serverChannel != null) {
                 r.serverChannel.close().syncUninterruptibly();
+                // The JDK frees a channel registered with a selector only when that selector next selects;
+                // until then the kernel still completes connects. Two turns of the listener's event loop
+                // make it select once after the close, so the port refuses from the moment drain() returns.
+                r.serverChannel.eventLoop().submit(() -> { }).syncUninterruptibly();
+                r.serverChannel.eventLoop().submit(() -> { }).syncUninterruptibly();
             }
         }
         int tcp = 0;
