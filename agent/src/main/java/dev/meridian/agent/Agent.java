@@ -323,12 +323,9 @@ public final class Agent implements AutoCloseable {
         for (Route r : routes) {
             r.draining = true;
             if (r.serverChannel != null) {
+                // The JDK frees a socket registered with a selector when the selector next selects; a
+                // connect racing with that is reset as the socket goes, never served.
                 r.serverChannel.close().syncUninterruptibly();
-                // The JDK frees a channel registered with a selector only when that selector next selects;
-                // until then the kernel still completes connects. Two turns of the listener's event loop
-                // make it select once after the close, so the port refuses from the moment drain() returns.
-                r.serverChannel.eventLoop().submit(() -> { }).syncUninterruptibly();
-                r.serverChannel.eventLoop().submit(() -> { }).syncUninterruptibly();
             }
         }
         int tcp = 0;

@@ -141,4 +141,28 @@ class AgentAdminTest {
         assertThat(admin("GET", "/live").statusCode()).isEqualTo(200);
         assertThat(agent.drain().get(30, java.util.concurrent.TimeUnit.SECONDS).httpCut()).isZero();
     }
+
+    @Test
+    @DisplayName("agent.yaml: admin must be host:port and drainTimeout positive, each named in one line; drainTimeout defaults to 5s")
+    void adminAndDrainTimeoutConfig() {
+        String base = """
+                locality: r1/z1
+                mesh: {xds: {address: 'istiod:15010'}}
+                listeners:
+                - {listen: 127.0.0.1:0, service: reviews:9080}
+                """;
+        AgentConfig defaults = AgentConfig.parse("agent.yaml", base, null);
+        assertThat(defaults.adminHost()).isNull();
+        assertThat(defaults.drainTimeout()).isEqualTo(Duration.ofSeconds(5));
+        AgentConfig set = AgentConfig.parse("agent.yaml", base + "admin: 127.0.0.1:15000\ndrainTimeout: 30s\n", null);
+        assertThat(set.adminHost()).isEqualTo("127.0.0.1");
+        assertThat(set.adminPort()).isEqualTo(15000);
+        assertThat(set.drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AgentConfig.parse("agent.yaml", base + "admin: localhost\n", null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("admin")
+                .hasMessageContaining("expected host:port").hasMessageContaining("'localhost'");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AgentConfig.parse("agent.yaml", base + "drainTimeout: 0s\n", null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("drainTimeout")
+                .hasMessageContaining("positive");
+    }
 }

@@ -34,6 +34,8 @@ final class Upstream {
     private HttpServer http;
     private ServerSocket tcp;
     private ExecutorService acceptor;
+    /** Ends when the listening socket is closed; see {@link #stop()}. */
+    private java.util.concurrent.Future<?> accepting;
     private int port;
 
     private Upstream(String name) {
@@ -74,7 +76,7 @@ final class Upstream {
         u.tcp = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         u.port = u.tcp.getLocalPort();
         u.acceptor = Executors.newCachedThreadPool();
-        u.acceptor.execute(u::acceptLoop);
+        u.accepting = u.acceptor.submit(u::acceptLoop);
         return u;
     }
 
@@ -111,7 +113,7 @@ final class Upstream {
         tcp.setReuseAddress(true);
         tcp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         acceptor = Executors.newCachedThreadPool();
-        acceptor.execute(this::acceptLoop);
+        accepting = acceptor.submit(this::acceptLoop);
     }
 
     int port() {
@@ -125,6 +127,16 @@ final class Upstream {
         }
         if (tcp != null) {
             tcp.close();
+            // The JDK closes a socket with a thread blocked in accept() for good only when that thread
+            // leaves; until then a connect may still complete. Waiting for the accept loop to end makes
+            // the port refuse from here on.
+            try {
+                accepting.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("the accept loop did not end", e);
+            }
             acceptor.shutdownNow();
         }
     }
