@@ -10,6 +10,7 @@ module dev.meridian.agent {
     requires dev.meridian.grpc;
     requires dev.meridian.xds.server;
     requires io.grpc;
+    requires jdk.httpserver;
     requires io.netty.buffer;
     requires io.netty.common;
     requires io.netty.transport;

@@ -26,10 +26,19 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import dev.meridian.core.EndpointTable;
+import dev.meridian.lb.HostPlan;
+import dev.meridian.lb.LoadPlan;
+import dev.meridian.lb.PriorityPlan;
+import dev.meridian.outlier.EjectionType;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -50,20 +59,28 @@ import java.util.function.Consumer;
  * queued, which the cluster runs from its next drain on.
  */
 public final class Agent implements AutoCloseable {
+    /** Envoy's {@code max_request_headers_kb} default (60 KiB): larger request headers get a 431. */
+    static final int MAX_HEADERS = 60 * 1024;
     private final AgentConfig config;
     private final Caller caller;
     private final Consumer<String> log;
     private final ScheduledExecutorService control;
     private final EventLoopGroup loops;
     private final List<Route> routes = new ArrayList<>();
+    private final NanoClock clock;
+    private final Duration controlPeriod;
     private MeshDirectory.Watch watch;
     private AdsClient ads;
     private ManagedChannel xdsChannel;
+    private AdminEndpoint admin;
+    private CompletableFuture<DrainReport> drained;
 
     private Agent(Builder b) {
         this.config = b.config;
         this.caller = new Caller(config.locality(), config.labels());
         this.log = b.log;
+        this.clock = b.clock;
+        this.controlPeriod = b.controlPeriod;
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "meridian-agent-control");
             t.setDaemon(true);
@@ -71,11 +88,27 @@ public final class Agent implements AutoCloseable {
         });
         this.loops = new MultiThreadIoEventLoopGroup(config.threads(), NioIoHandler.newFactory());
         for (AgentConfig.Listener l : config.listeners()) {
-            Cluster.Builder cb = Cluster.builder(LbConfig.builder().build()).clock(b.clock);
-            if (b.ejections != null) {
-                cb.listener(b.ejections);
-            }
+            Route[] route = new Route[1];
+            EjectionListener forward = b.ejections;
+            Cluster.Builder cb = Cluster.builder(LbConfig.builder().build()).clock(b.clock)
+                    .listener(new EjectionListener() {
+                        @Override
+                        public void onEjected(EndpointTable table, int hostId, EjectionType type, long at, long until) {
+                            route[0].ejections.incrementAndGet();
+                            if (forward != null) {
+                                forward.onEjected(table, hostId, type, at, until);
+                            }
+                        }
+
+                        @Override
+                        public void onReturned(EndpointTable table, int hostId, long at) {
+                            if (forward != null) {
+                                forward.onReturned(table, hostId, at);
+                            }
+                        }
+                    });
             Route r = new Route(l, cb.build(), control);
+            route[0] = r;
             r.cluster.runOn(control, b.controlPeriod);
             routes.add(r);
         }
@@ -115,6 +148,9 @@ public final class Agent implements AutoCloseable {
         for (Route r : routes) {
             drainNow(r);
             r.serverChannel = bind(r);
+        }
+        if (config.adminHost() != null) {
+            admin = new AdminEndpoint(this, config.adminHost(), config.adminPort());
         }
     }
 
@@ -194,7 +230,8 @@ public final class Agent implements AutoCloseable {
                         if (r.listener.mode() == ForwardMode.TCP) {
                             ch.pipeline().addLast(idle, new TcpForwarder(r, config));
                         } else {
-                            ch.pipeline().addLast(idle, new HttpServerCodec(),
+                            // Envoy's max_request_headers_kb default, 60 KiB, bounds the request line and headers.
+                            ch.pipeline().addLast(idle, new HttpServerCodec(MAX_HEADERS, MAX_HEADERS, 8192),
                                     new HttpObjectAggregator(HttpUpstreamPool.MAX_BODY, true), new HttpForwarder(r, config));
                         }
                     }
@@ -227,6 +264,242 @@ public final class Agent implements AutoCloseable {
         return routes.get(index).connections();
     }
 
+    /** Downstream channels listener {@code index} holds open now, counted by the channels themselves. */
+    public int openChannels(int index) {
+        return routes.get(index).downstreams.size();
+    }
+
+    /** Listener {@code index}'s route: for tests that watch its channels close. */
+    Route route(int index) {
+        return routes.get(index);
+    }
+
+    /** The admin endpoint's address, or null when {@code agent.yaml} names none. */
+    public InetSocketAddress adminAddress() {
+        return admin == null ? null : admin.address();
+    }
+
+    /**
+     * True once every listener's cluster has published a snapshot with endpoints, until a drain starts:
+     * what {@code GET /ready} answers 200 for.
+     */
+    public boolean ready() {
+        if (isDraining()) {
+            return false;
+        }
+        for (Route r : routes) {
+            if (r.cluster.publications() == 0 || r.cluster.hosts().isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True once a drain has started. */
+    public synchronized boolean isDraining() {
+        return drained != null;
+    }
+
+    /**
+     * Starts a graceful drain, once; later calls return the same future. Every listener stops accepting
+     * (its socket is closed, so new connections are refused), idle HTTP keep-alive connections close at
+     * once, an HTTP request in flight gets its response with {@code Connection: close}, and a TCP
+     * connection goes on until either side ends it. At {@code drainTimeout} on the agent's clock whatever
+     * is left is closed and counted as cut. This is what Envoy does for the drain time (Envoy's
+     * {@code --drain-time-s}; Istio's pilot-agent drains its Envoy for {@code terminationDrainDuration},
+     * 5 s by default, on SIGTERM), except that Envoy spreads the closes over the drain time
+     * ({@code --drain-strategy gradual}) where the agent lets every connection run to the end.
+     *
+     * @return completes with the report (also logged on one line) when nothing is left open
+     */
+    public synchronized CompletableFuture<DrainReport> drain() {
+        if (drained != null) {
+            return drained;
+        }
+        CompletableFuture<DrainReport> done = new CompletableFuture<>();
+        drained = done;
+        long start = clock.nanoTime();
+        long deadline = start + config.drainTimeout().toNanos();
+        for (Route r : routes) {
+            r.draining = true;
+            if (r.serverChannel != null) {
+                // The JDK frees a socket registered with a selector when the selector next selects; a
+                // connect racing with that is reset as the socket goes, never served.
+                r.serverChannel.close().syncUninterruptibly();
+            }
+        }
+        int tcp = 0;
+        int http = 0;
+        for (Route r : routes) {
+            for (Channel ch : r.downstreams) {
+                if (r.listener.mode() == ForwardMode.TCP) {
+                    tcp++;
+                } else if (Boolean.TRUE.equals(ch.attr(Route.IN_FLIGHT).get())) {
+                    http++;
+                }
+                ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(Route.DRAIN));
+            }
+        }
+        log.accept("meridian agent: draining for up to " + config.drainTimeout().toMillis() + " ms: " + tcp
+                + " TCP connections and " + http + " HTTP requests in flight; listeners closed");
+        int tcpAtStart = tcp;
+        int httpAtStart = http;
+        ScheduledFuture<?>[] check = new ScheduledFuture<?>[1];
+        Runnable step = () -> {
+            if (done.isDone()) {
+                return;
+            }
+            boolean empty = routes.stream().allMatch(r -> r.downstreams.isEmpty());
+            long now = clock.nanoTime();
+            if (!empty && now - deadline < 0) {
+                return;
+            }
+            int tcpCut = 0;
+            int httpCut = 0;
+            for (Route r : routes) {
+                for (Channel ch : r.downstreams) {
+                    if (r.listener.mode() == ForwardMode.TCP) {
+                        tcpCut++;
+                    } else if (Boolean.TRUE.equals(ch.attr(Route.IN_FLIGHT).get())) {
+                        httpCut++;
+                    }
+                }
+                r.downstreams.close().awaitUninterruptibly();
+            }
+            DrainReport report = new DrainReport(tcpAtStart, httpAtStart, tcpCut, httpCut,
+                    Duration.ofNanos(Math.max(0, now - start)));
+            log.accept(report.line());
+            if (check[0] != null) {
+                check[0].cancel(false);
+            }
+            done.complete(report);
+        };
+        try {
+            check[0] = control.scheduleWithFixedDelay(step, 0, controlPeriod.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            step.run();
+        }
+        return done;
+    }
+
+    /**
+     * The agent's metrics in Prometheus' text exposition format (version 0.0.4), named and labelled as
+     * docs/agent.md lists them.
+     */
+    public String metrics() {
+        StringBuilder m = new StringBuilder();
+        String[][] upstream = {
+            {"meridian_agent_upstream_requests_total", "counter",
+                "HTTP requests and TCP connections sent to an upstream locality and priority."},
+            {"meridian_agent_upstream_errors_total", "counter",
+                "Of those, the ones that ended in a 5xx response or a local-origin failure (connect failure, reset, timeout)."},
+            {"meridian_agent_upstream_active", "gauge",
+                "HTTP requests and TCP connections in flight to an upstream locality and priority."},
+        };
+        for (int k = 0; k < upstream.length; k++) {
+            m.append("# HELP ").append(upstream[k][0]).append(' ').append(upstream[k][2]).append('\n');
+            m.append("# TYPE ").append(upstream[k][0]).append(' ').append(upstream[k][1]).append('\n');
+            for (Route r : routes) {
+                Map<String, Route.Counters> sorted = new TreeMap<>();
+                r.counters.forEach((key, c) -> sorted.put(key.locality() + "\0" + key.priority(), c));
+                for (Map.Entry<String, Route.Counters> e : sorted.entrySet()) {
+                    String[] lp = e.getKey().split("\0");
+                    Route.Counters c = e.getValue();
+                    long v = k == 0 ? c.requests.sum() : k == 1 ? c.errors.sum() : c.active.get();
+                    m.append(upstream[k][0]).append('{').append(listenerLabels(r)).append(",locality=\"")
+                            .append(escape(lp[0])).append("\",priority=\"").append(lp[1]).append("\"} ").append(v)
+                            .append('\n');
+                }
+            }
+        }
+        String[][] perListener = {
+            {"meridian_agent_downstream_connections", "gauge", "Downstream connections a listener holds open."},
+            {"meridian_agent_ejections_total", "counter", "Ejections the listener's outlier detection decided."},
+        };
+        for (int k = 0; k < perListener.length; k++) {
+            m.append("# HELP ").append(perListener[k][0]).append(' ').append(perListener[k][2]).append('\n');
+            m.append("# TYPE ").append(perListener[k][0]).append(' ').append(perListener[k][1]).append('\n');
+            for (Route r : routes) {
+                long v = k == 0 ? r.connections() : r.ejections.get();
+                m.append(perListener[k][0]).append('{').append(listenerLabels(r)).append("} ").append(v).append('\n');
+            }
+        }
+        return m.toString();
+    }
+
+    private static String listenerLabels(Route r) {
+        return "listener=\"" + escape(r.listener.host() + ":" + r.listener.port()) + "\",service=\""
+                + escape(r.listener.service()) + "\"";
+    }
+
+    /** Prometheus label value escaping: backslash, double quote and newline. */
+    private static String escape(String v) {
+        return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+
+    /**
+     * Per listener, what its cluster's published snapshot does ({@link Cluster#plan()}): priorities with
+     * their load and panic, localities with their share, hosts with their share and ejected flag; the
+     * JSON docs/agent.md shows.
+     */
+    public String planJson() {
+        StringBuilder j = new StringBuilder("{\"listeners\":[");
+        for (int i = 0; i < routes.size(); i++) {
+            Route r = routes.get(i);
+            LoadPlan plan = r.cluster.plan();
+            EndpointTable table = r.cluster.table();
+            j.append(i == 0 ? "" : ",").append("{\"listen\":").append(quote(r.listener.host() + ":" + r.listener.port()))
+                    .append(",\"service\":").append(quote(r.listener.service()))
+                    .append(",\"policy\":").append(quote(plan.policy().toString()))
+                    .append(",\"overprovisioningFactor\":").append(plan.overprovisioningFactor())
+                    .append(",\"panicThreshold\":").append(plan.panicThreshold())
+                    .append(",\"priorities\":[");
+            for (int p = 0; p < plan.priorities().size(); p++) {
+                PriorityPlan pp = plan.priorities().get(p);
+                j.append(p == 0 ? "" : ",").append("{\"priority\":").append(pp.priority())
+                        .append(",\"hosts\":").append(pp.hosts()).append(",\"healthy\":").append(pp.healthy())
+                        .append(",\"healthyLoad\":").append(pp.healthyLoad())
+                        .append(",\"degradedLoad\":").append(pp.degradedLoad())
+                        .append(",\"panic\":").append(pp.panic()).append(",\"localities\":[");
+                for (int l = 0; l < pp.localities().size(); l++) {
+                    dev.meridian.lb.LocalityPlan lp = pp.localities().get(l);
+                    j.append(l == 0 ? "" : ",").append("{\"locality\":").append(quote(lp.locality().toString()))
+                            .append(",\"share\":").append(lp.share()).append(",\"hosts\":[");
+                    for (int h = 0; h < lp.hosts().size(); h++) {
+                        HostPlan hp = lp.hosts().get(h);
+                        String address = hp.hostId() < table.size() ? table.endpoint(hp.hostId()).address() : "?";
+                        j.append(h == 0 ? "" : ",").append("{\"address\":").append(quote(address))
+                                .append(",\"share\":").append(hp.share() == null ? "null" : hp.share().toString())
+                                .append(",\"ejected\":").append(hp.ejected())
+                                .append(",\"excluded\":").append(hp.excluded()).append('}');
+                    }
+                    j.append("]}");
+                }
+                j.append("]}");
+            }
+            j.append("]}");
+        }
+        return j.append("]}\n").toString();
+    }
+
+    private static String quote(String s) {
+        StringBuilder q = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> q.append("\\\"");
+                case '\\' -> q.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        q.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        q.append(c);
+                    }
+                }
+            }
+        }
+        return q.append('"').toString();
+    }
+
     /** The configuration this agent runs. */
     public AgentConfig config() {
         return config;
@@ -235,6 +508,9 @@ public final class Agent implements AutoCloseable {
     /** Stops listening, closes every connection and stops the watch, the xDS client and the control thread. */
     @Override
     public void close() {
+        if (admin != null) {
+            admin.close();
+        }
         for (Route r : routes) {
             if (r.serverChannel != null) {
                 r.serverChannel.close().syncUninterruptibly();

@@ -25,6 +25,8 @@ import java.util.Set;
  * connectTimeout: 10s             # Istio's meshConfig.connectTimeout default
  * idleTimeout: 1h                 # Envoy's TCP proxy and HTTP connection manager default
  * responseTimeout: 15s            # HTTP only: Istio's default route timeout is none; bound it here
+ * admin: 127.0.0.1:15000          # /ready, /live, /metrics, /plan, POST /drain; absent: no admin endpoint
+ * drainTimeout: 5s                # how long a drain lets in-flight work finish (Istio's terminationDrainDuration)
  * listeners:
  * - {listen: 127.0.0.1:9080, service: reviews:9080, mode: http}
  * - {listen: 127.0.0.1:5432, service: 'outbound|5432||db.default.svc.cluster.local', mode: tcp, connectAttempts: 2}
@@ -42,11 +44,19 @@ import java.util.Set;
  * @param connectTimeout how long an upstream connect may take
  * @param idleTimeout how long a connection may see no traffic either way
  * @param responseTimeout how long an HTTP upstream may take to answer a request
+ * @param adminHost the address the admin endpoint binds, a loopback address, or null for none
+ * @param adminPort the admin endpoint's port (0 for any free one); ignored without {@code adminHost}
+ * @param drainTimeout how long a drain lets in-flight TCP connections and HTTP requests finish before
+ *        it closes them
  * @param listeners one per upstream service, each on its own loopback port
  */
 public record AgentConfig(String source, Locality locality, Map<String, String> labels, Path meshDirectory,
                           String xdsAddress, String xdsNode, int threads, Duration connectTimeout,
-                          Duration idleTimeout, Duration responseTimeout, List<Listener> listeners) {
+                          Duration idleTimeout, Duration responseTimeout, String adminHost, int adminPort,
+                          Duration drainTimeout, List<Listener> listeners) {
+
+    /** Istio's {@code ProxyConfig.terminationDrainDuration} default: what a sidecar gets to drain on SIGTERM. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
 
     /** Envoy's TCP proxy default {@code max_connect_attempts}: one attempt, no retry. */
     public static final int DEFAULT_CONNECT_ATTEMPTS = 1;
@@ -105,6 +115,10 @@ public record AgentConfig(String source, Locality locality, Map<String, String> 
         positive("connectTimeout", connectTimeout);
         positive("idleTimeout", idleTimeout);
         positive("responseTimeout", responseTimeout);
+        positive("drainTimeout", drainTimeout);
+        if (adminPort < 0 || adminPort > 65535) {
+            throw new IllegalArgumentException("admin.port: must be 0..65535, got '" + adminPort + "'");
+        }
         if (listeners == null || listeners.isEmpty()) {
             throw new IllegalArgumentException("listeners: at least one is required");
         }
@@ -145,7 +159,7 @@ public record AgentConfig(String source, Locality locality, Map<String, String> 
             throw root.error("expected a mapping, got '" + root.shown() + "'");
         }
         root.allowOnly("locality", "labels", "mesh", "threads", "connectTimeout", "idleTimeout", "responseTimeout",
-                "listeners");
+                "admin", "drainTimeout", "listeners");
         YamlNode localityNode = root.get("locality");
         Locality locality;
         try {
@@ -190,17 +204,29 @@ public record AgentConfig(String source, Locality locality, Map<String, String> 
         Duration connect = duration(root.get("connectTimeout"), Duration.ofSeconds(10));
         Duration idle = duration(root.get("idleTimeout"), Duration.ofHours(1));
         Duration response = duration(root.get("responseTimeout"), Duration.ofSeconds(15));
+        Duration drain = duration(root.get("drainTimeout"), DEFAULT_DRAIN_TIMEOUT);
+        String adminHost = null;
+        int adminPort = 0;
+        YamlNode adminNode = root.get("admin");
+        if (!adminNode.isMissing()) {
+            String[] hostPort = hostPort(adminNode);
+            adminHost = hostPort[0];
+            adminPort = Integer.parseInt(hostPort[1]);
+        }
         YamlNode listenersNode = root.get("listeners");
         if (listenersNode.list().isEmpty()) {
             throw listenersNode.error("at least one listener is required, got '" + listenersNode.shown() + "'");
         }
         List<Listener> listeners = new ArrayList<>();
         Set<String> bound = new HashSet<>();
+        if (adminHost != null && adminPort != 0) {
+            bound.add(adminHost + ":" + adminPort);
+        }
         for (YamlNode l : listenersNode.list()) {
             listeners.add(listener(l, bound));
         }
         return new AgentConfig(source, locality, labels, directory, xdsAddress, xdsNode, threads, connect, idle,
-                response, listeners);
+                response, adminHost, adminPort, drain, listeners);
     }
 
     private static Listener listener(YamlNode l, Set<String> bound) {
@@ -209,21 +235,9 @@ public record AgentConfig(String source, Locality locality, Map<String, String> 
         }
         l.allowOnly("listen", "service", "mode", "connectAttempts", "maxConnections");
         YamlNode listen = l.get("listen");
-        String address = listen.requiredString();
-        int colon = address.lastIndexOf(':');
-        int port;
-        try {
-            port = colon <= 0 ? -1 : Integer.parseInt(address.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            port = -1;
-        }
-        if (port < 0 || port > 65535) {
-            throw listen.error("expected host:port with a port 0..65535, got '" + listen.shown() + "'");
-        }
-        String host = address.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
+        String[] hostPort = hostPort(listen);
+        String host = hostPort[0];
+        int port = Integer.parseInt(hostPort[1]);
         if (port != 0 && !bound.add(host + ":" + port)) {
             throw listen.error("already used by another listener, got '" + listen.shown() + "'");
         }
@@ -239,6 +253,26 @@ public record AgentConfig(String source, Locality locality, Map<String, String> 
         int attempts = positiveInt(l.get("connectAttempts"), DEFAULT_CONNECT_ATTEMPTS, 10);
         int max = positiveInt(l.get("maxConnections"), DEFAULT_MAX_CONNECTIONS, 1_000_000);
         return new Listener(host, port, service, mode, attempts, max);
+    }
+
+    /** {@code host:port} with a port 0..65535, brackets around an IPv6 host removed. */
+    private static String[] hostPort(YamlNode node) {
+        String address = node.requiredString();
+        int colon = address.lastIndexOf(':');
+        int port;
+        try {
+            port = colon <= 0 ? -1 : Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) {
+            throw node.error("expected host:port with a port 0..65535, got '" + node.shown() + "'");
+        }
+        String host = address.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new String[] {host, Integer.toString(port)};
     }
 
     private static int positiveInt(YamlNode n, int fallback, int max) {

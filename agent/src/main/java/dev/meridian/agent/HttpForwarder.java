@@ -15,6 +15,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +50,7 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        if (!route.admit()) {
+        if (!route.admit(ctx.channel())) {
             ctx.close();
             return;
         }
@@ -66,9 +68,17 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        ctx.channel().attr(Route.IN_FLIGHT).set(Boolean.TRUE);
         if (!request.decoderResult().isSuccess()) {
+            Throwable cause = request.decoderResult().cause();
             request.release();
-            reply(ctx, HttpResponseStatus.BAD_REQUEST, "bad request", false);
+            // Envoy's HTTP/1 codec answers headers over max_request_headers_kb with 431
+            // (source/common/http/http1/codec_impl.cc, HeadersTooLarge) and other parse errors with 400.
+            if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongHttpLineException) {
+                reply(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Request Header Fields Too Large", false);
+            } else {
+                reply(ctx, HttpResponseStatus.BAD_REQUEST, "Bad Request", false);
+            }
             return;
         }
         forward(ctx, request, HttpUtil.isKeepAlive(request), 1);
@@ -82,12 +92,14 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         route.cluster.requestStarted(host);
+        Route.Counters counters = route.started(host);
         HttpUpstreamPool pool = route.pool(ctx.channel().eventLoop(), config);
         pool.acquire(host, (upstream, failure) -> {
             if (upstream == null) {
                 route.recordLocalOrigin(host, failure instanceof ConnectTimeoutException ? LocalOriginResult.TIMEOUT
                         : LocalOriginResult.CONNECT_FAILED);
                 route.cluster.requestFinished(host);
+                counters.finished(true);
                 if (attempt < route.listener.connectAttempts() && ctx.channel().isActive()) {
                     forward(ctx, request, keepAlive, attempt + 1);
                 } else {
@@ -99,12 +111,12 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
                 return;
             }
             route.recordLocalOrigin(host, LocalOriginResult.CONNECT_SUCCESS);
-            exchange(ctx, request, keepAlive, host, pool, upstream);
+            exchange(ctx, request, keepAlive, host, counters, pool, upstream);
         });
     }
 
     private void exchange(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive, Host host,
-                          HttpUpstreamPool pool, Channel upstream) {
+                          Route.Counters counters, HttpUpstreamPool pool, Channel upstream) {
         FullHttpRequest sent = request.retainedDuplicate();
         request.release();
         HttpUtil.setKeepAlive(sent, true);
@@ -121,6 +133,7 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
                 timer[0].cancel(false);
                 route.record(host, response.status().code());
                 route.cluster.requestFinished(host);
+                counters.finished(response.status().code() >= 500);
                 pool.release(host, upstream, HttpUtil.isKeepAlive(response));
                 HttpUtil.setKeepAlive(response, keepAlive);
                 finish(ctx, response, keepAlive);
@@ -135,6 +148,7 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
                 timer[0].cancel(false);
                 route.recordLocalOrigin(host, LocalOriginResult.RESET);
                 route.cluster.requestFinished(host);
+                counters.finished(true);
                 reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE,
                         "upstream connect error or disconnect/reset before headers. reset reason: connection termination",
                         keepAlive);
@@ -148,6 +162,7 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
             HttpUpstreamPool.begin(upstream, null);
             route.recordLocalOrigin(host, LocalOriginResult.TIMEOUT);
             route.cluster.requestFinished(host);
+            counters.finished(true);
             upstream.close();
             reply(ctx, HttpResponseStatus.GATEWAY_TIMEOUT, "upstream request timeout", keepAlive);
         }, config.responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -158,7 +173,7 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
         });
     }
 
-    private static void reply(ChannelHandlerContext ctx, HttpResponseStatus status, String body, boolean keepAlive) {
+    private void reply(ChannelHandlerContext ctx, HttpResponseStatus status, String body, boolean keepAlive) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
@@ -167,13 +182,21 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
         finish(ctx, r, keepAlive);
     }
 
-    private static void finish(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+    private void finish(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+        ctx.channel().attr(Route.IN_FLIGHT).set(Boolean.FALSE);
+        if (route.draining) {
+            // Envoy's connection manager closes an HTTP/1.1 connection after the response in flight
+            // when draining (ConnectionManagerImpl::ActiveStream::encodeHeaders, drain_state_ Closing).
+            keepAlive = false;
+            HttpUtil.setKeepAlive(response, false);
+        }
         if (!ctx.channel().isActive()) {
             response.release();
             return;
         }
+        boolean keep = keepAlive;
         ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
-            if (!keepAlive || !f.isSuccess()) {
+            if (!keep || !f.isSuccess()) {
                 f.channel().close();
             } else {
                 ctx.read();
@@ -185,6 +208,11 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
             ctx.close();
+        } else if (evt == Route.DRAIN) {
+            // An idle keep-alive connection has nothing to finish: close it now.
+            if (!Boolean.TRUE.equals(ctx.channel().attr(Route.IN_FLIGHT).get())) {
+                ctx.close();
+            }
         } else {
             ctx.fireUserEventTriggered(evt);
         }

@@ -38,6 +38,7 @@ final class TcpForwarder extends ChannelInboundHandlerAdapter {
     private Channel downstream;
     private Channel upstream;
     private Host host;
+    private Route.Counters counters;
     private int attempts;
     private boolean admitted;
 
@@ -49,7 +50,7 @@ final class TcpForwarder extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         downstream = ctx.channel();
-        if (!route.admit()) {
+        if (!route.admit(downstream)) {
             downstream.close();
             return;
         }
@@ -75,12 +76,15 @@ final class TcpForwarder extends ChannelInboundHandlerAdapter {
     }
 
     private void connected(Host picked, ChannelFuture done) {
+        Route.Counters attempt = route.started(picked);
         if (done.isSuccess()) {
             route.recordLocalOrigin(picked, LocalOriginResult.SUCCESS_FINAL);
             if (!downstream.isActive()) {
+                attempt.finished(false);
                 done.channel().close();
                 return;
             }
+            counters = attempt;
             host = picked;
             upstream = done.channel();
             route.cluster.requestStarted(host);
@@ -91,6 +95,7 @@ final class TcpForwarder extends ChannelInboundHandlerAdapter {
         Throwable cause = done.cause();
         route.recordLocalOrigin(picked, cause instanceof ConnectTimeoutException ? LocalOriginResult.TIMEOUT
                 : LocalOriginResult.CONNECT_FAILED);
+        attempt.finished(true);
         if (attempts < route.listener.connectAttempts() && downstream.isActive()) {
             connect();
         } else {
@@ -144,6 +149,7 @@ final class TcpForwarder extends ChannelInboundHandlerAdapter {
     private void upstreamClosed() {
         if (host != null) {
             route.cluster.requestFinished(host);
+            counters.finished(false);
             host = null;
         }
         closeAfterFlush(downstream);

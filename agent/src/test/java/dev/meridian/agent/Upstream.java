@@ -9,7 +9,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,9 +27,15 @@ final class Upstream {
     final String name;
     final AtomicInteger served = new AtomicInteger();
     volatile int status = 200;
+    /** Requests to a path in here wait for its latch before they are answered. */
+    final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
+    /** The path of every request as it arrives, before any hold. */
+    final BlockingQueue<String> arrived = new LinkedBlockingQueue<>();
     private HttpServer http;
     private ServerSocket tcp;
     private ExecutorService acceptor;
+    /** Ends when the listening socket is closed; see {@link #stop()}. */
+    private java.util.concurrent.Future<?> accepting;
     private int port;
 
     private Upstream(String name) {
@@ -37,13 +48,24 @@ final class Upstream {
         u.http.createContext("/", ex -> {
             try (ex) {
                 ex.getRequestBody().readAllBytes();
+                String path = ex.getRequestURI().getPath();
+                u.arrived.add(path);
+                CountDownLatch hold = u.holds.get(path);
+                if (hold != null) {
+                    try {
+                        hold.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
                 u.served.incrementAndGet();
                 byte[] body = u.name.getBytes(StandardCharsets.UTF_8);
                 ex.sendResponseHeaders(u.status, body.length);
                 ex.getResponseBody().write(body);
             }
         });
-        u.http.setExecutor(Executors.newFixedThreadPool(2));
+        u.http.setExecutor(Executors.newFixedThreadPool(4));
         u.http.start();
         u.port = u.http.getAddress().getPort();
         return u;
@@ -54,7 +76,7 @@ final class Upstream {
         u.tcp = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         u.port = u.tcp.getLocalPort();
         u.acceptor = Executors.newCachedThreadPool();
-        u.acceptor.execute(u::acceptLoop);
+        u.accepting = u.acceptor.submit(u::acceptLoop);
         return u;
     }
 
@@ -91,7 +113,7 @@ final class Upstream {
         tcp.setReuseAddress(true);
         tcp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         acceptor = Executors.newCachedThreadPool();
-        acceptor.execute(this::acceptLoop);
+        accepting = acceptor.submit(this::acceptLoop);
     }
 
     int port() {
@@ -105,6 +127,16 @@ final class Upstream {
         }
         if (tcp != null) {
             tcp.close();
+            // The JDK closes a socket with a thread blocked in accept() for good only when that thread
+            // leaves; until then a connect may still complete. Waiting for the accept loop to end makes
+            // the port refuse from here on.
+            try {
+                accepting.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("the accept loop did not end", e);
+            }
             acceptor.shutdownNow();
         }
     }

@@ -5,9 +5,13 @@ import dev.meridian.agent.AgentConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * {@code meridian agent --config agent.yaml}: runs the VM agent until the process is stopped. A bad
+ * {@code meridian agent --config agent.yaml}: runs the VM agent until the process is stopped; SIGTERM
+ * drains it first ({@link Agent#drain()}, up to {@code drainTimeout}). A bad
  * configuration, an unknown service or a port in use stops the start with one line and status 2.
  */
 final class AgentCommand {
@@ -41,9 +45,22 @@ final class AgentCommand {
             out.println("meridian agent: " + agent.address(i) + " -> " + l.service() + " (" + l.mode().name().toLowerCase(java.util.Locale.ROOT)
                     + ", from " + agent.config().locality() + ")");
         }
+        if (agent.adminAddress() != null) {
+            out.println("meridian agent: admin on http://" + agent.adminAddress().getHostString() + ":"
+                    + agent.adminAddress().getPort() + " (/ready, /live, /metrics, /plan, POST /drain)");
+        }
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
+        // SIGTERM drains first, as pilot-agent drains its Envoy for terminationDrainDuration before it
+        // stops it: listeners close, in-flight work gets drainTimeout to finish, the rest is cut and logged.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                agent.drain().get(agent.config().drainTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                err.println("meridian agent: drain did not end: " + e);
+            }
             agent.close();
             stopped.countDown();
         }, "meridian-agent-stop"));
