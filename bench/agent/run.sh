@@ -14,10 +14,11 @@
 #   (15080) and one tcp listener (15081), each service with its one endpoint in r1/z1; `threads: 1`;
 # - haproxy (nbthread 1) in front of the same upstreams: http mode with keep-alive and connection reuse
 #   on 16080, tcp mode on 16081.
-# - HTTP: `wrk -t1 -c16 -d10s --latency` (a 5 s warm-up run first, discarded) against each of direct,
+# - HTTP: `wrk -t1 -c16 -d10s --latency` (a 15 s warm-up run first, discarded: the
+#   agent's JIT (C2) on one shared core takes about 3 s of CPU in the first 12 s) against each of direct,
 #   agent, haproxy; GET / with keep-alive.
 # - TCP: AgentBench echo-client, 16 connections each sending 64 bytes and reading them back in a loop,
-#   5 s warm-up then 10 s measured, against each of direct, agent, haproxy.
+#   15 s warm-up then 10 s measured, against each of direct, agent, haproxy.
 #
 # Pinning: on a two-core machine the load generator would otherwise take CPU from the servers
 # unevenly. The load generators (wrk, echo-client) run on CPU 1 and everything that serves (upstreams,
@@ -25,7 +26,9 @@
 # a proxy's cost shows up as CPU taken from the same core the upstream uses, as a sidecar on a small VM.
 # Override with CLIENT_CPU / SERVER_CPU (e.g. SERVER_CPU=0,1).
 #
-# Output: one markdown table on stdout (throughput, p50, p99 per target) and the ratios to direct;
+# Output: one markdown table on stdout (throughput, p50, p99 per target, the ratios to direct, and the
+# proxy's own CPU time per request over the measured seconds, from /proc/PID/stat; for TCP the window
+# starts about a second after the client JVM's start plus the warm-up, so it is approximate);
 # logs and generated configuration in $WORK (default: a temporary directory, removed at the end unless
 # KEEP=1). Every process started here is stopped on exit.
 set -euo pipefail
@@ -39,7 +42,7 @@ done
 CLIENT_CPU="${CLIENT_CPU:-1}"
 SERVER_CPU="${SERVER_CPU:-0}"
 DURATION="${DURATION:-10}"
-WARMUP="${WARMUP:-5}"
+WARMUP="${WARMUP:-15}"
 CONNS="${CONNS:-16}"
 SIZE="${SIZE:-64}"
 WORK="${WORK:-$(mktemp -d)}"
@@ -127,7 +130,9 @@ CFG
 wait_port 18080
 wait_port 18081
 serve agent env JAVA_OPTS="-Xmx256m" ./meridian agent --config "$WORK/agent.yaml"
+declare -A proxy_pid=([direct]="" [agent]="$!")
 serve haproxy haproxy -db -f "$WORK/haproxy.cfg"
+proxy_pid[haproxy]="$!"
 wait_port 16080
 for _ in $(seq 300); do
   [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:15090/ready || true)" = 200 ] && break
@@ -135,23 +140,40 @@ for _ in $(seq 300); do
 done
 [ "$(curl -s http://127.0.0.1:15080/)" = ok ] || { echo "run.sh: the agent does not forward; logs in $WORK" >&2; KEEP=1; exit 1; }
 
-declare -A rps p50 p99
+declare -A rps p50 p99 cpu
+ticks() { # CPU time (user + system, clock ticks) of the proxy named $1 so far; 0 for direct
+  [ -n "${proxy_pid[$1]}" ] && awk '{ print $14 + $15 }' "/proc/${proxy_pid[$1]}/stat" || echo 0
+}
+per_request() { # per_request NAME TICKS_BEFORE REQUESTS_PER_S: the proxy's CPU µs per request
+  awk -v t="$(( $(ticks "$1") - $2 ))" -v hz="$(getconf CLK_TCK)" -v r="$3" -v d="$DURATION" \
+    'BEGIN { printf "%.1f", t / hz * 1e6 / (r * d) }'
+}
 to_us() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) in microseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /ms$/) n *= 1000; else if (v ~ /[0-9]s$/) n *= 1000000; printf "%.0f", n }'
 }
 http_run() { # http_run NAME PORT
   taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"${WARMUP}s" "http://127.0.0.1:$2/" >/dev/null
+  local before; before="$(ticks "$1")"
   local out; out="$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$2/")"
   echo "$out" >"$WORK/wrk-$1.txt"
   if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then echo "run.sh: errors against $1:" >&2; echo "$out" >&2; fi
   rps[http-$1]="$(awk '/Requests\/sec/ { printf "%.0f", $2 }' <<<"$out")"
   p50[http-$1]="$(to_us "$(awk '$1 == "50%" { print $2 }' <<<"$out")")"
   p99[http-$1]="$(to_us "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
+  cpu[http-$1]="$(per_request "$1" "$before" "${rps[http-$1]}")"
 }
 tcp_run() { # tcp_run NAME PORT
+  # the client's JVM start and warm-up fall outside the proxy's measured CPU only approximately: count
+  # from when the warm-up ends
+  local before sampler
+  { sleep "$(( WARMUP + 1 ))"; ticks "$1" >"$WORK/ticks-$1"; } &
+  sampler=$!
   local out; out="$(taskset -c "$CLIENT_CPU" java -Xmx512m bench/agent/AgentBench.java echo-client \
       "127.0.0.1:$2" "$CONNS" "$WARMUP" "$DURATION" "$SIZE")"
   read -r rps[tcp-$1] p50[tcp-$1] p99[tcp-$1] <<<"$out"
+  wait "$sampler"
+  before="$(cat "$WORK/ticks-$1")"
+  cpu[tcp-$1]="$(per_request "$1" "$before" "${rps[tcp-$1]}")"
 }
 
 echo "load before: $(cat /proc/loadavg)" >&2
@@ -160,11 +182,11 @@ for target in direct:18081 agent:15081 haproxy:16081; do tcp_run "${target%%:*}"
 echo "load after: $(cat /proc/loadavg)" >&2
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-echo "| test | target | throughput (req/s) | p50 (µs) | p99 (µs) | throughput / direct | p99 / direct |"
-echo "|---|---|---:|---:|---:|---:|---:|"
+echo "| test | target | throughput (req/s) | p50 (µs) | p99 (µs) | throughput / direct | p99 / direct | proxy CPU (µs/req) |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
 for kind in http tcp; do
   for name in direct agent haproxy; do
     k="$kind-$name"
-    echo "| $kind | $name | ${rps[$k]} | ${p50[$k]} | ${p99[$k]} | $(ratio "${rps[$k]}" "${rps[$kind-direct]}") | $(ratio "${p99[$k]}" "${p99[$kind-direct]}") |"
+    echo "| $kind | $name | ${rps[$k]} | ${p50[$k]} | ${p99[$k]} | $(ratio "${rps[$k]}" "${rps[$kind-direct]}") | $(ratio "${p99[$k]}" "${p99[$kind-direct]}") | ${cpu[$k]} |"
   done
 done
