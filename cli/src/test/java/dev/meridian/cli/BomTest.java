@@ -13,7 +13,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 13, defect 5: a user who reads only the README can depend on Meridian. The BOM manages
+ * A user who reads only the README can depend on Meridian. The BOM manages
  * every published module at the build's version, the README shows the coordinates, the install
  * step and the BOM's import, and the benchmark and stress-test jars are never installed or deployed.
  * Reads the poms from the source tree (the tests run in {@code cli/}).

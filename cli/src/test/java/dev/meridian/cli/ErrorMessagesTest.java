@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 13, defect 8: every error the command line prints is one line in one format,
+ * Every error the command line prints is one line in one format,
  * {@code meridian: FILE: PATH: what, got 'VALUE'}, naming the file and the path once, with exit
  * status 2 for bad input and 1 for an output that cannot be written. Each case runs the real entry
  * point, {@link Main#run}.

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 13, defects 2, 3 and 7: the {@code --html} page holds what the text summary holds (the notes
+ * The {@code --html} page holds what the text summary holds (the notes
  * and warnings that decided the picks), both runs of {@code --compare}, and stays readable on a
  * phone. Pages come from the real command ({@link Main#run}); docs/simulate-1400.png and
  * docs/simulate-400.png are this page rendered by headless Chromium at those widths.

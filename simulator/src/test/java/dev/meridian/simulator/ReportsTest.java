@@ -21,7 +21,7 @@ class ReportsTest {
         assertThat(Reports.percent(pct)).isEqualTo(text);
     }
 
-    /** Issue 13: the JSON errorRate read 0 for 10 errors in 239,746 requests (four decimals). */
+    /** The JSON errorRate once read 0 for 10 errors in 239,746 requests (four decimals). */
     @ParameterizedTest(name = "{0} of {1} reads {2}")
     @CsvSource({"0,10,0", "10,10,1", "0,0,0", "10,239746,0.000042", "10,23812,0.00042", "1,3,0.3333",
         "23802,23812,0.99958", "99,100,0.99", "1,100,0.01", "5,1000,0.005"})
