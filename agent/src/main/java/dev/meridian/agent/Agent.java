@@ -264,6 +264,11 @@ public final class Agent implements AutoCloseable {
         return routes.get(index).connections();
     }
 
+    /** The event loops that forward; for tests that must let every loop run its pending tasks. */
+    EventLoopGroup loops() {
+        return loops;
+    }
+
     /** Downstream channels listener {@code index} holds open now, counted by the channels themselves. */
     public int openChannels(int index) {
         return routes.get(index).downstreams.size();
