@@ -182,16 +182,7 @@ class LocalityFailoverTest {
         // was closing may fail, as it would through a sidecar without retries; none may go astray.
         z1.stop();
         z2.stop();
-        int failed = 0;
-        while (true) {
-            try {
-                assertThat(ZoneServer.call(c)).isEqualTo("r2/z1");
-                break;
-            } catch (StatusRuntimeException e) {
-                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                assertThat(++failed).as("calls failed while r1's connections closed").isLessThanOrEqualTo(2);
-            }
-        }
+        ZoneServer.awaitServedBy(c, "r2/z1", 2);
         assertThat(calls(c, 20)).containsExactly(Map.entry("r2/z1", 20));
         assertThat(r2.calls()).isEqualTo(21);
     }

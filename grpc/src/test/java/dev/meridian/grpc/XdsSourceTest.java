@@ -253,16 +253,7 @@ class XdsSourceTest {
         // connection being closed may fail, as through a sidecar without retries; none goes astray.
         z1.stop();
         z2.stop();
-        int failed = 0;
-        while (true) {
-            try {
-                assertThat(ZoneServer.call(c)).isEqualTo("r2/z1");
-                break;
-            } catch (StatusRuntimeException e) {
-                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                assertThat(++failed).as("calls failed while r1's connections closed").isLessThanOrEqualTo(2);
-            }
-        }
+        ZoneServer.awaitServedBy(c, "r2/z1", 2);
         assertThat(calls(c, 20)).containsExactly(Map.entry("r2/z1", 20));
         assertThat(r2.calls()).isEqualTo(21);
     }

@@ -141,6 +141,27 @@ final class ZoneServer {
         return call(channel, 20_000);
     }
 
+    /**
+     * Calls until one call is answered by {@code zone}, after servers were stopped: a call that
+     * started on a connection the stopped server was closing may fail UNAVAILABLE, as it would
+     * through a sidecar without retries, at most {@code maxFailed} of them; none may go astray.
+     */
+    static void awaitServedBy(Channel channel, String zone, int maxFailed) {
+        int failed = 0;
+        while (true) {
+            try {
+                org.assertj.core.api.Assertions.assertThat(call(channel)).isEqualTo(zone);
+                return;
+            } catch (io.grpc.StatusRuntimeException e) {
+                org.assertj.core.api.Assertions.assertThat(e.getStatus().getCode())
+                        .isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+                org.assertj.core.api.Assertions.assertThat(++failed)
+                        .as("calls failed while the stopped servers' connections closed")
+                        .isLessThanOrEqualTo(maxFailed);
+            }
+        }
+    }
+
     @Override
     public String toString() {
         return name + "@" + port();
