@@ -21,8 +21,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -65,6 +63,7 @@ public final class Agent implements AutoCloseable {
     private final Caller caller;
     private final Consumer<String> log;
     private final ScheduledExecutorService control;
+    private final Transport transport;
     private final EventLoopGroup loops;
     private final List<Route> routes = new ArrayList<>();
     private final NanoClock clock;
@@ -86,7 +85,8 @@ public final class Agent implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.loops = new MultiThreadIoEventLoopGroup(config.threads(), NioIoHandler.newFactory());
+        this.transport = Transport.best();
+        this.loops = new MultiThreadIoEventLoopGroup(config.threads(), transport.ioHandlers());
         for (AgentConfig.Listener l : config.listeners()) {
             Route[] route = new Route[1];
             EjectionListener forward = b.ejections;
@@ -220,8 +220,11 @@ public final class Agent implements AutoCloseable {
     }
 
     private Channel bind(Route r) throws InterruptedException {
-        ServerBootstrap b = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
+        ServerBootstrap b = new ServerBootstrap().group(loops).channel(transport.serverChannel())
                 .childOption(ChannelOption.AUTO_READ, false)
+                // a client's FIN is an event (ChannelInputShutdownEvent), not a close: TCP passes it on,
+                // HTTP answers what it read before closing
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, TcpForwarder.WATER_MARK)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
@@ -262,6 +265,14 @@ public final class Agent implements AutoCloseable {
     /** Downstream connections listener {@code index} holds now. */
     public int connections(int index) {
         return routes.get(index).connections();
+    }
+
+    /**
+     * The socket implementation the event loops run on: {@code epoll} (Linux, Netty's native
+     * transport) or {@code nio} (elsewhere, or with {@code -Dio.netty.transport.noNative=true}).
+     */
+    public String transport() {
+        return transport.name();
     }
 
     /** The event loops that forward; for tests that must let every loop run its pending tasks. */
