@@ -9,7 +9,12 @@ import dev.meridian.grpc.ResolvedService;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.outlier.EjectionListener;
 import dev.meridian.topology.Caller;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import dev.meridian.xds.AdsClient;
+import dev.meridian.xds.XdsWarning;
+import dev.meridian.xds.server.SidecarGroup;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import dev.meridian.xds.server.MeshDirectory;
 import dev.meridian.xds.server.MeshModel;
 import io.grpc.ManagedChannel;
@@ -138,7 +143,8 @@ public final class Agent implements AutoCloseable {
             xdsChannel = ManagedChannelBuilder.forTarget(config.xdsAddress()).usePlaintext().build();
             String node = config.xdsNode() != null ? config.xdsNode()
                     : "sidecar~127.0.0.1~meridian-agent.default~default.svc.cluster.local";
-            AdsClient.Builder ab = AdsClient.builder(xdsChannel).node(node, null, config.locality()).scheduler(control);
+            AdsClient.Builder ab = AdsClient.builder(xdsChannel).node(node(node)).scheduler(control)
+                    .listener(new XdsLog());
             for (Route r : routes) {
                 ab.watch(r.listener.service(), r.cluster);
             }
@@ -151,6 +157,67 @@ public final class Agent implements AutoCloseable {
         }
         if (config.adminHost() != null) {
             admin = new AdminEndpoint(this, config.adminHost(), config.adminPort());
+        }
+    }
+
+    /**
+     * The node the agent presents: its id, the VM's locality, and the VM's labels as Istio's proxies
+     * send theirs ({@code metadata.LABELS}, {@code NodeMetadata.Labels} in istio's
+     * {@code pkg/model/proxy.go}), so that a control plane applies {@code failoverPriority} to the VM
+     * as to a pod with those labels.
+     */
+    private Node node(String id) {
+        Node.Builder n = Node.newBuilder().setId(id);
+        if (!config.locality().isUnknown()) {
+            n.setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder().setRegion(config.locality().region())
+                    .setZone(config.locality().zone()).setSubZone(config.locality().subzone()));
+        }
+        if (!config.labels().isEmpty()) {
+            Struct.Builder labels = Struct.newBuilder();
+            new TreeMap<>(config.labels()).forEach((k, v) -> labels.putFields(k, Value.newBuilder().setStringValue(v).build()));
+            n.setMetadata(Struct.newBuilder().putFields(SidecarGroup.METADATA_LABELS,
+                    Value.newBuilder().setStructValue(labels).build()));
+        }
+        return n.build();
+    }
+
+    /**
+     * Logs the xDS stream's life and each accepted or rejected response. An accepted response's
+     * commands are drained at once on the control thread, before the line is logged, so that what
+     * the line reports is already what requests see.
+     */
+    private final class XdsLog implements AdsClient.Listener {
+        @Override
+        public void onConnected() {
+            log.accept("meridian agent: xDS: connected to " + config.xdsAddress());
+        }
+
+        @Override
+        public void onDisconnected(Status status, Duration retryIn) {
+            log.accept("meridian agent: xDS: stream to " + config.xdsAddress() + " ended (" + status.getCode()
+                    + (status.getDescription() == null ? "" : ": " + status.getDescription()) + "); retrying in "
+                    + retryIn.toMillis() + " ms");
+        }
+
+        @Override
+        public void onAccepted(String typeUrl, String version, List<XdsWarning> warnings) {
+            control.execute(() -> {
+                for (Route r : routes) {
+                    r.cluster.drain();
+                }
+                log.accept("meridian agent: xDS: applied " + shortType(typeUrl) + " version " + version
+                        + (warnings.isEmpty() ? "" : "; " + warnings.size() + " warning(s): " + warnings));
+            });
+        }
+
+        @Override
+        public void onRejected(String typeUrl, String version, String reason, List<XdsWarning> warnings) {
+            log.accept("meridian agent: xDS: rejected " + shortType(typeUrl) + " version " + version + ", the last good "
+                    + "configuration stays: " + reason);
+        }
+
+        private static String shortType(String typeUrl) {
+            return typeUrl.substring(typeUrl.lastIndexOf('.') + 1);
         }
     }
 
