@@ -14,6 +14,7 @@ module dev.meridian.agent {
     requires io.netty.buffer;
     requires io.netty.common;
     requires io.netty.transport;
+    requires io.netty.transport.classes.epoll;
     requires io.netty.handler;
     requires io.netty.codec;
     requires io.netty.codec.http;

@@ -9,7 +9,12 @@ import dev.meridian.grpc.ResolvedService;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.outlier.EjectionListener;
 import dev.meridian.topology.Caller;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import dev.meridian.xds.AdsClient;
+import dev.meridian.xds.XdsWarning;
+import dev.meridian.xds.server.SidecarGroup;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import dev.meridian.xds.server.MeshDirectory;
 import dev.meridian.xds.server.MeshModel;
 import io.grpc.ManagedChannel;
@@ -21,8 +26,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -65,6 +68,7 @@ public final class Agent implements AutoCloseable {
     private final Caller caller;
     private final Consumer<String> log;
     private final ScheduledExecutorService control;
+    private final Transport transport;
     private final EventLoopGroup loops;
     private final List<Route> routes = new ArrayList<>();
     private final NanoClock clock;
@@ -86,7 +90,8 @@ public final class Agent implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.loops = new MultiThreadIoEventLoopGroup(config.threads(), NioIoHandler.newFactory());
+        this.transport = Transport.best();
+        this.loops = new MultiThreadIoEventLoopGroup(config.threads(), transport.ioHandlers());
         for (AgentConfig.Listener l : config.listeners()) {
             Route[] route = new Route[1];
             EjectionListener forward = b.ejections;
@@ -138,7 +143,8 @@ public final class Agent implements AutoCloseable {
             xdsChannel = ManagedChannelBuilder.forTarget(config.xdsAddress()).usePlaintext().build();
             String node = config.xdsNode() != null ? config.xdsNode()
                     : "sidecar~127.0.0.1~meridian-agent.default~default.svc.cluster.local";
-            AdsClient.Builder ab = AdsClient.builder(xdsChannel).node(node, null, config.locality()).scheduler(control);
+            AdsClient.Builder ab = AdsClient.builder(xdsChannel).node(node(node)).scheduler(control)
+                    .listener(new XdsLog());
             for (Route r : routes) {
                 ab.watch(r.listener.service(), r.cluster);
             }
@@ -151,6 +157,67 @@ public final class Agent implements AutoCloseable {
         }
         if (config.adminHost() != null) {
             admin = new AdminEndpoint(this, config.adminHost(), config.adminPort());
+        }
+    }
+
+    /**
+     * The node the agent presents: its id, the VM's locality, and the VM's labels as Istio's proxies
+     * send theirs ({@code metadata.LABELS}, {@code NodeMetadata.Labels} in istio's
+     * {@code pkg/model/proxy.go}), so that a control plane applies {@code failoverPriority} to the VM
+     * as to a pod with those labels.
+     */
+    private Node node(String id) {
+        Node.Builder n = Node.newBuilder().setId(id);
+        if (!config.locality().isUnknown()) {
+            n.setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder().setRegion(config.locality().region())
+                    .setZone(config.locality().zone()).setSubZone(config.locality().subzone()));
+        }
+        if (!config.labels().isEmpty()) {
+            Struct.Builder labels = Struct.newBuilder();
+            new TreeMap<>(config.labels()).forEach((k, v) -> labels.putFields(k, Value.newBuilder().setStringValue(v).build()));
+            n.setMetadata(Struct.newBuilder().putFields(SidecarGroup.METADATA_LABELS,
+                    Value.newBuilder().setStructValue(labels).build()));
+        }
+        return n.build();
+    }
+
+    /**
+     * Logs the xDS stream's life and each accepted or rejected response. An accepted response's
+     * commands are drained at once on the control thread, before the line is logged, so that what
+     * the line reports is already what requests see.
+     */
+    private final class XdsLog implements AdsClient.Listener {
+        @Override
+        public void onConnected() {
+            log.accept("meridian agent: xDS: connected to " + config.xdsAddress());
+        }
+
+        @Override
+        public void onDisconnected(Status status, Duration retryIn) {
+            log.accept("meridian agent: xDS: stream to " + config.xdsAddress() + " ended (" + status.getCode()
+                    + (status.getDescription() == null ? "" : ": " + status.getDescription()) + "); retrying in "
+                    + retryIn.toMillis() + " ms");
+        }
+
+        @Override
+        public void onAccepted(String typeUrl, String version, List<XdsWarning> warnings) {
+            control.execute(() -> {
+                for (Route r : routes) {
+                    r.cluster.drain();
+                }
+                log.accept("meridian agent: xDS: applied " + shortType(typeUrl) + " version " + version
+                        + (warnings.isEmpty() ? "" : "; " + warnings.size() + " warning(s): " + warnings));
+            });
+        }
+
+        @Override
+        public void onRejected(String typeUrl, String version, String reason, List<XdsWarning> warnings) {
+            log.accept("meridian agent: xDS: rejected " + shortType(typeUrl) + " version " + version + ", the last good "
+                    + "configuration stays: " + reason);
+        }
+
+        private static String shortType(String typeUrl) {
+            return typeUrl.substring(typeUrl.lastIndexOf('.') + 1);
         }
     }
 
@@ -220,8 +287,11 @@ public final class Agent implements AutoCloseable {
     }
 
     private Channel bind(Route r) throws InterruptedException {
-        ServerBootstrap b = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
+        ServerBootstrap b = new ServerBootstrap().group(loops).channel(transport.serverChannel())
                 .childOption(ChannelOption.AUTO_READ, false)
+                // a client's FIN is an event (ChannelInputShutdownEvent), not a close: TCP passes it on,
+                // HTTP answers what it read before closing
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, TcpForwarder.WATER_MARK)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
@@ -262,6 +332,14 @@ public final class Agent implements AutoCloseable {
     /** Downstream connections listener {@code index} holds now. */
     public int connections(int index) {
         return routes.get(index).connections();
+    }
+
+    /**
+     * The socket implementation the event loops run on: {@code epoll} (Linux, Netty's native
+     * transport) or {@code nio} (elsewhere, or with {@code -Dio.netty.transport.noNative=true}).
+     */
+    public String transport() {
+        return transport.name();
     }
 
     /** The event loops that forward; for tests that must let every loop run its pending tasks. */

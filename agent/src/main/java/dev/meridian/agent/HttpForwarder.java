@@ -17,9 +17,11 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,9 +33,13 @@ import java.util.concurrent.TimeUnit;
  * {@code LocalOriginConnectFailed} (Meridian's {@link LocalOriginResult#RESET}) and no response in
  * time {@code LocalOriginTimeout}. The local replies use Envoy's texts.
  *
- * <p>Requests are read one at a time (the connection stops reading until the response is written),
- * which bounds what one client can make the agent buffer to one request and one response of at most
- * {@link HttpUpstreamPool#MAX_BODY}.
+ * <p>Requests are forwarded one at a time, in order, so responses go back in the order of the requests
+ * (HTTP/1.1 pipelining, RFC 9112 section 9.3.2). The connection keeps reading while a request is in
+ * flight, because a keep-alive client sends nothing until its answer and turning reading off and on
+ * for every request would cost two {@code epoll_ctl} calls each; a request that arrives while another
+ * is in flight (a pipelining client) is held and reading stops until the held requests are answered.
+ * What one client can make the agent buffer is therefore the requests decoded from one socket read
+ * plus one response, each of at most {@link HttpUpstreamPool#MAX_BODY}.
  *
  * <p>Not thread-safe: one instance per downstream channel, used only on its event loop.
  */
@@ -41,6 +47,12 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Route route;
     private final AgentConfig config;
     private boolean admitted;
+    /** A request is being forwarded; a request read meanwhile waits in {@link #held}. */
+    private boolean busy;
+    /** The client sent its FIN: answer what was read, then close. */
+    private boolean inputEnded;
+    /** Pipelined requests read while one was in flight, oldest first; created on first use. */
+    private ArrayDeque<FullHttpRequest> held;
 
     HttpForwarder(Route route, AgentConfig config) {
         super(false);
@@ -55,7 +67,7 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         admitted = true;
-        ctx.read();
+        ctx.channel().config().setAutoRead(true);
     }
 
     @Override
@@ -64,10 +76,28 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
             admitted = false;
             route.release();
         }
+        if (held != null) {
+            for (FullHttpRequest r; (r = held.pollFirst()) != null; ) {
+                r.release();
+            }
+        }
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (busy) {
+            if (held == null) {
+                held = new ArrayDeque<>();
+            }
+            held.addLast(request);
+            ctx.channel().config().setAutoRead(false);
+            return;
+        }
+        handle(ctx, request);
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        busy = true;
         ctx.channel().attr(Route.IN_FLIGHT).set(Boolean.TRUE);
         if (!request.decoderResult().isSuccess()) {
             Throwable cause = request.decoderResult().cause();
@@ -94,7 +124,7 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
         route.cluster.requestStarted(host);
         Route.Counters counters = route.started(host);
         HttpUpstreamPool pool = route.pool(ctx.channel().eventLoop(), config);
-        pool.acquire(host, (upstream, failure) -> {
+        pool.acquire(host, ctx.channel(), (upstream, failure) -> {
             if (upstream == null) {
                 route.recordLocalOrigin(host, failure instanceof ConnectTimeoutException ? LocalOriginResult.TIMEOUT
                         : LocalOriginResult.CONNECT_FAILED);
@@ -199,15 +229,36 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
             if (!keep || !f.isSuccess()) {
                 f.channel().close();
             } else {
-                ctx.read();
+                next(ctx);
             }
         });
+    }
+
+    /** After a response is written: the next held request, or reading again if it was stopped. */
+    private void next(ChannelHandlerContext ctx) {
+        busy = false;
+        FullHttpRequest request = held == null ? null : held.pollFirst();
+        if (request != null) {
+            handle(ctx, request);
+        } else if (inputEnded) {
+            ctx.close();
+        } else if (!ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
             ctx.close();
+        } else if (evt instanceof ChannelInputShutdownEvent) {
+            // A client that half-closes after its request still gets the answer (RFC 9112 section 9.6
+            // lets a client close its side; the server finishes the response first). Nothing in flight:
+            // nothing to answer.
+            inputEnded = true;
+            if (!busy) {
+                ctx.close();
+            }
         } else if (evt == Route.DRAIN) {
             // An idle keep-alive connection has nothing to finish: close it now.
             if (!Boolean.TRUE.equals(ctx.channel().attr(Route.IN_FLIGHT).get())) {

@@ -9,7 +9,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -51,8 +50,11 @@ final class HttpUpstreamPool {
         this.config = config;
     }
 
-    /** Hands {@code then} a connection to the host, or the reason there is none; on the loop. */
-    void acquire(Host host, BiConsumer<Channel, Throwable> then) {
+    /**
+     * Hands {@code then} a connection to the host, or the reason there is none; on the loop. A new
+     * connection is of the same transport as {@code downstream}, whose loop this pool serves.
+     */
+    void acquire(Host host, Channel downstream, BiConsumer<Channel, Throwable> then) {
         ArrayDeque<Channel> q = idle.get(host.address());
         while (q != null && !q.isEmpty()) {
             Channel c = q.pollFirst();
@@ -61,7 +63,7 @@ final class HttpUpstreamPool {
                 return;
             }
         }
-        new Bootstrap().group(loop).channel(NioSocketChannel.class)
+        new Bootstrap().group(loop).channel(Transport.socketFor(downstream))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, TcpForwarder.WATER_MARK)
                 .handler(new ChannelInitializer<Channel>() {

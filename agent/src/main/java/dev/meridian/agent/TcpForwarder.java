@@ -12,7 +12,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -23,6 +24,12 @@ import io.netty.util.ReferenceCountUtil;
  * ({@link LocalOriginResult#SUCCESS_FINAL}), a refused or reset connect {@code LocalOriginConnectFailed}
  * and a connect timeout {@code LocalOriginTimeout}; after a failure the filter connects again on a new
  * pick until {@code max_connect_attempts} (default 1) is used up, then closes the downstream.
+ *
+ * <p>Half-close is kept, as the TCP proxy does (it enables half-close on both connections and passes
+ * {@code end_stream} through in {@code Filter::onData} and {@code Filter::onUpstreamData}): when one
+ * side ends its output (a FIN), the agent flushes what it read from that side and shuts down its output
+ * to the other side, which can go on answering; the connection closes when both directions have ended,
+ * or when either side resets or closes.
  *
  * <p>Backpressure both ways: a side stops reading while the other side's outbound buffer is above its
  * high-water mark ({@link #WATER_MARK}), as Envoy's {@code readDisable} on watermarks does.
@@ -41,6 +48,16 @@ final class TcpForwarder extends ChannelInboundHandlerAdapter {
     private Route.Counters counters;
     private int attempts;
     private boolean admitted;
+    /**
+     * What the downstream sent before an upstream was connected: the downstream does not read until
+     * then, but a transport may still deliver what came with an early FIN (epoll's {@code EPOLLRDHUP}).
+     * Kept across connect attempts, written first when one succeeds, as Envoy's read-disabled downstream
+     * keeps it in its buffer.
+     */
+    private java.util.ArrayDeque<Object> early;
+    /** The downstream, then the upstream, has sent its FIN. */
+    private boolean downstreamEnded;
+    private boolean upstreamEnded;
 
     TcpForwarder(Route route, AgentConfig config) {
         this.route = route;
@@ -66,9 +83,10 @@ final class TcpForwarder extends ChannelInboundHandlerAdapter {
             downstream.close();
             return;
         }
-        Bootstrap b = new Bootstrap().group(downstream.eventLoop()).channel(NioSocketChannel.class)
+        Bootstrap b = new Bootstrap().group(downstream.eventLoop()).channel(Transport.socketFor(downstream))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
                 .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .handler(new Upstream());
         ChannelFuture f = b.connect(picked.endpoint().host(), picked.endpoint().port());
@@ -88,8 +106,18 @@ final class TcpForwarder extends ChannelInboundHandlerAdapter {
             host = picked;
             upstream = done.channel();
             route.cluster.requestStarted(host);
+            if (early != null) {
+                for (Object m; (m = early.pollFirst()) != null; ) {
+                    upstream.write(m);
+                }
+                upstream.flush();
+            }
             upstream.config().setAutoRead(true);
-            downstream.config().setAutoRead(true);
+            if (downstreamEnded) {
+                ended(downstream, upstream, upstreamEnded);
+            } else {
+                downstream.config().setAutoRead(true);
+            }
             return;
         }
         Throwable cause = done.cause();
@@ -105,6 +133,13 @@ final class TcpForwarder extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (upstream == null && admitted) {
+            if (early == null) {
+                early = new java.util.ArrayDeque<>(2);
+            }
+            early.addLast(msg);
+            return;
+        }
         if (upstream == null || !upstream.isActive()) {
             ReferenceCountUtil.release(msg);
             return;
@@ -127,9 +162,34 @@ final class TcpForwarder extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
             ctx.close();
+        } else if (evt instanceof ChannelInputShutdownEvent) {
+            downstreamEnded = true;
+            // before an upstream is connected, connected() passes it on after the early bytes
+            if (upstream != null) {
+                ended(downstream, upstream, upstreamEnded);
+            }
         } else {
             ctx.fireUserEventTriggered(evt);
         }
+    }
+
+    /**
+     * One side ({@code from}) sent its FIN: pass it on to {@code to} after what {@code from} sent, or
+     * close both when {@code to} had already ended too (or is gone).
+     */
+    private static void ended(Channel from, Channel to, boolean toEnded) {
+        if (toEnded || to == null || !to.isActive()) {
+            closeAfterFlush(to);
+            closeAfterFlush(from);
+            return;
+        }
+        to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess() && to instanceof DuplexChannel d) {
+                d.shutdownOutput();
+            } else {
+                f.channel().close();
+            }
+        });
     }
 
     @Override
@@ -137,6 +197,11 @@ final class TcpForwarder extends ChannelInboundHandlerAdapter {
         if (admitted) {
             admitted = false;
             route.release();
+        }
+        if (early != null) {
+            for (Object m; (m = early.pollFirst()) != null; ) {
+                ReferenceCountUtil.release(m);
+            }
         }
         closeAfterFlush(upstream);
     }
@@ -185,6 +250,16 @@ final class TcpForwarder extends ChannelInboundHandlerAdapter {
         public void channelInactive(ChannelHandlerContext ctx) {
             if (ctx.channel() == upstream) {
                 upstreamClosed();
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent && ctx.channel() == upstream) {
+                upstreamEnded = true;
+                ended(upstream, downstream, downstreamEnded);
+            } else {
+                ctx.fireUserEventTriggered(evt);
             }
         }
 

@@ -187,7 +187,7 @@ class AgentChannelLeakTest {
             assertThat(s.getInputStream().readNBytes(6)).isEqualTo("r1/z1\n".getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().write("bye\n".getBytes(StandardCharsets.US_ASCII));
             s.shutdownOutput();
-            // Half-close is not kept: the agent closes both sides (docs/agent.md), so the input ends.
+            // The FIN is passed on; the echo upstream then closes, so the input ends.
             drainInput(s);
             s.close();
         }

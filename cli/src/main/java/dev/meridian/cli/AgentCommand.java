@@ -45,6 +45,8 @@ final class AgentCommand {
             out.println("meridian agent: " + agent.address(i) + " -> " + l.service() + " (" + l.mode().name().toLowerCase(java.util.Locale.ROOT)
                     + ", from " + agent.config().locality() + ")");
         }
+        out.println("meridian agent: " + agent.config().threads() + " event loop" + (agent.config().threads() == 1 ? "" : "s")
+                + " on " + agent.transport());
         if (agent.adminAddress() != null) {
             out.println("meridian agent: admin on http://" + agent.adminAddress().getHostString() + ":"
                     + agent.adminAddress().getPort() + " (/ready, /live, /metrics, /plan, POST /drain)");
