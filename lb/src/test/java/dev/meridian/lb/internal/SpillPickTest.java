@@ -109,24 +109,28 @@ class SpillPickTest {
 
     @Test
     void onlyPriorityZerosPicksAreDiverted() {
-        // One healthy host of four at priority 0: Envoy sends it 35% and priority 1 65%; spill takes
-        // half of the 35%.
+        // One healthy host of four at priorities 0 and 1: Envoy gives them 35% each and priority 2
+        // the other 30%; spill takes half of priority 0's 35% to priority 1 and leaves priority 2's.
         EndpointTable.Builder b = EndpointTable.builder();
         for (int i = 0; i < 4; i++) {
-            b.add(endpoint("10.0.0." + i, HERE, i == 0 ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY), 0, 0);
-            b.add(endpoint("10.0.1." + i, NEAR, HealthStatus.HEALTHY), 1, 0);
+            HealthStatus first = i == 0 ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY;
+            b.add(endpoint("10.0.0." + i, HERE, first), 0, 0);
+            b.add(endpoint("10.0.1." + i, NEAR, first), 1, 0);
+            b.add(endpoint("10.0.2." + i, FAR, HealthStatus.HEALTHY), 2, 0);
         }
         EndpointTable t = b.build();
         Snapshot s = build(LbConfig.builder().panicThreshold(0).spill(SPILL).build(), t);
         assertThat(s.load().healthyLoad(0)).isEqualTo(35);
+        assertThat(s.load().healthyLoad(2)).isEqualTo(30);
+        assertThat(s.spillTargetPriority()).isEqualTo(1);
         RandomSource random = RandomSource.seeded(13);
-        int local = 0;
+        int[] byPriority = new int[3];
         for (int i = 0; i < PICKS; i++) {
-            if (t.priority(s.pick(random, Clocks.manual(), 0.5)) == 0) {
-                local++;
-            }
+            byPriority[t.priority(s.pick(random, Clocks.manual(), 0.5))]++;
         }
-        assertThat(local / (double) PICKS).isCloseTo(0.175, within(bound(0.175)));
+        assertThat(byPriority[0] / (double) PICKS).isCloseTo(0.175, within(bound(0.175)));
+        assertThat(byPriority[1] / (double) PICKS).isCloseTo(0.525, within(bound(0.525)));
+        assertThat(byPriority[2] / (double) PICKS).isCloseTo(0.30, within(bound(0.30)));
     }
 
     @Test
