@@ -24,12 +24,13 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The pick path with capacity-aware spill-over ({@link SpillConfig}) over the mesh topology: off (the
- * picks are Envoy's), configured but at rest (priority 0 under its threshold), and spilling (priority
- * 0's hosts hold twice their capacity in flight, so 70% of its picks go to priority 1). The fraction
- * is decided once in setup on virtual time and stays fixed while the benchmark runs: what is measured
- * is the pick, which reads the fraction with the snapshot and diverts with one extra random draw,
- * and must allocate nothing ({@code -prof gc}).
+ * The pick path with capacity-aware spill-over ({@link SpillConfig}) over the mesh topology, with the
+ * same requests in flight in every case (two per unit of weight on each priority 0 host, which least
+ * request reads): off (the picks are Envoy's), configured but at rest (a capacity of 10 per unit of
+ * weight puts priority 0 at utilization 0.2), and spilling (a capacity of 1 puts it at 2.0, so 70% of
+ * its picks go to priority 1). The fraction is decided once in setup on virtual time and stays fixed
+ * while the benchmark runs: what is measured is the pick, which reads the fraction with the snapshot
+ * and diverts with one extra random draw, and must allocate nothing ({@code -prof gc}).
  *
  * <p>Not thread-safe itself: a JMH state whose setup runs on one thread.
  */
@@ -61,18 +62,16 @@ public class SpillPickBenchmark {
         EndpointTable table = mesh.table(false);
         LbConfig config = LbConfig.builder().policy(policy).build();
         if (spill != Spill.OFF) {
-            // One request in flight per unit of weight at utilization 1; no smoothing, so one
-            // evaluation decides.
-            config = config.withSpill(SpillConfig.of(1).withSmoothing(Duration.ZERO));
+            // No smoothing, so one evaluation decides.
+            double capacity = spill == Spill.SPILLING ? 1 : 10;
+            config = config.withSpill(SpillConfig.of(capacity).withSmoothing(Duration.ZERO));
         }
         ManualClock clock = Clocks.manual();
         cluster = Cluster.builder(config).endpoints(table).clock(clock).build();
-        if (spill == Spill.SPILLING) {
-            for (Host h : cluster.hosts()) {
-                if (h.priority() == 0) {
-                    for (int i = 0; i < 2 * h.endpoint().weight(); i++) {
-                        cluster.requestStarted(h);
-                    }
+        for (Host h : cluster.hosts()) {
+            if (h.priority() == 0) {
+                for (int i = 0; i < 2 * h.endpoint().weight(); i++) {
+                    cluster.requestStarted(h);
                 }
             }
         }

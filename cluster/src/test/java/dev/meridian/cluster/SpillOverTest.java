@@ -252,6 +252,34 @@ class SpillOverTest {
     }
 
     @Test
+    @DisplayName("picks, retries and the least-request pair allocate nothing while spilling (the JVM's per-thread counter)")
+    void spillingPicksAllocateNothing() {
+        Cluster c = cluster(LbConfig.builder().policy(LbPolicy.LEAST_REQUEST).spill(SPILL).build(),
+                table(HealthStatus.HEALTHY));
+        assertThat(new Traffic(c).run(2.0, 30).fraction()).isGreaterThan(0.5);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long thread = Thread.currentThread().getId();
+        long sink = requests(c, 100_000);
+        long before = threads.getThreadAllocatedBytes(thread);
+        sink += requests(c, 100_000);
+        long after = threads.getThreadAllocatedBytes(thread);
+        assertThat(sink).isNotZero();
+        assertThat(after - before).as("bytes allocated by 100,000 spilling requests").isLessThan(1024);
+    }
+
+    private static long requests(Cluster c, int n) {
+        long sink = 1;
+        for (int i = 0; i < n; i++) {
+            Host h = (i & 3) == 0 ? c.pickExcluding(1L << 1) : c.pick();
+            c.requestStarted(h);
+            c.requestFinished(h);
+            sink += h.priority() + 1;
+        }
+        return sink;
+    }
+
+    @Test
     @DisplayName("a retry that excludes the priority a diverted pick reached stays in priority 0")
     void retriesExcludingTheTarget() {
         Cluster c = cluster(LbConfig.defaults().withSpill(SPILL), table(HealthStatus.HEALTHY));

@@ -22,8 +22,8 @@ import java.util.Map;
  * <p>Immutable and thread-safe.
  *
  * @param spillThreshold the utilization (requests in flight over capacity) at which spill starts;
- *     finite and greater than 0, and above 1 when requests may queue on the hosts; default
- *     {@value #DEFAULT_SPILL_THRESHOLD}
+ *     finite and greater than 0, and it may exceed 1, since requests queued on a host are in flight
+ *     too; default {@value #DEFAULT_SPILL_THRESHOLD}
  * @param releaseThreshold the utilization below which spill stops, and which priority 0 is held at
  *     while it spills; greater than 0 and below {@code spillThreshold}; default
  *     {@value #DEFAULT_RELEASE_THRESHOLD}
