@@ -14,6 +14,9 @@ import dev.meridian.lb.HostPlan;
 import dev.meridian.lb.LoadPlan;
 import dev.meridian.lb.LocalityPlan;
 import dev.meridian.lb.PriorityPlan;
+import dev.meridian.lb.SpillConfig;
+import dev.meridian.lb.SpillPlan;
+import dev.meridian.lb.SpillState;
 import dev.meridian.lb.ZoneAwarePlan;
 import dev.meridian.outlier.OutlierDetector;
 import dev.meridian.topology.ExcludedEndpoint;
@@ -174,6 +177,7 @@ final class PlanCommand {
                     .field("localityBasis", zone.localityBasis())
                     .endObject();
         }
+        spill(j, plan.spill());
         j.key("localityLb").beginObject()
                 .field("applied", a.applied())
                 .field("mode", a.mode())
@@ -232,6 +236,37 @@ final class PlanCommand {
         }
         j.endArray();
         return j.endObject().toString();
+    }
+
+    /**
+     * Capacity-aware spill-over: its configuration and the state the shares include. A static plan
+     * has no requests in flight, so it shows the state at rest (or after the evaluations a
+     * {@code history} replay ran, still with nothing in flight).
+     */
+    private static void spill(Json j, SpillPlan spill) {
+        if (spill == null) {
+            j.field("spill", (String) null);
+            return;
+        }
+        SpillConfig c = spill.config();
+        SpillState s = spill.state();
+        j.key("spill").beginObject()
+                .field("spillThreshold", c.spillThreshold(), 4)
+                .field("releaseThreshold", c.releaseThreshold(), 4)
+                .field("hostCapacity", c.hostCapacity(), 4);
+        j.key("localityCapacity").beginObject();
+        c.localityCapacity().forEach((l, v) -> j.field(l.toString(), v, 4));
+        j.endObject();
+        j.field("smoothingSeconds", c.smoothing().toNanos() / 1e9, 3)
+                .field("evaluationIntervalSeconds", c.evaluationInterval().toNanos() / 1e9, 3)
+                .field("capacity", s.capacity(), 4)
+                .field("targetPriority", s.targetPriority() < 0 ? null : (double) s.targetPriority(), 0)
+                .field("active", s.active())
+                .field("fraction", s.fraction(), 4)
+                .field("utilization", s.utilization(), 4)
+                .field("demand", s.demand(), 4)
+                .field("sinceSeconds", s.sinceNanos() / 1e9, 3)
+                .endObject();
     }
 
     private static void locality(Json j, Locality l) {

@@ -90,6 +90,36 @@ class PlanCommandTest {
     }
 
     @Test
+    @DisplayName("a scenario's spill: section shows in the plan with the state at rest, which a static plan has")
+    void planShowsSpillOver(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("spill.yaml");
+        Files.writeString(file, Runs.builtInText("cross-region")
+                + "spill: {hostCapacity: 8, localityCapacity: {r2/z1: 20}}\n");
+        Run r = run("plan", file.toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("""
+                  "spill": {
+                    "spillThreshold": 0.8,
+                    "releaseThreshold": 0.6,
+                    "hostCapacity": 8,
+                    "localityCapacity": {
+                      "r2/z1": 20
+                    },
+                    "smoothingSeconds": 2,
+                    "evaluationIntervalSeconds": 0.5,
+                    "capacity": 16,
+                    "targetPriority": 1,
+                    "active": false,
+                    "fraction": 0,
+                    "utilization": 0,
+                    "demand": 0,
+                    "sinceSeconds": 0
+                  },
+                """);
+        assertThat(run("plan", "cross-region").out()).contains("\"spill\": null");
+    }
+
+    @Test
     void planWithoutOutlierSaysWhy() {
         Run r = run("plan", "cross-region-no-outlier");
         assertThat(r.status()).isZero();

@@ -7,9 +7,12 @@ import dev.meridian.core.NanoClock;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.lb.LoadPlan;
+import dev.meridian.lb.SpillConfig;
+import dev.meridian.lb.SpillState;
 import dev.meridian.lb.internal.ActiveRequests;
 import dev.meridian.lb.internal.Planner;
 import dev.meridian.lb.internal.Snapshot;
+import dev.meridian.lb.internal.SpillController;
 import dev.meridian.outlier.EjectionListener;
 import dev.meridian.outlier.EjectionType;
 import dev.meridian.outlier.HostMonitor;
@@ -57,6 +60,13 @@ import org.jctools.queues.MpscUnboundedArrayQueue;
  * host for marks, so a run completed at any moment is decided at the next drain or the one after,
  * whichever sees its mark. Since a host's counters stay with its address across updates, a run that
  * completes while the endpoint set is being replaced is decided on the new set.
+ *
+ * <p><b>Spill-over.</b> With {@link LbConfig#spill()} configured, the control thread also samples
+ * the requests in flight on priority 0's hosts every evaluation interval (a timed action of
+ * {@link #drain()}, due at {@link #nextDeadlineNanos()}) and decides the share of priority 0's picks
+ * to divert to the next priority; it publishes that share with the snapshot, and a pick reads both
+ * in its one read of the published state. {@link #spill()} shows the decision and the load behind
+ * it. Without it, picks are Envoy's, draw for draw.
  */
 public final class Cluster {
 
@@ -83,6 +93,8 @@ public final class Cluster {
     private final EventBuffer events = new EventBuffer();
     private long slowStartEndsAt = NO_DEADLINE;
     private long publications;
+    /** Spill-over's control loop, or null when it is not configured. */
+    private SpillController spill;
 
     /** What request threads read: one immutable snapshot of the whole cluster. */
     private static final class State {
@@ -90,12 +102,19 @@ public final class Cluster {
         final Host[] hosts;
         final OutcomeRecorder recorder;
         final long publication;
+        /** The share of priority 0's picks to divert (0 without spill-over). */
+        final double spill;
+        /** The spill-over evaluation behind {@link #spill}, or null without spill-over. */
+        final SpillState spillState;
 
-        State(Snapshot picker, Host[] hosts, OutcomeRecorder recorder, long publication) {
+        State(Snapshot picker, Host[] hosts, OutcomeRecorder recorder, long publication, double spill,
+              SpillState spillState) {
             this.picker = picker;
             this.hosts = hosts;
             this.recorder = recorder;
             this.publication = publication;
+            this.spill = spill;
+            this.spillState = spillState;
         }
     }
 
@@ -156,7 +175,7 @@ public final class Cluster {
      */
     public Host pick() {
         State s = state;
-        int id = s.picker.pick(random, clock);
+        int id = s.picker.pick(random, clock, s.spill);
         return id < 0 ? null : s.hosts[id];
     }
 
@@ -167,7 +186,7 @@ public final class Cluster {
      */
     public Host pick(long hashKey) {
         State s = state;
-        int id = s.picker.pick(hashKey, random, clock);
+        int id = s.picker.pick(hashKey, random, clock, s.spill);
         return id < 0 ? null : s.hosts[id];
     }
 
@@ -185,7 +204,7 @@ public final class Cluster {
      */
     public Host pickExcluding(long excludedPriorities) {
         State s = state;
-        int id = s.picker.pickExcluding(excludedPriorities, random, clock);
+        int id = s.picker.pickExcluding(excludedPriorities, random, clock, s.spill);
         return id < 0 ? null : s.hosts[id];
     }
 
@@ -262,7 +281,17 @@ public final class Cluster {
 
     /** Explains the published snapshot: priorities, loads, localities and per-host shares. Allocates. */
     public LoadPlan plan() {
-        return Planner.plan(state.picker, clock.nanoTime());
+        State s = state;
+        return Planner.plan(s.picker, clock.nanoTime(), s.spillState);
+    }
+
+    /**
+     * Capacity-aware spill-over's latest evaluation: whether it spills, the share of priority 0's
+     * picks it diverts and the load that decided it; null when {@link LbConfig#spill()} is not
+     * configured. Before the first evaluation, the state at rest. Any thread; allocates nothing.
+     */
+    public SpillState spill() {
+        return state.spillState;
     }
 
     /** Snapshots published so far (one per batch that changed anything, plus the first). */
@@ -272,13 +301,17 @@ public final class Cluster {
 
     /**
      * The clock reading at which the control thread next has timed work (an outlier sweep, the end
-     * of a slow-start window), or {@link Long#MAX_VALUE} when none is scheduled. Read it on the
-     * control thread; a driver on virtual time advances the clock to it and drains.
+     * of a slow-start window, a spill-over evaluation), or {@link Long#MAX_VALUE} when none is
+     * scheduled. Read it on the control thread; a driver on virtual time advances the clock to it
+     * and drains.
      */
     public long nextDeadlineNanos() {
         long next = Long.MAX_VALUE;
         if (detector != null) {
             next = detector.nextSweepAtNanos();
+        }
+        if (spill != null) {
+            next = Math.min(next, spill.nextEvaluationNanos());
         }
         if (slowStartEndsAt != NO_DEADLINE) {
             next = Math.min(next, slowStartEndsAt);
@@ -354,9 +387,10 @@ public final class Cluster {
     /**
      * Applies everything queued and everything due: commands in the order they were queued, then
      * the completed runs, then a sweep if one is due and the end of a slow-start window; publishes
-     * one snapshot if any of it changed what picks see; then tells the listener of the batch's
-     * ejections and returns, in the order they were decided, with the snapshot already showing
-     * them. Allocation-free when there is nothing to do.
+     * one snapshot if any of it changed what picks see; then, when a spill-over evaluation is due,
+     * samples priority 0's load on that snapshot and publishes the decision with it; then tells the
+     * listener of the batch's ejections and returns, in the order they were decided, with the
+     * snapshot already showing them. Allocation-free when there is nothing to do.
      *
      * @return the number of commands, completed runs and timed actions applied (0 when idle, or
      *     when another thread is draining)
@@ -408,6 +442,13 @@ public final class Cluster {
         }
         if (rebuild) {
             publish(now);
+        }
+        if (spill != null && now - spill.nextEvaluationNanos() >= 0) {
+            spill.evaluate(state.picker, now);
+            State s = state;
+            // The same snapshot with the new decision: a spill-over evaluation is not a publication.
+            state = new State(s.picker, s.hosts, s.recorder, s.publication, spill.fraction(), spill.state());
+            work++;
         }
         events.deliver(listener);
         return work;
@@ -498,8 +539,16 @@ public final class Cluster {
         }
         // The end of the window is a timed command: the drain at or after it rebuilds without slow start.
         slowStartEndsAt = picker.slowStartEndsAtNanos();
+        SpillConfig spillConfig = lbConfig.spill();
+        if (spillConfig == null) {
+            spill = null;
+        } else if (spill == null || !spill.config().equals(spillConfig)) {
+            // A new or changed configuration starts at rest; an unchanged one keeps its averages.
+            spill = new SpillController(spillConfig, picker, now);
+        }
         publications++;
-        state = new State(picker, hosts, detector == null ? null : detector.recorder(), publications);
+        state = new State(picker, hosts, detector == null ? null : detector.recorder(), publications,
+                spill == null ? 0 : spill.fraction(), spill == null ? null : spill.state());
     }
 
     /**

@@ -6,8 +6,8 @@ import java.util.Objects;
  * A validated load-balancer configuration with Envoy's defaults: round robin, overprovisioning
  * factor 140, panic threshold 50%, no locality weighting, no zone-aware routing, least request over
  * 2 choices with active request bias 1.0, ring sizes 1024 to 8388608, Maglev table 65537, no slow
- * start, traffic not failed on panic, priority health by host count, and the rules of the latest
- * Envoy release Meridian models ({@link Builder#envoyRelease}).
+ * start, traffic not failed on panic, priority health by host count, no capacity-aware spill-over,
+ * and the rules of the latest Envoy release Meridian models ({@link Builder#envoyRelease}).
  *
  * <p>The overprovisioning factor and {@code weighted_priority_health} are Envoy's per-assignment
  * settings ({@code ClusterLoadAssignment.policy}); one configuration balances one cluster, so they
@@ -68,6 +68,7 @@ public final class LbConfig {
     private final boolean failTrafficOnPanic;
     private final boolean weightedPriorityHealth;
     private final int envoyMinor;
+    private final SpillConfig spill;
 
     private LbConfig(Builder b) {
         policy = b.policy;
@@ -84,6 +85,7 @@ public final class LbConfig {
         failTrafficOnPanic = b.failTrafficOnPanic;
         weightedPriorityHealth = b.weightedPriorityHealth;
         envoyMinor = b.envoyMinor;
+        spill = b.spill;
     }
 
     public static Builder builder() {
@@ -111,7 +113,13 @@ public final class LbConfig {
                 .slowStart(slowStart)
                 .failTrafficOnPanic(failTrafficOnPanic)
                 .weightedPriorityHealth(weightedPriorityHealth)
-                .envoyRelease(envoyMinor);
+                .envoyRelease(envoyMinor)
+                .spill(spill);
+    }
+
+    /** This configuration with capacity-aware spill-over as given, or without it for null. */
+    public LbConfig withSpill(SpillConfig spill) {
+        return toBuilder().spill(spill).build();
     }
 
     public LbPolicy policy() {
@@ -177,6 +185,15 @@ public final class LbConfig {
         return weightedPriorityHealth;
     }
 
+    /**
+     * Capacity-aware spill-over from priority 0 to the next priority, Meridian's own rule, or null
+     * when off (the default: picks are Envoy's). A {@code Cluster}'s control thread measures the
+     * load and decides; see {@link SpillConfig}.
+     */
+    public SpillConfig spill() {
+        return spill;
+    }
+
     /** The minor version of the Envoy release whose rules apply (Envoy 1.x). */
     public int envoyRelease() {
         return envoyMinor;
@@ -206,14 +223,15 @@ public final class LbConfig {
                 && Objects.equals(slowStart, c.slowStart)
                 && failTrafficOnPanic == c.failTrafficOnPanic
                 && weightedPriorityHealth == c.weightedPriorityHealth
-                && envoyMinor == c.envoyMinor;
+                && envoyMinor == c.envoyMinor
+                && Objects.equals(spill, c.spill);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(policy, overprovisioningFactor, panicThreshold, localityWeighted, zoneAware,
                 leastRequestChoiceCount, activeRequestBias, ringHashMinimumSize, ringHashMaximumSize,
-                maglevTableSize, slowStart, failTrafficOnPanic, weightedPriorityHealth, envoyMinor);
+                maglevTableSize, slowStart, failTrafficOnPanic, weightedPriorityHealth, envoyMinor, spill);
     }
 
     @Override
@@ -224,7 +242,8 @@ public final class LbConfig {
                 + ", activeRequestBias=" + activeRequestBias + ", ringHashMinimumSize=" + ringHashMinimumSize
                 + ", ringHashMaximumSize=" + ringHashMaximumSize + ", maglevTableSize=" + maglevTableSize
                 + ", slowStart=" + slowStart + ", failTrafficOnPanic=" + failTrafficOnPanic
-                + ", weightedPriorityHealth=" + weightedPriorityHealth + ", envoyRelease=1." + envoyMinor + "]";
+                + ", weightedPriorityHealth=" + weightedPriorityHealth + ", envoyRelease=1." + envoyMinor
+                + ", spill=" + spill + "]";
     }
 
     /** Collects and validates a configuration; each setter rejects a bad value at once. Not thread-safe. */
@@ -243,6 +262,7 @@ public final class LbConfig {
         private boolean failTrafficOnPanic;
         private boolean weightedPriorityHealth;
         private int envoyMinor = LATEST_ENVOY_MINOR;
+        private SpillConfig spill;
 
         private Builder() {
         }
@@ -332,6 +352,15 @@ public final class LbConfig {
                         + MAX_MAGLEV_TABLE_SIZE + ", got " + size);
             }
             this.maglevTableSize = size;
+            return this;
+        }
+
+        /**
+         * Capacity-aware spill-over from priority 0 to the next priority, or null to turn it off
+         * (the default, which keeps Envoy's picks).
+         */
+        public Builder spill(SpillConfig spill) {
+            this.spill = spill;
             return this;
         }
 

@@ -16,11 +16,22 @@ import java.util.List;
  * @param weightedPriorityHealth whether priority health is by host weight ({@code weighted_priority_health})
  * @param activeRequestBias least request's {@code active_request_bias}
  * @param zoneAware zone-aware routing as applied, or null when no local cluster is configured
+ * @param spill capacity-aware spill-over and the state the locality and host shares include, or null
+ *     when it is not configured
  */
 public record LoadPlan(LbPolicy policy, int overprovisioningFactor, double panicThreshold,
                        List<PriorityPlan> priorities, int envoyRelease, boolean drainingExcluded,
-                       boolean weightedPriorityHealth, double activeRequestBias, ZoneAwarePlan zoneAware) {
+                       boolean weightedPriorityHealth, double activeRequestBias, ZoneAwarePlan zoneAware,
+                       SpillPlan spill) {
     public LoadPlan {
         priorities = List.copyOf(priorities);
+    }
+
+    /** A plan without spill-over. */
+    public LoadPlan(LbPolicy policy, int overprovisioningFactor, double panicThreshold, List<PriorityPlan> priorities,
+                    int envoyRelease, boolean drainingExcluded, boolean weightedPriorityHealth,
+                    double activeRequestBias, ZoneAwarePlan zoneAware) {
+        this(policy, overprovisioningFactor, panicThreshold, priorities, envoyRelease, drainingExcluded,
+                weightedPriorityHealth, activeRequestBias, zoneAware, null);
     }
 }

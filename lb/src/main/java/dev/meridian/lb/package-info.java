@@ -49,6 +49,10 @@
  *
  * <h2>Deliberate differences from Envoy</h2>
  * <ul>
+ *   <li>Capacity-aware spill-over ({@link dev.meridian.lb.SpillConfig}, off by default) is
+ *       Meridian's own: with it, a share of the picks that Envoy's priority choice sends to
+ *       priority 0 goes to the next priority while priority 0's requests in flight exceed its
+ *       capacity ({@code docs/spill.md}). Without it, picks are Envoy's, draw for draw.</li>
  *   <li>Envoy keeps an EDF schedule per worker thread; one Meridian balancer serves every thread, so
  *       the locality choice and weighted round robin both walk a golden-ratio low-discrepancy
  *       sequence over cumulative weights (one counter step and one table read per pick, or a

@@ -224,15 +224,20 @@ public final class MeshClient {
         }
     }
 
-    /** Runs the outlier sweep if its interval has come on the injected clock. */
+    /** Runs the outlier sweep and the spill-over evaluation if their time has come on the injected clock. */
     public void runDueSweeps() {
         cluster.drain();
     }
 
-    /** When the next outlier sweep is due, or {@link Long#MAX_VALUE} without outlier detection. */
+    /**
+     * When the next outlier sweep or spill-over evaluation is due, or {@link Long#MAX_VALUE} without
+     * either.
+     */
     public long nextSweepAtNanos() {
         OutlierDetector d = cluster.detector();
-        return d == null ? Long.MAX_VALUE : d.nextSweepAtNanos();
+        long next = d == null ? Long.MAX_VALUE : d.nextSweepAtNanos();
+        // Spill-over samples the load on the control thread's clock: its evaluations are timed work too.
+        return cluster.spill() == null ? next : Math.min(next, cluster.nextDeadlineNanos());
     }
 
     /** The final priority of a host. */

@@ -5,6 +5,7 @@ import dev.meridian.core.HealthStatus;
 import dev.meridian.core.Locality;
 import dev.meridian.istio.KubernetesService;
 import dev.meridian.istio.YamlNode;
+import dev.meridian.lb.SpillConfig;
 import dev.meridian.outlier.LocalOriginResult;
 import java.io.IOException;
 import java.io.InputStream;
@@ -79,7 +80,7 @@ final class ScenarioLoader {
             throw root.error("a scenario must be a YAML mapping");
         }
         root.allowOnly("name", "description", "caller", "mesh", "destinationRule", "subset", "endpoints",
-                "simulation", "history", "planAt", "localCluster", "service", "envoy");
+                "simulation", "history", "planAt", "localCluster", "service", "envoy", "spill");
         String name = root.get("name").string(source);
         String description = root.get("description").string("");
         YamlNode caller = root.get("caller");
@@ -106,16 +107,69 @@ final class ScenarioLoader {
         return new RawScenario(source, name, description, callerLocality, callerLabels, root.get("mesh"),
                 root.get("destinationRule"), root.get("subset").string(null), endpoints, root.get("simulation"),
                 history, planAt, localCluster(root.get("localCluster")), service(root.get("service")), mode, callerPort,
-                envoy(root.get("envoy")));
+                envoy(root.get("envoy"), spill(root.get("spill"))));
+    }
+
+    /**
+     * {@code spill: {hostCapacity: 10, spillThreshold: 0.8, releaseThreshold: 0.6, localityCapacity:
+     * {r1/z1: 40}, smoothing: 2s, evaluationInterval: 500ms}}: Meridian's capacity-aware spill-over
+     * ({@code docs/spill.md}), of which only {@code hostCapacity} is required; null when absent.
+     */
+    static SpillConfig spill(YamlNode n) {
+        if (n.isMissing()) {
+            return null;
+        }
+        n.allowOnly("hostCapacity", "spillThreshold", "releaseThreshold", "localityCapacity", "smoothing",
+                "evaluationInterval");
+        if (!n.has("hostCapacity")) {
+            throw n.get("hostCapacity").error("is required: the requests in flight one host of weight 1 serves at "
+                    + "utilization 1");
+        }
+        YamlNode byLocality = n.get("localityCapacity");
+        Map<Locality, Double> capacity = new java.util.LinkedHashMap<>();
+        for (String key : byLocality.map().keySet()) {
+            if (key.isEmpty() || key.split("/", -1).length > 3) {
+                throw byLocality.get(key).error("expected a locality region/zone/subzone, got '" + key + "'");
+            }
+            double c = byLocality.get(key).doubleValue(0);
+            if (!(c > 0)) {
+                throw byLocality.get(key).error("must be a number > 0, got '" + byLocality.get(key).shown() + "'");
+            }
+            capacity.put(Locality.parse(key), c);
+        }
+        // Read first, so that a value of the wrong kind is reported as the file has it.
+        double spillThreshold = n.get("spillThreshold").doubleValue(SpillConfig.DEFAULT_SPILL_THRESHOLD);
+        double releaseThreshold = n.get("releaseThreshold").doubleValue(SpillConfig.DEFAULT_RELEASE_THRESHOLD);
+        double hostCapacity = n.get("hostCapacity").doubleValue(0);
+        long smoothing = n.get("smoothing").durationNanos(SpillConfig.DEFAULT_SMOOTHING_MILLIS * 1_000_000,
+                YamlNode.MAX_SECONDS);
+        long interval = n.get("evaluationInterval").durationNanos(
+                SpillConfig.DEFAULT_EVALUATION_INTERVAL_MILLIS * 1_000_000, YamlNode.MAX_SECONDS);
+        try {
+            return new SpillConfig(spillThreshold, releaseThreshold, hostCapacity, capacity,
+                    java.time.Duration.ofNanos(smoothing), java.time.Duration.ofNanos(interval));
+        } catch (IllegalArgumentException e) {
+            // SpillConfig names the field as spill.FIELD: report it at that field, with the value as written.
+            String m = String.valueOf(e.getMessage());
+            int colon = m.indexOf(": ");
+            String field = m.startsWith("spill.") && colon > 0 ? m.substring("spill.".length(), colon) : "";
+            YamlNode at = field.isEmpty() ? n : n.get(field);
+            String problem = colon > 0 ? m.substring(colon + 2) : m;
+            int got = problem.lastIndexOf(", got ");
+            if (got >= 0 && at != n && !at.isMissing()) {
+                problem = problem.substring(0, got) + ", got '" + at.shown() + "'";
+            }
+            throw at.error(problem);
+        }
     }
 
     /**
      * {@code envoy: {overprovisioningFactor: 140, weightedPriorityHealth: false, activeRequestBias: 1.0}}:
      * Envoy-side settings Istio does not write; {@link EnvoySettings#NONE} when absent.
      */
-    static EnvoySettings envoy(YamlNode n) {
+    static EnvoySettings envoy(YamlNode n, SpillConfig spill) {
         if (n.isMissing()) {
-            return EnvoySettings.NONE;
+            return spill == null ? EnvoySettings.NONE : new EnvoySettings(null, null, null, spill);
         }
         n.allowOnly("overprovisioningFactor", "weightedPriorityHealth", "activeRequestBias");
         Boolean weighted = null;
@@ -128,7 +182,7 @@ final class ScenarioLoader {
         }
         EnvoySettings s = new EnvoySettings(
                 n.has("overprovisioningFactor") ? n.get("overprovisioningFactor").intValue(0) : null, weighted,
-                n.has("activeRequestBias") ? n.get("activeRequestBias").doubleValue(0) : null);
+                n.has("activeRequestBias") ? n.get("activeRequestBias").doubleValue(0) : null, spill);
         try {
             s.applyTo(dev.meridian.lb.LbConfig.defaults());  // validates the numbers now, naming them
         } catch (IllegalArgumentException e) {

@@ -6,6 +6,9 @@ import dev.meridian.lb.LbPolicy;
 import dev.meridian.lb.LoadPlan;
 import dev.meridian.lb.LocalityPlan;
 import dev.meridian.lb.PriorityPlan;
+import dev.meridian.lb.SpillConfig;
+import dev.meridian.lb.SpillPlan;
+import dev.meridian.lb.SpillState;
 import dev.meridian.lb.ZoneAwareConfig;
 import dev.meridian.lb.ZoneAwarePlan;
 import java.util.ArrayList;
@@ -30,26 +33,49 @@ public final class Planner {
      * assume no requests in flight; for the hash policies they assume uniformly distributed keys.
      */
     public static LoadPlan plan(Snapshot s, long now) {
+        return plan(s, now, null);
+    }
+
+    /**
+     * Plans a snapshot with the spill-over state its picks are given: the share of priority 0's
+     * picks that the state diverts goes to the snapshot's spill target, along that priority's route;
+     * priority loads stay Envoy's. Without spill-over configured the state is ignored.
+     *
+     * @param spill the latest spill-over evaluation, or null for the state at rest
+     */
+    public static LoadPlan plan(Snapshot s, long now, SpillState spill) {
         EndpointTable table = s.table;
         double[] mass = new double[table.size()];
         boolean slowStart = s.slowStartActiveAt(now);
         PriorityLoad load = s.load;
         boolean hash = s.policy == LbPolicy.RING_HASH || s.policy == LbPolicy.MAGLEV;
         Route[] routes = s.routes();
+        SpillConfig spillConfig = s.config.spill();
+        int target = s.spillTargetPriority();
+        SpillPlan spillPlan = null;
+        double diverted = 0;
+        if (spillConfig != null) {
+            SpillState state = spill != null ? spill : SpillState.atRest(s.spillCapacity, target, now);
+            spillPlan = new SpillPlan(spillConfig, state);
+            diverted = target < 0 ? 0 : state.fraction();
+        }
         for (PriorityLevel level : s.levels) {
             int p = level.priority;
+            double kept = p == 0 ? 1 - diverted : 1;
             if (hash) {
                 double chance = (load.healthyLoad(p) + load.degradedLoad(p)) / 100.0;
-                if (chance > 0 && level.ring != null) {
-                    double[] f = level.ring.fractions(level.all.hosts);
-                    for (int i = 0; i < f.length; i++) {
-                        mass[level.all.hosts[i]] += chance * f[i];
-                    }
+                ring(level, chance * kept, mass);
+                if (p == 0 && diverted > 0) {
+                    ring(s.levels[target], chance * diverted, mass);
                 }
                 continue;
             }
-            follow(s, routes[p << 1], load.healthyLoad(p) / 100.0, mass, slowStart, now);
-            follow(s, routes[p << 1 | 1], load.degradedLoad(p) / 100.0, mass, slowStart, now);
+            follow(s, routes[p << 1], load.healthyLoad(p) / 100.0 * kept, mass, slowStart, now);
+            follow(s, routes[p << 1 | 1], load.degradedLoad(p) / 100.0 * kept, mass, slowStart, now);
+            if (p == 0 && diverted > 0) {
+                follow(s, routes[target << 1], (load.healthyLoad(0) + load.degradedLoad(0)) / 100.0 * diverted, mass,
+                        slowStart, now);
+            }
         }
         boolean closedForm = s.policy == LbPolicy.ROUND_ROBIN || s.policy == LbPolicy.RANDOM;
         List<PriorityPlan> priorities = new ArrayList<>();
@@ -77,7 +103,17 @@ public final class Planner {
         }
         return new LoadPlan(s.policy, s.overprovisioningFactor, s.panicThreshold, priorities,
                 s.config.envoyRelease(), s.config.excludesDraining(), s.config.weightedPriorityHealth(),
-                s.config.activeRequestBias(), zonePlan(s));
+                s.config.activeRequestBias(), zonePlan(s), spillPlan);
+    }
+
+    /** Spreads a chance over a hashed level's table by the share of it each host holds. */
+    private static void ring(PriorityLevel level, double chance, double[] mass) {
+        if (chance > 0 && level.ring != null) {
+            double[] f = level.ring.fractions(level.all.hosts);
+            for (int i = 0; i < f.length; i++) {
+                mass[level.all.hosts[i]] += chance * f[i];
+            }
+        }
     }
 
     /** Zone-aware routing as the builder applied it, or null without a local cluster. */

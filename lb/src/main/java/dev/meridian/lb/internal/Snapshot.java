@@ -114,6 +114,12 @@ public final class Snapshot {
     private final int choiceCount;
     private final double activeRequestBias;
     private final boolean failTrafficOnPanic;
+    /**
+     * The choice a diverted pick follows ({@code priority << 1}, healthy): the first priority after
+     * 0 with healthy hosts and not in panic, when spill-over is configured; -1 otherwise, and then
+     * no pick is diverted whatever fraction it is given.
+     */
+    private final int spillChoice;
 
     // Cold: what the planner and the owner read.
 
@@ -127,6 +133,10 @@ public final class Snapshot {
     final int overprovisioningFactor;
     /** The configuration built from; for the planner. */
     final LbConfig config;
+    /** With spill-over configured, priority 0's hosts that take traffic; else empty. */
+    final int[] spillHosts;
+    /** Requests in flight {@link #spillHosts} serve at utilization 1; 0 without spill-over. */
+    final double spillCapacity;
 
     Snapshot(SnapshotBuilder b) {
         LbConfig config = b.config;
@@ -155,6 +165,9 @@ public final class Snapshot {
         this.soleChoice = b.soleChoice;
         this.levels = b.levels;
         this.routes = b.routes;
+        this.spillChoice = b.spillChoice;
+        this.spillHosts = b.spillHosts;
+        this.spillCapacity = b.spillCapacity;
         this.rings = new HashRing[levels.length];
         for (int p = 0; p < levels.length; p++) {
             rings[p] = levels[p].ring;
@@ -210,6 +223,40 @@ public final class Snapshot {
             return fastHosts[fastIndex(mode)];
         }
         return pickSlow(random, clock);
+    }
+
+    /**
+     * Picks a host for a request without a hash key with capacity-aware spill-over: a pick whose
+     * priority choice lands in priority 0 goes, with probability {@code spill}, to the spill target
+     * priority instead (its route, as a pick that chose it would follow), and stays when that finds
+     * no host. With {@code spill} 0, or no target, this is {@link #pick(RandomSource, NanoClock)},
+     * draw for draw.
+     *
+     * @param spill the share of priority 0's picks to divert, 0 to 1
+     */
+    public int pick(RandomSource random, NanoClock clock, double spill) {
+        if (spill > 0.0 && spillChoice >= 0) {
+            return pickSpilling(random, clock, spill);
+        }
+        return pick(random, clock);
+    }
+
+    /** A pick while spill-over diverts a share of priority 0's picks. */
+    private int pickSpilling(RandomSource random, NanoClock clock, double spill) {
+        if (hashed) {
+            return pickHash(random.nextLong(), spill);
+        }
+        if (endpoints.length == 0) {
+            return NO_HOST;
+        }
+        int c = soleChoice >= 0 ? soleChoice : choice[random.nextInt(100)];
+        if (c >>> 1 == 0 && random.nextDouble() < spill) {
+            int host = follow(routes[spillChoice], random, clock);
+            if (host != NO_HOST) {
+                return host;
+            }
+        }
+        return follow(routes[c], random, clock);
     }
 
     /**
@@ -301,8 +348,20 @@ public final class Snapshot {
      * @param excludedPriorities bit {@code p} set for each priority {@code p} to exclude; 0 is {@link #pick}
      */
     public int pickExcluding(long excludedPriorities, RandomSource random, NanoClock clock) {
+        return pickExcluding(excludedPriorities, random, clock, 0.0);
+    }
+
+    /**
+     * {@link #pickExcluding(long, RandomSource, NanoClock)} with capacity-aware spill-over: a pick
+     * whose priority choice lands in priority 0 goes, with probability {@code spill}, to the spill
+     * target priority unless that priority is excluded. With {@code spill} 0 it is that method,
+     * draw for draw.
+     *
+     * @param spill the share of priority 0's picks to divert, 0 to 1
+     */
+    public int pickExcluding(long excludedPriorities, RandomSource random, NanoClock clock, double spill) {
         if (excludedPriorities == 0 || hashed || endpoints.length == 0) {
-            return pick(random, clock);
+            return pick(random, clock, spill);
         }
         long excluded = excludedPriorities;
         int total = availabilityOutside(excluded);
@@ -310,9 +369,10 @@ public final class Snapshot {
             excluded = 0;
             total = availabilityOutside(0);
             if (total == 0) {
-                return pick(random, clock);
+                return pick(random, clock, spill);
             }
         }
+        boolean spilling = spill > 0.0 && spillChoice >= 0 && !isExcluded(excluded, spillChoice >>> 1);
         // choosePriority: the first (priority, healthy or degraded) whose cumulative load exceeds the draw.
         int draw = random.nextInt(100);
         int cumulative = 0;
@@ -321,6 +381,12 @@ public final class Snapshot {
             int choice = c < priorities ? c << 1 : (c - priorities) << 1 | 1;
             cumulative += adjustedLoad(excluded, total, choice);
             if (draw < cumulative) {
+                if (spilling && choice >>> 1 == 0 && random.nextDouble() < spill) {
+                    int host = follow(routes[spillChoice], random, clock);
+                    if (host != NO_HOST) {
+                        return host;
+                    }
+                }
                 return follow(routes[choice], random, clock);
             }
         }
@@ -379,6 +445,47 @@ public final class Snapshot {
      */
     public int pick(long hashKey, RandomSource random, NanoClock clock) {
         return hashed ? pickHash(hashKey) : pick(random, clock);
+    }
+
+    /**
+     * {@link #pick(long, RandomSource, NanoClock)} with capacity-aware spill-over; the hash policies
+     * divert by the key (see {@link #pickHash(long, double)}), the others as
+     * {@link #pick(RandomSource, NanoClock, double)}.
+     */
+    public int pick(long hashKey, RandomSource random, NanoClock clock, double spill) {
+        return hashed ? pickHash(hashKey, spill) : pick(random, clock, spill);
+    }
+
+    /**
+     * {@link #pickHash(long)} with capacity-aware spill-over: a key whose priority choice lands in
+     * priority 0 goes to the spill target priority's table when a second value drawn from the key
+     * (a 64-bit finalizer of it, independent of {@code hash mod 100} and of the table position)
+     * falls below {@code spill}. A key therefore stays where it is while the fraction holds, and as
+     * the fraction grows only keys that were kept move, so each key keeps one host per fraction.
+     */
+    public int pickHash(long hash, double spill) {
+        if (spill > 0.0 && spillChoice >= 0 && endpoints.length > 0) {
+            int c = soleChoice >= 0 ? soleChoice : choice[(int) Long.remainderUnsigned(hash, 100)];
+            if (c >>> 1 == 0 && keyUnit(hash) < spill) {
+                HashRing ring = rings[spillChoice >>> 1];
+                int host = ring == null ? NO_HOST : ring.pick(hash);
+                if (host != NO_HOST) {
+                    return host;
+                }
+            }
+        }
+        return pickHash(hash);
+    }
+
+    /** A value in [0, 1) from a hash key: MurmurHash3's 64-bit finalizer, top 53 bits. */
+    private static double keyUnit(long hash) {
+        long h = hash;
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB9FE1A85EC53L;
+        h ^= h >>> 33;
+        return (h >>> 11) * TWO_TO_MINUS_53;
     }
 
     /** Picks a host for a hash key with a consistent-hash policy; the key also chooses the priority. */
@@ -605,6 +712,25 @@ public final class Snapshot {
 
     public PriorityLoad load() {
         return load;
+    }
+
+    /** The priority diverted picks go to, or -1 when spill-over is off or has no target. */
+    public int spillTargetPriority() {
+        return spillChoice < 0 ? -1 : spillChoice >>> 1;
+    }
+
+    /** Requests in flight priority 0's available hosts serve at utilization 1; 0 without spill-over. */
+    public double spillCapacity() {
+        return spillCapacity;
+    }
+
+    /** Requests in flight now on priority 0's available hosts; 0 without spill-over. Reads each counter once. */
+    public long spillInFlight() {
+        long sum = 0;
+        for (int h : spillHosts) {
+            sum += active.get(h);
+        }
+        return sum;
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.meridian.core.Locality;
 import dev.meridian.core.RandomSource;
 import dev.meridian.lb.LbConfig;
 import dev.meridian.lb.LbPolicy;
+import dev.meridian.lb.SpillConfig;
 import dev.meridian.lb.ZoneAwareConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -64,6 +65,16 @@ final class SnapshotBuilder {
     private int slots;
     /** Zone-aware buckets in order (the caller's locality first), as indexes of priority 0's localities. */
     private int[] zoneOrder;
+    /**
+     * With spill-over configured, the choice ({@code priority << 1}, healthy) that diverted picks
+     * follow: the first priority after 0 with healthy hosts and not in panic; -1 when there is none
+     * or spill-over is off.
+     */
+    final int spillChoice;
+    /** With spill-over configured, priority 0's hosts that take traffic (healthy or degraded); else empty. */
+    final int[] spillHosts;
+    /** Requests in flight {@link #spillHosts} serve at utilization 1; 0 without spill-over. */
+    final double spillCapacity;
 
     private SnapshotBuilder(LbConfig config, EndpointTable table, boolean[] ejected, ActiveRequests active,
                             long[] slowStartSince, RandomSource random, long now) {
@@ -162,6 +173,55 @@ final class SnapshotBuilder {
         }
         this.sequenceCount = slots;
         this.sequenceStart = random.nextLong();
+
+        SpillConfig spill = config.spill();
+        int target = -1;
+        if (spill != null) {
+            for (int p = 1; p < priorities && target < 0; p++) {
+                if (!load.panic(p) && levels[p].healthy.hosts.length > 0) {
+                    target = p << 1;
+                }
+            }
+        }
+        this.spillChoice = target;
+        this.spillHosts = spill == null ? new int[0] : availableHosts(levels[0]);
+        this.spillCapacity = spill == null ? 0 : capacity(levels[0], spill);
+    }
+
+    /** Priority 0's hosts that take traffic outside panic: its healthy hosts, then its degraded ones. */
+    private static int[] availableHosts(PriorityLevel level) {
+        int[] h = level.healthy.hosts;
+        int[] d = level.degraded.hosts;
+        int[] all = Arrays.copyOf(h, h.length + d.length);
+        System.arraycopy(d, 0, all, h.length, d.length);
+        return all;
+    }
+
+    /**
+     * The capacity of a level's available hosts: per locality, its configured capacity times the
+     * share of its counted hosts (not excluded) that are available, or else the hosts' weights times
+     * the capacity per unit of weight.
+     */
+    private double capacity(PriorityLevel level, SpillConfig spill) {
+        double total = 0;
+        for (int li = 0; li < level.localityIds.length; li++) {
+            int available = level.healthyByLocality[li].hosts.length + level.degradedByLocality[li].hosts.length;
+            Double configured = spill.localityCapacity().get(table.locality(level.localityIds[li]));
+            if (configured != null) {
+                int counted = level.allByLocality[li].hosts.length - level.excludedByLocality[li];
+                total += counted <= 0 ? 0 : configured * Math.min(available, counted) / counted;
+                continue;
+            }
+            long weight = 0;
+            for (int h : level.healthyByLocality[li].hosts) {
+                weight += table.weight(h);
+            }
+            for (int h : level.degradedByLocality[li].hosts) {
+                weight += table.weight(h);
+            }
+            total += spill.hostCapacity() * weight;
+        }
+        return total;
     }
 
     /** See {@link Snapshot#build}. */
