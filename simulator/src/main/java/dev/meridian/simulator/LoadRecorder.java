@@ -150,6 +150,11 @@ final class LoadRecorder {
         return queueing;
     }
 
+    /** Requests to endpoint {@code e} now in flight. */
+    int inFlight(int e) {
+        return inFlight[e];
+    }
+
     /** A request to endpoint {@code e} is in flight from {@code now} (its caller picked it). */
     void started(int e, long now) {
         accumulate(e, now);

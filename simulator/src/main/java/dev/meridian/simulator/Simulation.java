@@ -260,6 +260,26 @@ public final class Simulation {
         return s.result(System.nanoTime() - wallStart);
     }
 
+    /**
+     * Runs the loop and keeps the simulation, so a test can look at its clients as the run left them
+     * (requests still in flight at the end are never answered).
+     */
+    static Simulation ranToEnd(Scenario scenario, SimulationSpec spec) {
+        Simulation s = new Simulation(scenario, spec);
+        s.loop(null);
+        return s;
+    }
+
+    /** One caller's client, for tests. */
+    MeshClient client(int caller) {
+        return clients[caller];
+    }
+
+    /** Requests sent to endpoint {@code e} and not yet answered, as the loop counts them; for tests. */
+    int inFlight(int e) {
+        return load.inFlight(e);
+    }
+
     private void loop(LongConsumer progress) {
         final long end = spec.durationNanos();
         final double meanGapNanos = 1e9 / spec.ratePerSecond();
