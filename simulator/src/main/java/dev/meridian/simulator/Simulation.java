@@ -28,6 +28,11 @@ import dev.meridian.core.ManualClock;
  * when its response arrives, {@code runDueSweeps} when a sweep is due, {@code setEndpoints} when the
  * endpoint set changes. Nothing of the algorithm is repeated here.
  *
+ * <p>An endpoint whose behaviour bounds its concurrency is a {@link ServerQueue}: a request that
+ * finds its servers busy waits first come, first served, and the caller sees wait plus service
+ * time; a full queue sheds with 503. Requests in flight and latency by locality are measured for
+ * every run ({@link LoadRecorder}).
+ *
  * <p>A run is a pure function of the scenario and the seed: arrivals and caller choice draw from one
  * seeded stream, outcomes and latencies from a second, each client from its own, and ties between
  * events at one instant are broken in a fixed order (faults, then sweeps, then responses, then new
