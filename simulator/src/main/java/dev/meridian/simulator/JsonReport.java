@@ -146,17 +146,8 @@ public final class JsonReport {
             }
             lm.put("inFlight", decimal(load.localityInFlight(phase, l), 3));
             if (load.queueing() && load.bounded(l)) {
-                long waited = 0;
-                double waitSum = 0;
-                long shed = 0;
-                for (int e = 0; e < eps.size(); e++) {
-                    if (load.locality(e) == l) {
-                        waited += load.waited(phase, e);
-                        waitSum += load.waitSumNanos(phase, e);
-                        shed += load.shed(phase, e);
-                    }
-                }
-                queueFields(lm, (Long) lm.get("requests"), waited, waitSum, shed);
+                queueFields(lm, (Long) lm.get("requests"), load.localityWaited(phase, l),
+                        load.localityWaitSumNanos(phase, l), load.localityShed(phase, l));
             }
         }
         m.put("localities", localities);

@@ -301,6 +301,16 @@ public final class SimulationResult {
         private final int[] bucketShed;
         private final int[] bucketP99Micros;
         private final Slices slices;
+        // Per locality, and per phase x locality: sums over the locality's endpoints, made once.
+        private final int[] endpointsIn;
+        private final int[] minConcurrency;
+        private final int[] maxConcurrency;
+        private final int[] minQueueLimit;
+        private final int[] maxQueueLimit;
+        private final double[] localityInFlight;
+        private final long[] localityWaited;
+        private final double[] localityWaitSum;
+        private final long[] localityShed;
 
         Load(List<String> localities, int[] localityOf, int endpoints, int[] concurrency, int[] queueLimit,
              double[] inFlight, double[] latencySum, long[] waited, double[] waitSum, long[] shed, long[] p50,
@@ -325,6 +335,34 @@ public final class SimulationResult {
             this.bucketShed = bucketShed;
             this.bucketP99Micros = bucketP99Micros;
             this.slices = slices;
+            int count = this.localities.size();
+            int phases = endpoints == 0 ? 0 : inFlight.length / endpoints;
+            endpointsIn = new int[count];
+            minConcurrency = new int[count];
+            maxConcurrency = new int[count];
+            minQueueLimit = new int[count];
+            maxQueueLimit = new int[count];
+            java.util.Arrays.fill(minConcurrency, Integer.MAX_VALUE);
+            java.util.Arrays.fill(minQueueLimit, Integer.MAX_VALUE);
+            localityInFlight = new double[phases * count];
+            localityWaited = new long[phases * count];
+            localityWaitSum = new double[phases * count];
+            localityShed = new long[phases * count];
+            for (int e = 0; e < endpoints; e++) {
+                int l = localityOf[e];
+                endpointsIn[l]++;
+                minConcurrency[l] = Math.min(minConcurrency[l], concurrency[e]);
+                maxConcurrency[l] = Math.max(maxConcurrency[l], concurrency[e]);
+                minQueueLimit[l] = Math.min(minQueueLimit[l], queueLimit[e]);
+                maxQueueLimit[l] = Math.max(maxQueueLimit[l], queueLimit[e]);
+                for (int p = 0; p < phases; p++) {
+                    int cell = p * count + l;
+                    localityInFlight[cell] += inFlight[p * endpoints + e];
+                    localityWaited[cell] += waited(p, e);
+                    localityWaitSum[cell] += waitSumNanos(p, e);
+                    localityShed[cell] += shed(p, e);
+                }
+            }
         }
 
         /** Whether some endpoint has bounded concurrency: waits, sheds and {@link #slices()} are recorded. */
@@ -354,12 +392,30 @@ public final class SimulationResult {
 
         /** Whether any endpoint of locality {@code l} has bounded concurrency. */
         boolean bounded(int l) {
-            for (int e = 0; e < endpoints; e++) {
-                if (localityOf[e] == l && concurrency[e] != ServerQueue.UNLIMITED) {
-                    return true;
-                }
-            }
-            return false;
+            return minConcurrency[l] != ServerQueue.UNLIMITED;
+        }
+
+        /** The number of endpoints in locality {@code l}. */
+        int endpointsIn(int l) {
+            return endpointsIn[l];
+        }
+
+        /** The smallest and largest concurrency of locality {@code l}'s endpoints ({@link ServerQueue#UNLIMITED} for none). */
+        int minConcurrency(int l) {
+            return minConcurrency[l];
+        }
+
+        int maxConcurrency(int l) {
+            return maxConcurrency[l];
+        }
+
+        /** The smallest and largest queue limit of locality {@code l}'s endpoints. */
+        int minQueueLimit(int l) {
+            return minQueueLimit[l];
+        }
+
+        int maxQueueLimit(int l) {
+            return maxQueueLimit[l];
         }
 
         /** The time-average number of requests in flight to the endpoint over the phase. */
@@ -369,13 +425,20 @@ public final class SimulationResult {
 
         /** The time-average number in flight to every endpoint of locality {@code l} together. */
         double localityInFlight(int phase, int l) {
-            double sum = 0;
-            for (int e = 0; e < endpoints; e++) {
-                if (localityOf[e] == l) {
-                    sum += inFlight[phase * endpoints + e];
-                }
-            }
-            return sum;
+            return localityInFlight[phase * localities.size() + l];
+        }
+
+        /** {@link #waited}, {@link #waitSumNanos} and {@link #shed} summed over locality {@code l}'s endpoints. */
+        long localityWaited(int phase, int l) {
+            return localityWaited[phase * localities.size() + l];
+        }
+
+        double localityWaitSumNanos(int phase, int l) {
+            return localityWaitSum[phase * localities.size() + l];
+        }
+
+        long localityShed(int phase, int l) {
+            return localityShed[phase * localities.size() + l];
         }
 
         /** The sum of the latencies the callers saw from the endpoint in the phase, queue waits included. */

@@ -192,30 +192,21 @@ public final class TextReport {
         if (!load.queueing()) {
             return lines;
         }
-        for (int l = 0; l < load.localities().size(); l++) {
-            if (!load.bounded(l)) {
+        long[] requests = new long[load.localities().size()];
+        for (int e = 0; e < r.endpoints().size(); e++) {
+            requests[load.locality(e)] += p.endpointRequests()[e];
+        }
+        int phase = p.index();
+        for (int l = 0; l < requests.length; l++) {
+            if (!load.bounded(l) || requests[l] == 0) {
                 continue;
             }
-            long requests = 0;
-            long waited = 0;
-            double waitSum = 0;
-            long shed = 0;
-            for (int e = 0; e < r.endpoints().size(); e++) {
-                if (load.locality(e) == l) {
-                    requests += p.endpointRequests()[e];
-                    waited += load.waited(p.index(), e);
-                    waitSum += load.waitSumNanos(p.index(), e);
-                    shed += load.shed(p.index(), e);
-                }
-            }
-            if (requests == 0) {
-                continue;
-            }
+            long shed = load.localityShed(phase, l);
             lines.add(load.localities().get(l) + " (" + capacity(r, l) + "): in flight "
-                    + Reports.average(load.localityInFlight(p.index(), l)) + ", waited "
-                    + Reports.share(waited, requests) + ", mean wait "
-                    + Reports.millis(Math.round(waitSum / requests)) + ", shed "
-                    + Reports.count(shed) + " (" + Reports.share(shed, requests) + ")");
+                    + Reports.average(load.localityInFlight(phase, l)) + ", waited "
+                    + Reports.share(load.localityWaited(phase, l), requests[l]) + ", mean wait "
+                    + Reports.millis(Math.round(load.localityWaitSumNanos(phase, l) / requests[l])) + ", shed "
+                    + Reports.count(shed) + " (" + Reports.share(shed, requests[l]) + ")");
         }
         return lines;
     }
@@ -226,22 +217,11 @@ public final class TextReport {
      */
     static String capacity(SimulationResult r, int locality) {
         SimulationResult.Load load = r.load();
-        int count = 0;
-        int minC = Integer.MAX_VALUE;
-        int maxC = 0;
-        int minQ = Integer.MAX_VALUE;
-        int maxQ = 0;
-        for (int e = 0; e < r.endpoints().size(); e++) {
-            if (load.locality(e) == locality) {
-                count++;
-                minC = Math.min(minC, load.concurrency(e));
-                maxC = Math.max(maxC, load.concurrency(e));
-                minQ = Math.min(minQ, load.queueLimit(e));
-                maxQ = Math.max(maxQ, load.queueLimit(e));
-            }
-        }
-        return count + (count == 1 ? " endpoint" : " endpoints") + " x concurrency " + range(minC, maxC)
-                + (minQ == ServerQueue.UNLIMITED ? "" : ", queue limit " + range(minQ, maxQ));
+        int count = load.endpointsIn(locality);
+        return count + (count == 1 ? " endpoint" : " endpoints") + " x concurrency "
+                + range(load.minConcurrency(locality), load.maxConcurrency(locality))
+                + (load.minQueueLimit(locality) == ServerQueue.UNLIMITED ? ""
+                : ", queue limit " + range(load.minQueueLimit(locality), load.maxQueueLimit(locality)));
     }
 
     private static String range(int min, int max) {
