@@ -391,8 +391,8 @@ public final class HtmlReport {
         SimulationResult.Buckets b = r.buckets();
         long duration = r.spec().durationNanos();
         if (s.p99Ms() == null) {
-            label(h, g.left() + g.plotW() / 2, top + g.latH() / 2.0, "axis", "latency by locality not kept (more than "
-                    + LoadRecorder.MAX_LOCALITIES + " localities)");
+            label(h, g.left() + g.plotW() / 2, top + g.latH() / 2.0, "axis", "latency by locality not kept for so many"
+                    + " localities and buckets");
             return;
         }
         for (int l = 0; l < s.localities().size(); l++) {

@@ -17,8 +17,9 @@ import org.HdrHistogram.IntCountsHistogram;
  * flight, the L of Little's law (L = throughput × mean latency).
  *
  * <p>Per-locality latency histograms hold two significant digits (within 1%) and are made only for
- * the phases and buckets that have requests; with more than {@link #MAX_LOCALITIES} localities there
- * are none, and the reports leave latency by locality out.
+ * the phases that have requests; with more than {@link #MAX_LOCALITIES} localities there are none,
+ * and with more than {@link #MAX_PHASE_LOCALITIES} phases × localities none per phase: the reports
+ * then leave those percentiles out.
  *
  * <p>Not thread-safe: owned by one simulation loop. The per-request methods allocate nothing once a
  * phase's histograms exist.
@@ -26,6 +27,8 @@ import org.HdrHistogram.IntCountsHistogram;
 final class LoadRecorder {
     /** The most localities that get latency histograms: each costs about 13 KB per phase and tenth. */
     static final int MAX_LOCALITIES = 256;
+    /** The most phase × locality histograms (about 13 KB each, made as requests come). */
+    static final int MAX_PHASE_LOCALITIES = 4_096;
     /** The most bucket × locality cells of p99 values kept for the chart. */
     static final long MAX_BUCKET_LOCALITY_CELLS = 2_000_000L;
     /** A queueing run is summarized over this many equal parts of its duration (whole buckets each). */
@@ -126,7 +129,8 @@ final class LoadRecorder {
         phaseWaited = queueing ? new long[phaseCount * n] : null;
         phaseWaitSum = queueing ? new double[phaseCount * n] : null;
         phaseShed = queueing ? new long[phaseCount * n] : null;
-        phaseHistograms = byLocality ? new IntCountsHistogram[phaseCount * localityCount] : null;
+        boolean byPhase = byLocality && (long) phaseCount * localityCount <= MAX_PHASE_LOCALITIES;
+        phaseHistograms = byPhase ? new IntCountsHistogram[phaseCount * localityCount] : null;
         bucketInFlight = new float[bucketCount * n];
         bucketLatencySum = new double[n];
         bucketLatencyMs = new float[bucketCount * n];

@@ -461,7 +461,7 @@ public final class SimulationResult {
             return shed == null ? 0 : shed[phase * endpoints + endpoint];
         }
 
-        /** Whether latency percentiles by locality were kept (not for more than {@link LoadRecorder#MAX_LOCALITIES}). */
+        /** Whether latency percentiles by locality and phase were kept (see {@link LoadRecorder}'s limits). */
         boolean latencyByLocality() {
             return p50 != null;
         }

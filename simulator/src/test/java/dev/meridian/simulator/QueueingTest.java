@@ -228,6 +228,28 @@ class QueueingTest {
     }
 
     @Test
+    @DisplayName("past 256 localities no latency by locality is kept, and every report still renders")
+    void tooManyLocalitiesLeaveLatencyByLocalityOut() {
+        StringBuilder endpoints = new StringBuilder();
+        for (int i = 0; i < LoadRecorder.MAX_LOCALITIES + 1; i++) {
+            endpoints.append("  - {address: \"10.1.").append(i / 200).append('.').append(i % 200 + 1)
+                    .append(":80\", locality: r1/z").append(i).append("}\n");
+        }
+        SimulationResult r = Runs.run(scenario(endpoints.toString(), """
+                  duration: 5s
+                  rate: 100
+                  behaviour:
+                    - {latency: 10ms, concurrency: 1}
+                """));
+        assertThat(r.load().latencyByLocality()).isFalse();
+        assertThat(r.load().bucketLatency()).isFalse();
+        assertThat(r.load().slices()).isNull();
+        assertThat(TextReport.render(r, false)).doesNotContain("latency by locality").contains("  queue r1/z0 (");
+        assertThat(HtmlReport.render(r)).contains("latency by locality not kept");
+        assertThat(JsonReport.render(r)).doesNotContain("\"queueing\": {");
+    }
+
+    @Test
     @DisplayName("concurrency: unlimited in a later rule lifts an earlier bound")
     void unlimitedLiftsAnEarlierBound() {
         SimulationResult r = Runs.run(scenario("""
