@@ -114,10 +114,11 @@ class SimulateCommandTest {
         Runs.Invocation run = Runs.simulate("cross-region", "--duration", "2m", "--csv", csv.toString());
         assertThat(run.status()).as(run.err()).isZero();
         List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-        assertThat(lines.get(0)).isEqualTo("t_seconds,endpoint,locality,priority,requests,errors,ejected");
+        assertThat(lines.get(0)).isEqualTo("t_seconds,endpoint,locality,priority,requests,errors,ejected,in_flight,"
+                + "latency_ms,wait_ms,shed");
         // 2 minutes in 1-second buckets, 3 endpoints.
         assertThat(lines).hasSize(1 + 120 * 3);
-        Pattern row = Pattern.compile("\\d+(\\.\\d+)?,[0-9.]+:\\d+,[a-z0-9/]*,\\d*,\\d+,\\d+,[01]");
+        Pattern row = Pattern.compile("\\d+(\\.\\d+)?,[0-9.]+:\\d+,[a-z0-9/]*,\\d*,\\d+,\\d+,[01],[0-9.]+,[0-9.]*,[0-9.]*,0");
         assertThat(lines.subList(1, lines.size())).allMatch(l -> row.matcher(l).matches());
         assertThat(lines.get(1)).startsWith("0,10.1.0.11:9080,r1/z1,0,");
         long requests = 0;
@@ -166,7 +167,8 @@ class SimulateCommandTest {
                 "--csv", csv.toString());
         assertThat(run.status()).as(run.err()).isZero();
         List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-        assertThat(lines.get(0)).isEqualTo("run,t_seconds,endpoint,locality,priority,requests,errors,ejected");
+        assertThat(lines.get(0)).isEqualTo("run,t_seconds,endpoint,locality,priority,requests,errors,ejected,"
+                + "in_flight,latency_ms,wait_ms,shed");
         // 120 one-second buckets times 3 endpoints, for each run.
         assertThat(lines).hasSize(1 + 2 * 120 * 3);
         assertThat(lines.get(1)).startsWith("cross-region,0,10.1.0.11:9080,r1/z1,0,");

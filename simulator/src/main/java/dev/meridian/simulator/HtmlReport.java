@@ -10,9 +10,10 @@ import java.util.TreeMap;
 
 /**
  * The {@code --html} page: one self-contained file (inline CSS, SVG and script; nothing is fetched)
- * with a stacked-area chart of requests per second per locality, the error rate, fault and ejection
- * markers, the phase table, what decided the picks and the ejection log; for {@code --compare}, both
- * runs on one page with their phases side by side. Opens from disk in any browser.
+ * with a stacked-area chart of requests per second per locality, the error rate, the p99 latency per
+ * locality, fault and ejection markers, the phase table, for a run with bounded concurrency its
+ * queues over time, what decided the picks and the ejection log; for {@code --compare}, both runs on
+ * one page with their phases side by side. Opens from disk in any browser.
  *
  * <p>The chart is drawn twice, once laid out for wide screens and once for phones (fewer ticks,
  * larger text, faults numbered), and CSS shows the one that fits, so its text stays legible at 400
@@ -28,10 +29,11 @@ public final class HtmlReport {
      *
      * @param faultText whether faults are labelled with their description (else with their number only)
      */
-    private record Layout(String name, int width, int top, int mainH, int gapH, int errH, int bottom, int left,
-                          int right, int tickFont, int axisFont, int maxTicks, int marker, boolean faultText) {
+    private record Layout(String name, int width, int top, int mainH, int gapH, int errH, int latH, int bottom,
+                          int left, int right, int tickFont, int axisFont, int maxTicks, int marker,
+                          boolean faultText) {
         int height() {
-            return top + mainH + gapH + errH + bottom;
+            return top + mainH + gapH + errH + gapH + latH + bottom;
         }
 
         double plotW() {
@@ -39,9 +41,10 @@ public final class HtmlReport {
         }
     }
 
-    private static final Layout WIDE = new Layout("wide", 1120, 60, 300, 14, 96, 48, 64, 24, 11, 12, 12, 5, true);
+    private static final Layout WIDE = new Layout("wide", 1120, 60, 300, 14, 96, 110, 48, 64, 24, 11, 12, 12, 5, true);
     /** Shown at 400 pixels, about 0.62 of its units: 18-unit text reads at about 11 pixels. */
-    private static final Layout NARROW = new Layout("narrow", 560, 44, 250, 16, 110, 62, 82, 16, 18, 18, 5, 8, false);
+    private static final Layout NARROW = new Layout("narrow", 560, 44, 250, 16, 110, 120, 62, 82, 16, 18, 18, 5, 8,
+            false);
 
     private HtmlReport() {
     }
@@ -105,6 +108,7 @@ public final class HtmlReport {
         String level = compared ? "h3" : "h2";
         h.append('<').append(level).append(">Phases</").append(level).append(">\n");
         summaryTable(h, r);
+        queueTables(h, r, level);
         h.append('<').append(level).append(">What decided the picks</").append(level).append(">\n<ul class=\"notes\">\n");
         for (String note : r.notes()) {
             h.append("<li>").append(esc(note)).append("</li>\n");
@@ -121,9 +125,12 @@ public final class HtmlReport {
         return (names.size() == 1 ? "caller " : "callers ") + String.join(", ", names);
     }
 
-    /** Per-locality request rates and the error share of each bucket, as the chart draws them. */
+    /**
+     * Per-locality request rates, the error share of each bucket and each locality's p99 latency per
+     * bucket (ms, NaN for a bucket without requests; null when the run kept none), as the chart draws them.
+     */
     private record Series(List<String> localities, double[][] rate, double[] errorShare, long[] errors,
-                          long[] requests, double yMax, double errMax) {
+                          long[] requests, double yMax, double errMax, double[][] p99Ms, double latMax) {
 
         static Series of(SimulationResult r) {
             SimulationResult.Buckets b = r.buckets();
@@ -164,7 +171,24 @@ public final class HtmlReport {
             // The error panel's scale follows the worst bucket, so 10 errors among 500 requests (2%)
             // fill most of the panel instead of one pixel of a 0-100% scale.
             double errMax = maxErr == 0 ? 100 : Math.min(100, niceCeiling(maxErr * 1.05));
-            return new Series(localities, rate, errorShare, errors, requests, niceCeiling(max * 1.08), errMax);
+            // The load's localities are the same sorted names as the chart's.
+            SimulationResult.Load load = r.load();
+            double[][] p99 = null;
+            double maxLat = 0;
+            if (load.bucketLatency()) {
+                p99 = new double[localities.size()][n];
+                for (int l = 0; l < localities.size(); l++) {
+                    for (int i = 0; i < n; i++) {
+                        int micros = load.bucketP99Micros(i, l);
+                        p99[l][i] = micros < 0 ? Double.NaN : micros / 1000.0;
+                        if (micros >= 0) {
+                            maxLat = Math.max(maxLat, p99[l][i]);
+                        }
+                    }
+                }
+            }
+            return new Series(localities, rate, errorShare, errors, requests, niceCeiling(max * 1.08), errMax, p99,
+                    maxLat == 0 ? 1 : niceCeiling(maxLat * 1.05));
         }
     }
 
@@ -178,7 +202,8 @@ public final class HtmlReport {
             h.append("<span><i style=\"background:").append(color(l)).append("\"></i>")
                     .append(esc(s.localities().get(l))).append("</span> ");
         }
-        h.append("<span><i class=\"lerr\"></i>errors</span> <span><b class=\"leject\">&#9660;</b>ejected</span> ")
+        h.append("<span><i class=\"lerr\"></i>errors</span> <span><b class=\"llat\">&#9472;</b>p99 latency, in the "
+                + "locality's colour</span> <span><b class=\"leject\">&#9660;</b>ejected</span> ")
                 .append("<span><b class=\"lreturn\">&#9650;</b>returned</span> ")
                 .append("<span><b class=\"lfault\">&#166;</b>fault</span></div>\n");
         if (!r.faults().isEmpty()) {
@@ -212,6 +237,15 @@ public final class HtmlReport {
         for (int i = 0; i < n; i++) {
             h.append(i > 0 ? "," : "").append(s.requests()[i]);
         }
+        h.append("],\np99: [");
+        for (int l = 0; s.p99Ms() != null && l < s.localities().size(); l++) {
+            h.append(l > 0 ? ",\n" : "").append('[');
+            for (int i = 0; i < n; i++) {
+                double v = s.p99Ms()[l][i];
+                h.append(i > 0 ? "," : "").append(Double.isNaN(v) ? "null" : Reports.decimal(v, 3));
+            }
+            h.append(']');
+        }
         h.append("],\nbucketSeconds: ").append(Reports.seconds(r.buckets().bucketNanos()))
                 .append(", durationSeconds: ").append(Reports.seconds(r.spec().durationNanos())).append("};\n</script>\n");
         h.append("</div>\n");
@@ -225,35 +259,44 @@ public final class HtmlReport {
         double plotW = g.plotW();
         double mainBottom = g.top() + g.mainH();
         double errTop = mainBottom + g.gapH();
-        double bottom = errTop + g.errH();
+        double errBottom = errTop + g.errH();
+        double latTop = errBottom + g.gapH();
+        double bottom = latTop + g.latH();
         double yMax = s.yMax();
 
         h.append("<svg class=\"").append(g.name()).append("\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ")
                 .append(g.width()).append(' ').append(g.height()).append("\" width=\"").append(g.width())
                 .append("\" height=\"").append(g.height()).append("\" data-left=\"").append(g.left())
                 .append("\" data-plotw=\"").append(fmt(plotW)).append("\" data-width=\"").append(g.width())
-                .append("\" role=\"img\" aria-label=\"requests per second by locality, and the error rate, over "
-                        + "virtual time\">\n");
+                .append("\" role=\"img\" aria-label=\"requests per second by locality, the error rate, and the "
+                        + "p99 latency by locality, over virtual time\">\n");
         // A style inside an SVG applies to the whole page: scope it to this layout's chart.
         h.append("<style>svg.").append(g.name()).append(" .ylabel, svg.").append(g.name()).append(" .xlabel { font-size: ")
                 .append(g.tickFont()).append("px; } svg.").append(g.name()).append(" .axis, svg.").append(g.name())
                 .append(" .faultlabel { font-size: ").append(g.axisFont()).append("px; }</style>\n");
         rect(h, g.left(), g.top(), plotW, g.mainH(), "plot");
         rect(h, g.left(), errTop, plotW, g.errH(), "plot");
+        rect(h, g.left(), latTop, plotW, g.latH(), "plot");
         for (int k = 0; k <= 5; k++) {
             double y = mainBottom - g.mainH() * k / 5.0;
             gridLine(h, g, y);
             label(h, g.left() - 8, y + g.tickFont() / 3.0, "ylabel", Reports.number(round(yMax * k / 5)));
         }
         for (int k = 0; k <= 2; k++) {
-            double y = bottom - g.errH() * k / 2.0;
+            double y = errBottom - g.errH() * k / 2.0;
             gridLine(h, g, y);
             if (k != 1) {
                 label(h, g.left() - 8, y + g.tickFont() / 3.0, "ylabel", Reports.number(round(s.errMax() * k / 2)) + "%");
             }
         }
+        for (int k = 0; k <= 2; k++) {
+            double y = bottom - g.latH() * k / 2.0;
+            gridLine(h, g, y);
+            label(h, g.left() - 8, y + g.tickFont() / 3.0, "ylabel", axisMillis(s.latMax() * k / 2));
+        }
         axisTitle(h, g, g.top() + g.mainH() / 2.0, "requests/s");
         axisTitle(h, g, errTop + g.errH() / 2.0, "errors");
+        axisTitle(h, g, latTop + g.latH() / 2.0, "p99");
         long tick = niceTick(duration, g.maxTicks());
         for (long t = 0; t <= duration; t += tick) {
             double x = g.left() + plotW * t / duration;
@@ -301,12 +344,13 @@ public final class HtmlReport {
             double x0 = x(b, g, i, duration);
             double w = Math.max(3, x(b, g, i + 1, duration) - x0);
             double hgt = Math.max(3, g.errH() * s.errorShare()[i] / s.errMax());
-            h.append("<rect class=\"errors\" x=\"").append(fmt(x0)).append("\" y=\"").append(fmt(bottom - hgt))
+            h.append("<rect class=\"errors\" x=\"").append(fmt(x0)).append("\" y=\"").append(fmt(errBottom - hgt))
                     .append("\" width=\"").append(fmt(w)).append("\" height=\"").append(fmt(hgt)).append("\"><title>")
                     .append(esc(Reports.duration(b.startNanos(i)) + ": " + Reports.count(s.errors()[i]) + " errors of "
                             + Reports.count(s.requests()[i]) + " requests (" + Reports.percent(s.errorShare()[i]) + ")"))
                     .append("</title></rect>\n");
         }
+        latencyLines(h, r, s, g, latTop, bottom);
         // Ejections (down triangles) and returns (up triangles) in two rows along the top of the traffic
         // panel; a marker that would overlap the previous one of its row drops to a lower row.
         double m = g.marker();
@@ -336,6 +380,37 @@ public final class HtmlReport {
         h.append("<line x1=\"0\" x2=\"0\" y1=\"").append(g.top()).append("\" y2=\"").append(fmt(bottom))
                 .append("\" class=\"cursor\" visibility=\"hidden\"/>\n");
         h.append("</svg>\n");
+    }
+
+    /**
+     * Each locality's p99 per bucket as a step line in the locality's colour, broken where a bucket had
+     * no request to it; a note instead when the run kept no latency by locality.
+     */
+    private static void latencyLines(StringBuilder h, SimulationResult r, Series s, Layout g, double top,
+                                     double bottom) {
+        SimulationResult.Buckets b = r.buckets();
+        long duration = r.spec().durationNanos();
+        if (s.p99Ms() == null) {
+            label(h, g.left() + g.plotW() / 2, top + g.latH() / 2.0, "axis", "latency by locality not kept for so many"
+                    + " localities and buckets");
+            return;
+        }
+        for (int l = 0; l < s.localities().size(); l++) {
+            double[] p99 = s.p99Ms()[l];
+            StringBuilder points = new StringBuilder();
+            for (int i = 0; i <= p99.length; i++) {
+                if (i == p99.length || Double.isNaN(p99[i])) {
+                    if (points.length() > 0) {
+                        h.append("<polyline class=\"latency\" stroke=\"").append(color(l)).append("\" points=\"")
+                                .append(points.toString().strip()).append("\"><title>")
+                                .append(esc(s.localities().get(l) + " p99")).append("</title></polyline>\n");
+                        points.setLength(0);
+                    }
+                    continue;
+                }
+                step(points, b, g, i, duration, bottom - g.latH() * Math.min(1, p99[i] / s.latMax()));
+            }
+        }
     }
 
     /** Both runs' phases, one row per phase: requests, errors, latency and the fault outcomes of each. */
@@ -405,7 +480,8 @@ public final class HtmlReport {
         h.append("<div class=\"scroll\"><table>\n<thead><tr><th>phase</th><th>from</th><th>to</th>")
                 .append("<th>what happened</th><th>requests</th><th>errors</th><th>p50</th><th>p99</th><th>p99.9</th>")
                 .append("<th>by version</th><th>by locality</th><th>by priority</th><th>ejected</th><th>returned</th>")
-                .append("<th>failover / return</th></tr></thead>\n<tbody>\n");
+                .append("<th>failover / return</th>").append(r.load().queueing() ? "<th>queues</th>" : "")
+                .append("</tr></thead>\n<tbody>\n");
         for (SimulationResult.Phase p : r.phases()) {
             h.append("<tr><td>").append(p.index() + 1).append("</td><td>").append(esc(Reports.duration(p.startNanos())))
                     .append("</td><td>").append(esc(Reports.duration(p.endNanos()))).append("</td><td class=\"w\">")
@@ -416,7 +492,7 @@ public final class HtmlReport {
                     .append("</td><td class=\"n\">").append(p.p99Nanos() < 0 ? "-" : esc(Reports.millis(p.p99Nanos())))
                     .append("</td><td class=\"n\">").append(p.p999Nanos() < 0 ? "-" : esc(Reports.millis(p.p999Nanos())))
                     .append("</td><td class=\"s\">").append(shareList(p.byVersion(eps), p.requests()))
-                    .append("</td><td class=\"s\">").append(shareList(p.byLocality(eps), p.requests()))
+                    .append("</td><td class=\"s\">").append(localityList(r, p))
                     .append("</td><td class=\"s\">");
             Map<String, Long> prio = new LinkedHashMap<>();
             for (Map.Entry<Integer, Long> e : p.byPriority().entrySet()) {
@@ -424,9 +500,58 @@ public final class HtmlReport {
             }
             h.append(shareList(prio, p.requests())).append("</td><td class=\"n\">").append(p.ejections())
                     .append("</td><td class=\"n\">").append(p.returns()).append("</td><td class=\"w\">")
-                    .append(esc(String.join("; ", outcomes(r, p)))).append("</td></tr>\n");
+                    .append(esc(String.join("; ", outcomes(r, p)))).append("</td>");
+            if (r.load().queueing()) {
+                h.append("<td class=\"w\">").append(esc(String.join("; ", TextReport.queues(r, p)))).append("</td>");
+            }
+            h.append("</tr>\n");
         }
         h.append("</tbody>\n</table></div>\n");
+    }
+
+    /** Each locality's share of the phase's requests and, where kept, their p99 latency. */
+    private static String localityList(SimulationResult r, SimulationResult.Phase p) {
+        SimulationResult.Load load = r.load();
+        StringBuilder b = new StringBuilder();
+        int l = 0;
+        for (Map.Entry<String, Long> e : p.byLocality(r.endpoints()).entrySet()) {
+            if (b.length() > 0) {
+                b.append("<br>");
+            }
+            b.append(esc(e.getKey())).append(" ").append(esc(Reports.share(e.getValue(), p.requests())));
+            if (load.latencyByLocality() && load.p99Nanos(p.index(), l) >= 0) {
+                b.append(" &middot; p99 ").append(esc(Reports.millis(load.p99Nanos(p.index(), l))));
+            }
+            l++;
+        }
+        return b.toString();
+    }
+
+    /**
+     * For a queueing run, each locality with bounded concurrency that got requests: its tenths of the
+     * run as the text summary's table shows them.
+     */
+    private static void queueTables(StringBuilder h, SimulationResult r, String level) {
+        List<Integer> localities = TextReport.queuedLocalities(r);
+        if (localities.isEmpty()) {
+            return;
+        }
+        h.append('<').append(level).append(">Queueing over time</").append(level).append(">\n");
+        for (int l : localities) {
+            h.append("<p class=\"meta\">").append(esc(r.load().localities().get(l))).append(" (")
+                    .append(esc(TextReport.capacity(r, l))).append(")</p>\n<div class=\"scroll\"><table class=\"queue\">\n");
+            List<String[]> rows = TextReport.sliceRows(r, l);
+            for (int i = 0; i < rows.size(); i++) {
+                String cell = i == 0 ? "th" : "td";
+                h.append(i == 0 ? "<thead><tr>" : "<tr>");
+                for (int c = 0; c < rows.get(i).length; c++) {
+                    h.append('<').append(cell).append(c > 0 && i > 0 ? " class=\"n\">" : ">")
+                            .append(esc(rows.get(i)[c])).append("</").append(cell).append('>');
+                }
+                h.append(i == 0 ? "</tr></thead>\n<tbody>\n" : "</tr>\n");
+            }
+            h.append("</tbody>\n</table></div>\n");
+        }
     }
 
     /** The failover and return measures of the faults that start a phase, in a few words each. */
@@ -490,6 +615,14 @@ public final class HtmlReport {
     /** The x coordinate of the start of bucket {@code i} (the end of the plot for {@code i == count}). */
     private static double x(SimulationResult.Buckets b, Layout g, int i, long duration) {
         return g.left() + g.plotW() * Math.min(duration, b.startNanos(i)) / duration;
+    }
+
+    /** A latency axis label: {@code 0}, {@code 60ms}, {@code 7.5s}. */
+    private static String axisMillis(double ms) {
+        if (ms == 0) {
+            return "0";
+        }
+        return ms >= 1000 ? Reports.number(round(ms / 1000)) + "s" : Reports.number(round(ms)) + "ms";
     }
 
     private static String shortLabel(SimulationSpec.Fault f) {
@@ -586,6 +719,7 @@ public final class HtmlReport {
             .axis { fill: #57606a; text-anchor: middle; }
             .area { stroke: #ffffff; stroke-width: 0.4; opacity: 0.92; }
             .errors { fill: #d1242f; }
+            .latency { fill: none; stroke-width: 1.6; }
             .fault { stroke: #1f2328; stroke-width: 1.2; stroke-dasharray: 3 3; opacity: 0.7; }
             .faultlabel { fill: #1f2328; }
             .eject { fill: #d1242f; stroke: #ffffff; stroke-width: 1; }
@@ -598,6 +732,7 @@ public final class HtmlReport {
             .legend i.lerr { background: #d1242f; }
             .legend b { margin-right: 5px; font-weight: normal; }
             .leject { color: #d1242f; } .lreturn { color: #1a7f37; } .lfault { color: #1f2328; }
+            .llat { color: #57606a; }
             ol.faults { margin: 4px 0 2px 48px; padding-left: 22px; color: #1f2328; }
             ol.faults .at { color: #57606a; display: inline-block; min-width: 4.5em; }
             .readout { margin: 4px 0 2px 48px; color: #57606a; min-height: 1.45em; }
@@ -608,6 +743,8 @@ public final class HtmlReport {
             td { white-space: nowrap; }
             td.w { white-space: normal; min-width: 12em; overflow-wrap: normal; }
             td.n { text-align: right; }
+            table.queue { width: auto; }
+            table.queue th, table.queue td { padding-left: 14px; }
             tr.first td { border-top: 2px solid #d0d7de; }
             ul.notes { padding-left: 20px; margin: 0; }
             ul.notes li { margin: 2px 0 6px; }
@@ -644,7 +781,10 @@ public final class HtmlReport {
                     cursor.setAttribute('x1', x); cursor.setAttribute('x2', x);
                     cursor.setAttribute('visibility', 'visible');
                     var parts = [];
-                    for (var k = 0; k < data.names.length; k++) { parts.push(data.names[k] + ' ' + data.rates[k][i] + '/s'); }
+                    for (var k = 0; k < data.names.length; k++) {
+                      var p99 = data.p99.length ? data.p99[k][i] : null;
+                      parts.push(data.names[k] + ' ' + data.rates[k][i] + '/s' + (p99 === null ? '' : ' (p99 ' + p99 + ' ms)'));
+                    }
                     readout.textContent = fmtTime(i * data.bucketSeconds) + ' - ' + fmtTime((i + 1) * data.bucketSeconds)
                       + ':  ' + parts.join(',  ') + ',  errors ' + data.errors[i] + ' of ' + data.requests[i];
                   });

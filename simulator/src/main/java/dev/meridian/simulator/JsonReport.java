@@ -52,19 +52,24 @@ public final class JsonReport {
         root.put("errors", r.errors());
         root.put("errorRate", fraction(r.errors(), r.requests()));
         List<Object> endpoints = new ArrayList<>();
-        for (Endpoint e : eps) {
+        SimulationResult.Load load = r.load();
+        for (int i = 0; i < eps.size(); i++) {
+            Endpoint e = eps.get(i);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("address", e.address());
             m.put("locality", e.locality().toString());
             m.put("version", SimulationResult.version(e));
+            m.put("concurrency", bound(load.concurrency(i)));
+            m.put("queueLimit", bound(load.queueLimit(i)));
             endpoints.add(m);
         }
         root.put("endpoints", endpoints);
         List<Object> phases = new ArrayList<>();
         for (SimulationResult.Phase p : r.phases()) {
-            phases.add(phase(p, eps));
+            phases.add(phase(r, p));
         }
         root.put("phases", phases);
+        root.put("queueing", queueing(r));
         List<Object> faults = new ArrayList<>();
         for (SimulationResult.FaultResult f : r.faults()) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -113,7 +118,10 @@ public final class JsonReport {
         return root;
     }
 
-    private static Map<String, Object> phase(SimulationResult.Phase p, List<Endpoint> eps) {
+    private static Map<String, Object> phase(SimulationResult r, SimulationResult.Phase p) {
+        List<Endpoint> eps = r.endpoints();
+        SimulationResult.Load load = r.load();
+        int phase = p.index();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("phase", p.index() + 1);
         m.put("fromSeconds", seconds(p.startNanos()));
@@ -129,7 +137,20 @@ public final class JsonReport {
         latency.put("p999", p.p999Nanos() < 0 ? null : decimal(p.p999Nanos() / 1e6, 3));
         m.put("latencyMs", latency);
         m.put("versions", shares(p.byVersion(eps), p.requests()));
-        m.put("localities", shares(p.byLocality(eps), p.requests()));
+        Map<String, Object> localities = shares(p.byLocality(eps), p.requests());
+        for (int l = 0; l < load.localities().size(); l++) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> lm = (Map<String, Object>) localities.get(load.localities().get(l));
+            if (load.latencyByLocality()) {
+                lm.put("latencyMs", latency(load.p50Nanos(phase, l), load.p99Nanos(phase, l), load.p999Nanos(phase, l)));
+            }
+            lm.put("inFlight", decimal(load.localityInFlight(phase, l), 3));
+            if (load.queueing() && load.bounded(l)) {
+                queueFields(lm, (Long) lm.get("requests"), load.localityWaited(phase, l),
+                        load.localityWaitSumNanos(phase, l), load.localityShed(phase, l));
+            }
+        }
+        m.put("localities", localities);
         Map<String, Long> priorities = new LinkedHashMap<>();
         for (Map.Entry<Integer, Long> e : p.byPriority().entrySet()) {
             priorities.put(Integer.toString(e.getKey()), e.getValue());
@@ -138,13 +159,81 @@ public final class JsonReport {
         Map<String, Object> perEndpoint = new LinkedHashMap<>();
         for (int i = 0; i < eps.size(); i++) {
             Map<String, Object> em = new LinkedHashMap<>();
-            em.put("requests", p.endpointRequests()[i]);
+            long requests = p.endpointRequests()[i];
+            em.put("requests", requests);
             em.put("errors", p.endpointErrors()[i]);
+            em.put("inFlight", decimal(load.inFlight(phase, i), 3));
+            em.put("latencyMsMean", requests == 0 ? null : decimal(load.latencySumNanos(phase, i) / requests / 1e6, 3));
+            if (load.queueing() && load.concurrency(i) != ServerQueue.UNLIMITED) {
+                queueFields(em, requests, load.waited(phase, i), load.waitSumNanos(phase, i), load.shed(phase, i));
+            }
             perEndpoint.put(eps.get(i).address(), em);
         }
         m.put("endpoints", perEndpoint);
         m.put("ejections", p.ejections());
         m.put("returns", p.returns());
+        return m;
+    }
+
+    /** {@code waited}, {@code waitMsMean} (over every request, those that waited none included) and {@code shed}. */
+    private static void queueFields(Map<String, Object> m, long requests, long waited, double waitSumNanos, long shed) {
+        m.put("waited", waited);
+        m.put("waitMsMean", requests == 0 ? null : decimal(waitSumNanos / requests / 1e6, 3));
+        m.put("shed", shed);
+    }
+
+    /** {@code {p50, p99}} in milliseconds, null for -1 (no request). */
+    private static Map<String, Object> latency(long p50, long p99) {
+        Map<String, Object> latency = new LinkedHashMap<>();
+        latency.put("p50", p50 < 0 ? null : decimal(p50 / 1e6, 3));
+        latency.put("p99", p99 < 0 ? null : decimal(p99 / 1e6, 3));
+        return latency;
+    }
+
+    /** {@code {p50, p99, p999}} in milliseconds, null for -1 (no request). */
+    private static Map<String, Object> latency(long p50, long p99, long p999) {
+        Map<String, Object> latency = latency(p50, p99);
+        latency.put("p999", p999 < 0 ? null : decimal(p999 / 1e6, 3));
+        return latency;
+    }
+
+    /** A concurrency or queue limit; null for unlimited. */
+    private static Object bound(int value) {
+        return value == ServerQueue.UNLIMITED ? null : value;
+    }
+
+    /**
+     * For a queueing run, per locality with bounded concurrency that got requests, the run by tenths
+     * (as the text summary's table); null otherwise.
+     */
+    private static Map<String, Object> queueing(SimulationResult r) {
+        SimulationResult.Load load = r.load();
+        SimulationResult.Slices s = load.slices();
+        if (s == null) {
+            return null;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sliceSeconds", seconds(s.sliceNanos()));
+        Map<String, Object> byLocality = new LinkedHashMap<>();
+        int localities = load.localities().size();
+        for (int l : TextReport.queuedLocalities(r)) {
+            Map<String, Object> lm = new LinkedHashMap<>();
+            lm.put("capacity", TextReport.capacity(r, l));
+            List<Object> slices = new ArrayList<>();
+            for (int i = 0; i < s.count(); i++) {
+                int cell = i * localities + l;
+                Map<String, Object> sm = new LinkedHashMap<>();
+                sm.put("fromSeconds", seconds(i * s.sliceNanos()));
+                sm.put("requests", s.requests()[cell]);
+                sm.put("latencyMs", latency(s.p50Nanos()[cell], s.p99Nanos()[cell]));
+                queueFields(sm, s.requests()[cell], s.waited()[cell], s.waitSumNanos()[cell], s.shed()[cell]);
+                sm.put("inFlight", decimal(s.inFlight()[cell], 3));
+                slices.add(sm);
+            }
+            lm.put("slices", slices);
+            byLocality.put(load.localities().get(l), lm);
+        }
+        m.put("localities", byLocality);
         return m;
     }
 

@@ -110,6 +110,14 @@ public final class Reports {
         return String.format(Locale.ROOT, "%,d", n);
     }
 
+    /**
+     * A time-average count such as requests in flight: one decimal below 100 ({@code 0.4},
+     * {@code 12.0}), whole with thousands separators from there ({@code 4,508}).
+     */
+    static String average(double d) {
+        return d < 99.95 ? String.format(Locale.ROOT, "%.1f", d) : count(Math.round(d));
+    }
+
     /** A number with at most three decimals and no trailing zeros: {@code 2}, {@code 2.5}. */
     static String number(double d) {
         return decimal(d, 3);

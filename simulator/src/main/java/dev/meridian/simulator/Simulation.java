@@ -28,6 +28,11 @@ import dev.meridian.core.ManualClock;
  * when its response arrives, {@code runDueSweeps} when a sweep is due, {@code setEndpoints} when the
  * endpoint set changes. Nothing of the algorithm is repeated here.
  *
+ * <p>An endpoint whose behaviour bounds its concurrency is a {@link ServerQueue}: a request that
+ * finds its servers busy waits first come, first served, and the caller sees wait plus service
+ * time; a full queue sheds with 503. Requests in flight and latency by locality are measured for
+ * every run ({@link LoadRecorder}).
+ *
  * <p>A run is a pure function of the scenario and the seed: arrivals and caller choice draw from one
  * seeded stream, outcomes and latencies from a second, each client from its own, and ties between
  * events at one instant are broken in a fixed order (faults, then sweeps, then responses, then new
@@ -40,6 +45,13 @@ public final class Simulation {
     static final int MAX_EVENTS = 100_000;
     /** What a connection refused by the endpoint costs the caller. */
     static final long CONNECT_FAILURE_NANOS = 1_000_000L;
+    /**
+     * What a request shed by an endpoint's full queue costs the caller: it neither waits nor is
+     * served, and is answered as fast as a refused connection.
+     */
+    static final long SHED_NANOS = CONNECT_FAILURE_NANOS;
+    /** The status a full queue answers with, as an overloaded server shedding load does. */
+    static final int SHED_STATUS = 503;
     private static final int PRIORITIES = Endpoint.MAX_PRIORITY + 1;
     private static final long HISTOGRAM_MAX_MICROS = 3_600_000_000L;
     private static final long SEED_OUTCOMES = 0x5EED_0001L;
@@ -63,6 +75,8 @@ public final class Simulation {
     private final double[] baseErrorRate;
     private final ErrorKind[] baseErrorKind;
     private final LatencyModel[] baseLatency;
+    /** Each endpoint's server where its concurrency is bounded; null entries serve every request at once. */
+    private final ServerQueue[] servers;
 
     // Caller state.
     private final MeshClient[] clients;
@@ -83,6 +97,7 @@ public final class Simulation {
     private final int[] ejectedBy;
 
     private final CompletionQueue inFlight = new CompletionQueue(1024);
+    private final LoadRecorder load;
 
     // Phases.
     private final long[] phaseStarts;
@@ -158,6 +173,7 @@ public final class Simulation {
         errorRate = baseErrorRate.clone();
         errorKind = baseErrorKind.clone();
         latency = baseLatency.clone();
+        servers = spec.servers(scenario.source(), endpoints);
 
         clients = new MeshClient[callerCount];
         tables = new EndpointTable[callerCount];
@@ -229,6 +245,8 @@ public final class Simulation {
         bucketErrors = new int[bucketCount * n];
         bucketEjected = new byte[bucketCount * n];
         bucketPriority = new byte[bucketCount * n];
+        load = new LoadRecorder(endpoints, servers, phases, bucketCount, bucketNanos, spec.durationNanos(),
+                bucketRequests);
         for (int c = 0; c < callerCount; c++) {
             syncTable(c);
         }
@@ -245,6 +263,26 @@ public final class Simulation {
         Simulation s = new Simulation(scenario, spec);
         s.loop(progress);
         return s.result(System.nanoTime() - wallStart);
+    }
+
+    /**
+     * Runs the loop and keeps the simulation, so a test can look at its clients as the run left them
+     * (requests still in flight at the end are never answered).
+     */
+    static Simulation ranToEnd(Scenario scenario, SimulationSpec spec) {
+        Simulation s = new Simulation(scenario, spec);
+        s.loop(null);
+        return s;
+    }
+
+    /** One caller's client, for tests. */
+    MeshClient client(int caller) {
+        return clients[caller];
+    }
+
+    /** Requests sent to endpoint {@code e} and not yet answered, as the loop counts them; for tests. */
+    int inFlight(int e) {
+        return load.inFlight(e);
     }
 
     private void loop(LongConsumer progress) {
@@ -293,6 +331,7 @@ public final class Simulation {
             closeBucket();
         }
         closeBucket();
+        load.closePhase(phase, phaseStarts[phase], end);
         if (progress != null) {
             tell(progress, end);
         }
@@ -347,9 +386,11 @@ public final class Simulation {
             callerErrors[c]++;
             return;
         }
-        // Least request balances on these counts; an application counts a request from pick to response.
+        // Least request balances on these counts; an application counts a request from pick to response,
+        // so a request waiting in the endpoint's queue is in flight too.
         client.requestStarted(host);
         int e = hosts[host];
+        load.started(e, now);
         int priority = client.priority(host);
         if (priority >= 0 && priority < PRIORITIES) {
             phasePriorityRequests[p * PRIORITIES + priority]++;
@@ -357,17 +398,31 @@ public final class Simulation {
         }
         int status = 200;
         long took;
-        double rate = errorRate[e];
-        if (rate > 0 && (rate >= 1 || outcomes.nextDouble() < rate)) {
-            ErrorKind kind = errorKind[e];
-            status = kind.code();
-            took = switch (status) {
-                case ErrorKind.TIMEOUT -> spec.timeoutNanos();
-                case ErrorKind.CONNECT_FAILED -> CONNECT_FAILURE_NANOS;
-                default -> latency[e].sample(gaussian());
-            };
+        long wait = 0;
+        ServerQueue server = servers[e];
+        boolean shed = server != null && server.full(now);
+        if (shed) {
+            status = SHED_STATUS;
+            took = SHED_NANOS;
         } else {
-            took = latency[e].sample(gaussian());
+            double rate = errorRate[e];
+            if (rate > 0 && (rate >= 1 || outcomes.nextDouble() < rate)) {
+                ErrorKind kind = errorKind[e];
+                status = kind.code();
+                took = switch (status) {
+                    case ErrorKind.TIMEOUT -> spec.timeoutNanos();
+                    case ErrorKind.CONNECT_FAILED -> CONNECT_FAILURE_NANOS;
+                    default -> latency[e].sample(gaussian());
+                };
+            } else {
+                took = latency[e].sample(gaussian());
+            }
+            // A refused or never-answered connection never reaches the server's queue; everything else
+            // waits for a server, then takes its latency as service time.
+            if (server != null && status != ErrorKind.CONNECT_FAILED && status != ErrorKind.TIMEOUT) {
+                wait = server.admit(now, took) - now;
+                took += wait;
+            }
         }
         if (took > spec.timeoutNanos()) {
             // Envoy gives up at the route timeout whatever the endpoint would have done.
@@ -385,6 +440,7 @@ public final class Simulation {
             callerErrors[c]++;
         }
         histograms[p].recordValue(Math.min(HISTOGRAM_MAX_MICROS, took / 1000));
+        load.recorded(p, bucket, e, took, wait, shed);
         Tracker[] trackers = active[c];
         for (int i = 0; i < trackers.length; i++) {
             Tracker t = trackers[i];
@@ -418,6 +474,7 @@ public final class Simulation {
     }
 
     private void respond(int c, int e, int status, long now) {
+        load.finished(e, now);
         syncTable(c);
         int host = endpointToHost[c][e];
         if (host < 0) {
@@ -563,6 +620,7 @@ public final class Simulation {
 
     private void applyFault(SimulationSpec.Fault f, long now) {
         if (now > phaseStarts[phase]) {
+            load.closePhase(phase, phaseStarts[phase], now);
             phase++;
         }
         List<Integer> hit = new ArrayList<>();
@@ -825,6 +883,7 @@ public final class Simulation {
 
     /** Ends the current bucket: records priorities as they stand and carries ejections into the next. */
     private void closeBucket() {
+        load.closeBucket(bucket);
         int base = bucket * endpointCount;
         MeshClient first = clients[0];
         for (int e = 0; e < endpointCount; e++) {
@@ -886,6 +945,6 @@ public final class Simulation {
         SimulationResult.Buckets buckets = new SimulationResult.Buckets(bucketNanos, bucketCount, endpointCount,
                 bucketRequests, bucketErrors, bucketEjected, bucketPriority);
         return new SimulationResult(scenario.name(), scenario.description(), scenario.source(), spec, notes(),
-                endpoints, phases, buckets, events, droppedEvents, faults, wallNanos);
+                endpoints, phases, buckets, events, droppedEvents, faults, load.result(), wallNanos);
     }
 }

@@ -33,11 +33,12 @@ public final class SimulationResult {
     private final List<Event> events;
     private final long droppedEvents;
     private final List<FaultResult> faults;
+    private final Load load;
     private final long wallNanos;
 
     SimulationResult(String scenario, String description, String source, SimulationSpec spec, List<String> notes,
                      List<Endpoint> endpoints, List<Phase> phases, Buckets buckets, List<Event> events,
-                     long droppedEvents, List<FaultResult> faults, long wallNanos) {
+                     long droppedEvents, List<FaultResult> faults, Load load, long wallNanos) {
         this.scenario = scenario;
         this.description = description;
         this.source = source;
@@ -49,6 +50,7 @@ public final class SimulationResult {
         this.events = List.copyOf(events);
         this.droppedEvents = droppedEvents;
         this.faults = List.copyOf(faults);
+        this.load = load;
         this.wallNanos = wallNanos;
     }
 
@@ -102,6 +104,11 @@ public final class SimulationResult {
 
     List<FaultResult> faults() {
         return faults;
+    }
+
+    /** Requests in flight, latency by locality, and queueing where endpoints have bounded concurrency. */
+    Load load() {
+        return load;
     }
 
     /** Wall-clock time the run took; the only value that differs between identical runs. */
@@ -264,6 +271,262 @@ public final class SimulationResult {
         int bucketAt(long nanos) {
             return (int) Math.min(count - 1, nanos / bucketNanos);
         }
+    }
+
+    /**
+     * How loaded the endpoints were and what their requests cost the callers, beside the counts of
+     * {@link Phase} and {@link Buckets}: requests in flight (time averages, from the pick to the
+     * response, so requests waiting for a server count), latency by locality, and, when some endpoint
+     * has bounded concurrency ({@link #queueing()}), queue waits and shed requests. Arrays are
+     * indexed phase × endpoint, phase × locality, bucket × endpoint and bucket × locality; readers
+     * must not change them.
+     */
+    static final class Load {
+        private final List<String> localities;
+        private final int[] localityOf;
+        private final int endpoints;
+        private final int[] concurrency;
+        private final int[] queueLimit;
+        private final double[] inFlight;
+        private final double[] latencySum;
+        private final long[] waited;
+        private final double[] waitSum;
+        private final long[] shed;
+        private final long[] p50;
+        private final long[] p99;
+        private final long[] p999;
+        private final float[] bucketInFlight;
+        private final float[] bucketLatencyMs;
+        private final float[] bucketWaitMs;
+        private final int[] bucketShed;
+        private final int[] bucketP99Micros;
+        private final Slices slices;
+        // Per locality, and per phase x locality: sums over the locality's endpoints, made once.
+        private final int[] endpointsIn;
+        private final int[] minConcurrency;
+        private final int[] maxConcurrency;
+        private final int[] minQueueLimit;
+        private final int[] maxQueueLimit;
+        private final double[] localityInFlight;
+        private final long[] localityWaited;
+        private final double[] localityWaitSum;
+        private final long[] localityShed;
+
+        Load(List<String> localities, int[] localityOf, int endpoints, int[] concurrency, int[] queueLimit,
+             double[] inFlight, double[] latencySum, long[] waited, double[] waitSum, long[] shed, long[] p50,
+             long[] p99, long[] p999, float[] bucketInFlight, float[] bucketLatencyMs, float[] bucketWaitMs,
+             int[] bucketShed, int[] bucketP99Micros, Slices slices) {
+            this.localities = List.copyOf(localities);
+            this.localityOf = localityOf;
+            this.endpoints = endpoints;
+            this.concurrency = concurrency;
+            this.queueLimit = queueLimit;
+            this.inFlight = inFlight;
+            this.latencySum = latencySum;
+            this.waited = waited;
+            this.waitSum = waitSum;
+            this.shed = shed;
+            this.p50 = p50;
+            this.p99 = p99;
+            this.p999 = p999;
+            this.bucketInFlight = bucketInFlight;
+            this.bucketLatencyMs = bucketLatencyMs;
+            this.bucketWaitMs = bucketWaitMs;
+            this.bucketShed = bucketShed;
+            this.bucketP99Micros = bucketP99Micros;
+            this.slices = slices;
+            int count = this.localities.size();
+            int phases = endpoints == 0 ? 0 : inFlight.length / endpoints;
+            endpointsIn = new int[count];
+            minConcurrency = new int[count];
+            maxConcurrency = new int[count];
+            minQueueLimit = new int[count];
+            maxQueueLimit = new int[count];
+            java.util.Arrays.fill(minConcurrency, Integer.MAX_VALUE);
+            java.util.Arrays.fill(minQueueLimit, Integer.MAX_VALUE);
+            localityInFlight = new double[phases * count];
+            localityWaited = new long[phases * count];
+            localityWaitSum = new double[phases * count];
+            localityShed = new long[phases * count];
+            for (int e = 0; e < endpoints; e++) {
+                int l = localityOf[e];
+                endpointsIn[l]++;
+                minConcurrency[l] = Math.min(minConcurrency[l], concurrency[e]);
+                maxConcurrency[l] = Math.max(maxConcurrency[l], concurrency[e]);
+                minQueueLimit[l] = Math.min(minQueueLimit[l], queueLimit[e]);
+                maxQueueLimit[l] = Math.max(maxQueueLimit[l], queueLimit[e]);
+                for (int p = 0; p < phases; p++) {
+                    int cell = p * count + l;
+                    localityInFlight[cell] += inFlight[p * endpoints + e];
+                    localityWaited[cell] += waited(p, e);
+                    localityWaitSum[cell] += waitSumNanos(p, e);
+                    localityShed[cell] += shed(p, e);
+                }
+            }
+        }
+
+        /** Whether some endpoint has bounded concurrency: waits, sheds and {@link #slices()} are recorded. */
+        boolean queueing() {
+            return waited != null;
+        }
+
+        /** The localities of the run's endpoints, sorted as {@link Phase#byLocality} sorts them. */
+        List<String> localities() {
+            return localities;
+        }
+
+        /** The index into {@link #localities()} of an endpoint's locality. */
+        int locality(int endpoint) {
+            return localityOf[endpoint];
+        }
+
+        /** Requests the endpoint serves at once, or {@link ServerQueue#UNLIMITED}. */
+        int concurrency(int endpoint) {
+            return concurrency[endpoint];
+        }
+
+        /** Requests that may wait at the endpoint, or {@link ServerQueue#UNLIMITED}. */
+        int queueLimit(int endpoint) {
+            return queueLimit[endpoint];
+        }
+
+        /** Whether any endpoint of locality {@code l} has bounded concurrency. */
+        boolean bounded(int l) {
+            return minConcurrency[l] != ServerQueue.UNLIMITED;
+        }
+
+        /** The number of endpoints in locality {@code l}. */
+        int endpointsIn(int l) {
+            return endpointsIn[l];
+        }
+
+        /** The smallest and largest concurrency of locality {@code l}'s endpoints ({@link ServerQueue#UNLIMITED} for none). */
+        int minConcurrency(int l) {
+            return minConcurrency[l];
+        }
+
+        int maxConcurrency(int l) {
+            return maxConcurrency[l];
+        }
+
+        /** The smallest and largest queue limit of locality {@code l}'s endpoints. */
+        int minQueueLimit(int l) {
+            return minQueueLimit[l];
+        }
+
+        int maxQueueLimit(int l) {
+            return maxQueueLimit[l];
+        }
+
+        /** The time-average number of requests in flight to the endpoint over the phase. */
+        double inFlight(int phase, int endpoint) {
+            return inFlight[phase * endpoints + endpoint];
+        }
+
+        /** The time-average number in flight to every endpoint of locality {@code l} together. */
+        double localityInFlight(int phase, int l) {
+            return localityInFlight[phase * localities.size() + l];
+        }
+
+        /** {@link #waited}, {@link #waitSumNanos} and {@link #shed} summed over locality {@code l}'s endpoints. */
+        long localityWaited(int phase, int l) {
+            return localityWaited[phase * localities.size() + l];
+        }
+
+        double localityWaitSumNanos(int phase, int l) {
+            return localityWaitSum[phase * localities.size() + l];
+        }
+
+        long localityShed(int phase, int l) {
+            return localityShed[phase * localities.size() + l];
+        }
+
+        /** The sum of the latencies the callers saw from the endpoint in the phase, queue waits included. */
+        double latencySumNanos(int phase, int endpoint) {
+            return latencySum[phase * endpoints + endpoint];
+        }
+
+        /** Requests to the endpoint in the phase that waited for a server; 0 unless {@link #queueing()}. */
+        long waited(int phase, int endpoint) {
+            return waited == null ? 0 : waited[phase * endpoints + endpoint];
+        }
+
+        /** The sum of their waits. */
+        double waitSumNanos(int phase, int endpoint) {
+            return waitSum == null ? 0 : waitSum[phase * endpoints + endpoint];
+        }
+
+        /** Requests the endpoint's full queue answered with 503 at once in the phase. */
+        long shed(int phase, int endpoint) {
+            return shed == null ? 0 : shed[phase * endpoints + endpoint];
+        }
+
+        /** Whether latency percentiles by locality and phase were kept (see {@link LoadRecorder}'s limits). */
+        boolean latencyByLocality() {
+            return p50 != null;
+        }
+
+        /** The median latency of the phase's requests to locality {@code l}, or -1 when none reached it. */
+        long p50Nanos(int phase, int l) {
+            return p50[phase * localities.size() + l];
+        }
+
+        long p99Nanos(int phase, int l) {
+            return p99[phase * localities.size() + l];
+        }
+
+        long p999Nanos(int phase, int l) {
+            return p999[phase * localities.size() + l];
+        }
+
+        /** The time-average number of requests in flight to the endpoint over the bucket. */
+        float bucketInFlight(int bucket, int endpoint) {
+            return bucketInFlight[bucket * endpoints + endpoint];
+        }
+
+        /** The mean latency of the bucket's requests to the endpoint, in ms; NaN when it had none. */
+        float bucketLatencyMs(int bucket, int endpoint) {
+            return bucketLatencyMs[bucket * endpoints + endpoint];
+        }
+
+        /** The mean queue wait of those requests (0 for those that waited none), in ms; NaN when none; 0 unless {@link #queueing()}. */
+        float bucketWaitMs(int bucket, int endpoint) {
+            return bucketWaitMs == null ? (Float.isNaN(bucketLatencyMs(bucket, endpoint)) ? Float.NaN : 0)
+                    : bucketWaitMs[bucket * endpoints + endpoint];
+        }
+
+        /** Requests of the bucket the endpoint shed. */
+        int bucketShed(int bucket, int endpoint) {
+            return bucketShed == null ? 0 : bucketShed[bucket * endpoints + endpoint];
+        }
+
+        /** Whether {@link #bucketP99Micros} was kept (not when buckets × localities is very large). */
+        boolean bucketLatency() {
+            return bucketP99Micros != null;
+        }
+
+        /** The 99th percentile latency of the bucket's requests to locality {@code l}, in µs; -1 when none. */
+        int bucketP99Micros(int bucket, int l) {
+            return bucketP99Micros[bucket * localities.size() + l];
+        }
+
+        /** The run by tenths, for queueing runs; null otherwise. */
+        Slices slices() {
+            return slices;
+        }
+    }
+
+    /**
+     * A queueing run in equal parts of its duration (whole buckets each; the last may be shorter),
+     * per locality: how many requests started in each part, their latency percentiles, how many
+     * waited for a server and how long in all, how many were shed, and the time-average number in
+     * flight to the locality. Arrays are slice × locality.
+     *
+     * @param count the number of slices
+     * @param sliceNanos the length of each but possibly the last
+     */
+    record Slices(int count, long sliceNanos, long[] requests, long[] p50Nanos, long[] p99Nanos, long[] waited,
+                  double[] waitSumNanos, long[] shed, double[] inFlight) {
     }
 
     /** What happened to an endpoint. */

@@ -137,6 +137,7 @@ public final class SimulationSpec {
         SimulationSpec spec = new SimulationSpec(duration, rate, seed, bucket, bucketGiven, timeout, callers,
                 behaviour, faults);
         spec.requireBucketCells(source, endpoints.size());
+        spec.servers(source, endpoints);
         return spec;
     }
 
@@ -181,6 +182,7 @@ public final class SimulationSpec {
             }
         }
         if (paths.isEmpty()) {
+            servers(source, endpoints);
             return;
         }
         StringJoiner listed = new StringJoiner(", ");
@@ -424,20 +426,103 @@ public final class SimulationSpec {
      *
      * @param path where the rule is written, for messages
      * @param select the endpoints it applies to
-     * @param latency their latency, or null to keep the earlier one
+     * @param latency their latency (the service time, once a request has a server), or null to keep
+     *     the earlier one
      * @param errorRate the share of requests that fail, 0 to 1, or NaN to keep the earlier one
      * @param error how failing requests fail, or null to keep the earlier one
+     * @param concurrency requests each endpoint serves at once (1 to {@link #MAX_CAPACITY}, or
+     *     {@link ServerQueue#UNLIMITED}), or {@link #NOT_GIVEN} to keep the earlier value
+     * @param queueLimit requests that may wait for a server at each endpoint (0 to
+     *     {@link #MAX_CAPACITY}, or {@link ServerQueue#UNLIMITED}), or {@link #NOT_GIVEN}
      */
-    record BehaviourRule(String path, Selector select, LatencyModel latency, double errorRate, ErrorKind error) {
+    record BehaviourRule(String path, Selector select, LatencyModel latency, double errorRate, ErrorKind error,
+                         int concurrency, int queueLimit) {
+
+        /** A capacity field the rule leaves out. */
+        static final int NOT_GIVEN = -1;
+        /** The largest concurrency or queue limit written as a number; above it, write {@code unlimited}. */
+        static final int MAX_CAPACITY = 1_000_000;
 
         static BehaviourRule parse(YamlNode n, List<Endpoint> endpoints) {
-            n.allowOnly("select", "latency", "errorRate", "error");
+            n.allowOnly("select", "latency", "errorRate", "error", "concurrency", "queueLimit");
             Selector select = n.has("select") ? Selector.parse(n.get("select"), endpoints) : Selector.ALL;
             LatencyModel latency = LatencyModel.parse(n.get("latency"), null);
             double errorRate = rate(n.get("errorRate"), Double.NaN);
             ErrorKind error = ErrorKind.parse(n.get("error"), null);
-            return new BehaviourRule(n.path(), select, latency, errorRate, error);
+            int concurrency = capacity(n.get("concurrency"), 1);
+            int queueLimit = capacity(n.get("queueLimit"), 0);
+            return new BehaviourRule(n.path(), select, latency, errorRate, error, concurrency, queueLimit);
         }
+
+        /** A whole number from {@code min} to {@link #MAX_CAPACITY}, or {@code unlimited}; {@link #NOT_GIVEN} when missing. */
+        private static int capacity(YamlNode n, int min) {
+            if (n.isMissing()) {
+                return NOT_GIVEN;
+            }
+            if ("unlimited".equals(n.string(null))) {
+                return ServerQueue.UNLIMITED;
+            }
+            long v;
+            try {
+                v = n.longValue(0);
+            } catch (IllegalArgumentException e) {
+                v = Long.MIN_VALUE;
+            }
+            if (v < min || v > MAX_CAPACITY) {
+                throw n.error("must be a whole number from " + min + " to " + MAX_CAPACITY + ", or unlimited, got '"
+                        + n.shown() + "'");
+            }
+            return (int) v;
+        }
+    }
+
+    /**
+     * Each endpoint's capacity after every behaviour rule, in endpoint order: a {@link ServerQueue}
+     * for an endpoint with bounded concurrency, null for one without (it serves every request at
+     * once, and a queue limit does not apply to it).
+     *
+     * @throws IllegalArgumentException naming the file and a rule's {@code queueLimit} when none of
+     *     the endpoints that rule selects ends up with bounded concurrency, so the limit would never apply
+     */
+    ServerQueue[] servers(String source, List<Endpoint> endpoints) {
+        int n = endpoints.size();
+        int[] concurrency = new int[n];
+        int[] queueLimit = new int[n];
+        java.util.Arrays.fill(concurrency, ServerQueue.UNLIMITED);
+        java.util.Arrays.fill(queueLimit, ServerQueue.UNLIMITED);
+        for (BehaviourRule r : behaviour) {
+            for (int e = 0; e < n; e++) {
+                if (r.select().matches(endpoints.get(e))) {
+                    if (r.concurrency() != BehaviourRule.NOT_GIVEN) {
+                        concurrency[e] = r.concurrency();
+                    }
+                    if (r.queueLimit() != BehaviourRule.NOT_GIVEN) {
+                        queueLimit[e] = r.queueLimit();
+                    }
+                }
+            }
+        }
+        for (BehaviourRule r : behaviour) {
+            if (r.queueLimit() == BehaviourRule.NOT_GIVEN || r.queueLimit() == ServerQueue.UNLIMITED) {
+                continue;
+            }
+            boolean applies = false;
+            for (int e = 0; e < n && !applies; e++) {
+                applies = r.select().matches(endpoints.get(e)) && concurrency[e] != ServerQueue.UNLIMITED;
+            }
+            if (!applies) {
+                throw new YamlNode(source, r.path() + ".queueLimit", r.queueLimit()).error("applies only to endpoints"
+                        + " with a concurrency, and none of those " + r.select().describe()
+                        + " has one after every rule, got '" + r.queueLimit() + "'");
+            }
+        }
+        ServerQueue[] out = new ServerQueue[n];
+        for (int e = 0; e < n; e++) {
+            if (concurrency[e] != ServerQueue.UNLIMITED) {
+                out[e] = new ServerQueue(concurrency[e], queueLimit[e]);
+            }
+        }
+        return out;
     }
 
     /**

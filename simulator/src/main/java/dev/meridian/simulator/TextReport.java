@@ -86,6 +86,8 @@ public final class TextReport {
         for (SimulationResult.Phase p : r.phases()) {
             sections.add(phase(r, p));
         }
+        // Always a section, empty without queueing, so --compare keeps the two runs' sections aligned.
+        sections.add(queueingOverTime(r));
         sections.add(eventLog(r));
         List<String> notes = new ArrayList<>();
         notes.add("");
@@ -143,6 +145,21 @@ public final class TextReport {
                 + Reports.millis(p.p99Nanos()) + ", p99.9 " + Reports.millis(p.p999Nanos())));
         lines.add("  version  " + shares(p.byVersion(eps), p.requests()));
         lines.add("  locality " + shares(p.byLocality(eps), p.requests()));
+        SimulationResult.Load load = r.load();
+        if (load.latencyByLocality()) {
+            StringBuilder latency = new StringBuilder();
+            for (int l = 0; l < load.localities().size(); l++) {
+                if (load.p50Nanos(p.index(), l) >= 0) {
+                    latency.append(latency.length() == 0 ? "" : "; ").append(load.localities().get(l)).append(" p50 ")
+                            .append(Reports.millis(load.p50Nanos(p.index(), l))).append(", p99 ")
+                            .append(Reports.millis(load.p99Nanos(p.index(), l)));
+                }
+            }
+            lines.add("  latency by locality " + (latency.length() == 0 ? "-" : latency));
+        }
+        for (String queue : queues(r, p)) {
+            lines.add("  queue " + queue);
+        }
         StringBuilder prio = new StringBuilder("  priority ");
         Map<Integer, Long> byPriority = p.byPriority();
         for (Map.Entry<Integer, Long> e : byPriority.entrySet()) {
@@ -162,6 +179,122 @@ public final class TextReport {
         }
         lines.add("");
         return lines;
+    }
+
+    /**
+     * One entry per locality with bounded concurrency that got requests in the phase: its capacity,
+     * the time-average number in flight, how many requests waited and how long on average (over all
+     * its requests), and how many were shed. Empty for a run without queueing.
+     */
+    static List<String> queues(SimulationResult r, SimulationResult.Phase p) {
+        SimulationResult.Load load = r.load();
+        List<String> lines = new ArrayList<>();
+        if (!load.queueing()) {
+            return lines;
+        }
+        long[] requests = new long[load.localities().size()];
+        for (int e = 0; e < r.endpoints().size(); e++) {
+            requests[load.locality(e)] += p.endpointRequests()[e];
+        }
+        int phase = p.index();
+        for (int l = 0; l < requests.length; l++) {
+            if (!load.bounded(l) || requests[l] == 0) {
+                continue;
+            }
+            long shed = load.localityShed(phase, l);
+            lines.add(load.localities().get(l) + " (" + capacity(r, l) + "): in flight "
+                    + Reports.average(load.localityInFlight(phase, l)) + ", waited "
+                    + Reports.share(load.localityWaited(phase, l), requests[l]) + ", mean wait "
+                    + Reports.millis(Math.round(load.localityWaitSumNanos(phase, l) / requests[l])) + ", shed "
+                    + Reports.count(shed) + " (" + Reports.share(shed, requests[l]) + ")");
+        }
+        return lines;
+    }
+
+    /**
+     * A locality's capacity in a few words: {@code 2 endpoints x concurrency 8}, with {@code , queue
+     * limit 50} when waiting is limited; ranges when its endpoints differ.
+     */
+    static String capacity(SimulationResult r, int locality) {
+        SimulationResult.Load load = r.load();
+        int count = load.endpointsIn(locality);
+        return count + (count == 1 ? " endpoint" : " endpoints") + " x concurrency "
+                + range(load.minConcurrency(locality), load.maxConcurrency(locality))
+                + (load.minQueueLimit(locality) == ServerQueue.UNLIMITED ? ""
+                : ", queue limit " + range(load.minQueueLimit(locality), load.maxQueueLimit(locality)));
+    }
+
+    private static String range(int min, int max) {
+        return (min == ServerQueue.UNLIMITED ? "unlimited" : Integer.toString(min))
+                + (min == max ? "" : ".." + (max == ServerQueue.UNLIMITED ? "unlimited" : Integer.toString(max)));
+    }
+
+    /**
+     * For a queueing run, one table per locality with bounded concurrency that got requests: the run
+     * by tenths, each row the requests that started in that tenth, their latency, waits and sheds,
+     * and the time-average number in flight. Empty otherwise.
+     */
+    private static List<String> queueingOverTime(SimulationResult r) {
+        List<String> lines = new ArrayList<>();
+        for (int l : queuedLocalities(r)) {
+            lines.add("queueing over time, " + r.load().localities().get(l) + " (" + capacity(r, l) + "):");
+            List<String[]> rows = sliceRows(r, l);
+            int[] width = new int[rows.get(0).length];
+            for (String[] row : rows) {
+                for (int c = 0; c < row.length; c++) {
+                    width[c] = Math.max(width[c], row[c].length());
+                }
+            }
+            for (String[] row : rows) {
+                StringBuilder b = new StringBuilder(" ");
+                for (int c = 0; c < row.length; c++) {
+                    // The first column reads left to right; numbers align on the right.
+                    b.append(' ').append(c == 0 ? pad(row[c], width[c]) : " ".repeat(width[c] - row[c].length()) + row[c]);
+                }
+                lines.add(b.toString());
+            }
+            lines.add("");
+        }
+        return lines;
+    }
+
+    /** The localities with bounded concurrency that got requests, for a queueing run; empty otherwise. */
+    static List<Integer> queuedLocalities(SimulationResult r) {
+        SimulationResult.Load load = r.load();
+        SimulationResult.Slices s = load.slices();
+        List<Integer> out = new ArrayList<>();
+        if (s == null) {
+            return out;
+        }
+        int localities = load.localities().size();
+        for (int l = 0; l < localities; l++) {
+            long total = 0;
+            for (int i = 0; i < s.count(); i++) {
+                total += s.requests()[i * localities + l];
+            }
+            if (load.bounded(l) && total > 0) {
+                out.add(l);
+            }
+        }
+        return out;
+    }
+
+    /** The header and one row per tenth of the run, for one locality: what {@link #queueingOverTime} lays out. */
+    static List<String[]> sliceRows(SimulationResult r, int l) {
+        SimulationResult.Slices s = r.load().slices();
+        int localities = r.load().localities().size();
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"from", "requests", "p50", "p99", "waited", "mean wait", "in flight", "shed"});
+        for (int i = 0; i < s.count(); i++) {
+            int cell = i * localities + l;
+            long n = s.requests()[cell];
+            rows.add(new String[] {Reports.duration(i * s.sliceNanos()), Reports.count(n),
+                n == 0 ? "-" : Reports.millis(s.p50Nanos()[cell]), n == 0 ? "-" : Reports.millis(s.p99Nanos()[cell]),
+                Reports.share(s.waited()[cell], n),
+                n == 0 ? "-" : Reports.millis(Math.round(s.waitSumNanos()[cell] / n)),
+                Reports.average(s.inFlight()[cell]), Reports.count(s.shed()[cell])});
+        }
+        return rows;
     }
 
     private static List<String> outcomes(SimulationResult r, SimulationResult.FaultResult f, boolean name) {

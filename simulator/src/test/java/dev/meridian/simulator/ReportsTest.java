@@ -35,4 +35,16 @@ class ReportsTest {
     void latencies(long nanos, String text) {
         assertThat(Reports.millis(nanos)).isEqualTo(text);
     }
+
+    @ParameterizedTest(name = "{0} in flight reads {1}")
+    @CsvSource({"0,0.0", "0.44,0.4", "12,12.0", "99.94,99.9", "99.96,100", "4508.1,'4,508'"})
+    void averages(double value, String text) {
+        assertThat(Reports.average(value)).isEqualTo(text);
+    }
+
+    @ParameterizedTest(name = "{0} reads {1} in the CSV")
+    @CsvSource({"0,0", "2.5,2.5", "12.3456,12.346", "0.0004,0", "0.0005,0.001", "7.1,7.1", "1234.5,1234.5"})
+    void csvThousandths(double value, String text) {
+        assertThat(CsvReport.thousandths(value)).isEqualTo(text);
+    }
 }
