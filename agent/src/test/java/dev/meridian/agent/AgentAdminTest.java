@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.junit.jupiter.api.AfterEach;
@@ -61,16 +60,6 @@ class AgentAdminTest {
         return agent;
     }
 
-    private Map<String, Integer> threeZones() throws IOException {
-        Map<String, Integer> m = new TreeMap<>();
-        for (String zone : List.of("r1/z1", "r1/z2", "r2/z1")) {
-            Upstream u = Upstream.http(zone);
-            upstreams.add(u);
-            m.put(zone, u.port());
-        }
-        return m;
-    }
-
     private HttpResponse<String> admin(String method, String path) throws IOException, InterruptedException {
         return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.adminAddress().getPort() + path))
                 .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build(),
@@ -85,7 +74,7 @@ class AgentAdminTest {
     @Test
     @DisplayName("/live and /ready answer 200 once the cluster has endpoints; /metrics counts requests and errors per locality and priority")
     void liveReadyMetrics() throws Exception {
-        start(threeZones());
+        start(Upstream.threeZones(true, upstreams));
         assertThat(admin("GET", "/live").statusCode()).isEqualTo(200);
         HttpResponse<String> ready = admin("GET", "/ready");
         assertThat(ready.statusCode()).isEqualTo(200);
@@ -114,7 +103,7 @@ class AgentAdminTest {
     @Test
     @DisplayName("/plan shows the priorities the agent runs: r1/z1 at 0 with all the load, r1/z2 at 1, r2/z1 at 2")
     void plan() throws Exception {
-        Map<String, Integer> ports = threeZones();
+        Map<String, Integer> ports = Upstream.threeZones(true, upstreams);
         start(ports);
         HttpResponse<String> plan = admin("GET", "/plan");
         assertThat(plan.statusCode()).isEqualTo(200);
@@ -131,7 +120,7 @@ class AgentAdminTest {
     @Test
     @DisplayName("POST /drain answers 202 and /ready turns 503 DRAINING; other methods and paths are refused")
     void drainTurnsReadyOff() throws Exception {
-        start(threeZones());
+        start(Upstream.threeZones(true, upstreams));
         assertThat(admin("GET", "/drain").statusCode()).isEqualTo(405);
         assertThat(admin("GET", "/nothing").statusCode()).isEqualTo(404);
         assertThat(admin("POST", "/drain").statusCode()).isEqualTo(202);

@@ -2,10 +2,7 @@ package dev.meridian.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.meridian.core.EndpointTable;
 import dev.meridian.core.ManualClock;
-import dev.meridian.outlier.EjectionListener;
-import dev.meridian.outlier.EjectionType;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -23,10 +20,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -53,7 +48,7 @@ class AgentFailoverTest {
     private final List<Upstream> upstreams = new ArrayList<>();
     private final List<Agent> agents = new ArrayList<>();
     private final ManualClock clock = new ManualClock();
-    private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    private final EjectionEvents events = new EjectionEvents();
     private final BlockingQueue<String> logged = new LinkedBlockingQueue<>();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -96,16 +91,6 @@ class AgentFailoverTest {
         return y.toString();
     }
 
-    private Map<String, Integer> threeZones(boolean http) throws IOException {
-        Map<String, Integer> m = new TreeMap<>();
-        for (String zone : List.of("r1/z1", "r1/z2", "r2/z1")) {
-            Upstream u = http ? Upstream.http(zone) : Upstream.tcp(zone);
-            upstreams.add(u);
-            m.put(zone, u.port());
-        }
-        return m;
-    }
-
     private Upstream upstream(String zone) {
         return upstreams.stream().filter(u -> u.name.equals(zone)).findFirst().orElseThrow();
     }
@@ -127,17 +112,7 @@ class AgentFailoverTest {
                 - {listen: 127.0.0.1:0, service: reviews:9080, mode: %s, connectAttempts: %d}
                 """.formatted(mode, connectAttempts));
         Agent a = Agent.builder(AgentConfig.read(file)).clock(clock).log(logged::add)
-                .ejectionListener(new EjectionListener() {
-                    @Override
-                    public void onEjected(EndpointTable table, int hostId, EjectionType type, long at, long until) {
-                        events.add("ejected " + table.endpoint(hostId).locality());
-                    }
-
-                    @Override
-                    public void onReturned(EndpointTable table, int hostId, long at) {
-                        events.add("returned " + table.endpoint(hostId).locality());
-                    }
-                }).start();
+                .ejectionListener(events).start();
         agents.add(a);
         return a;
     }
@@ -159,15 +134,13 @@ class AgentFailoverTest {
     }
 
     private String event() throws InterruptedException {
-        String e = events.poll(30, TimeUnit.SECONDS);
-        assertThat(e).as("an ejection event within 30 s").isNotNull();
-        return e;
+        return events.next();
     }
 
     @Test
     @DisplayName("HTTP: r1/z1 serves all; after 3 consecutive 5xx it is ejected and r1/z2 serves, then r2 when r1 is gone; healing brings traffic back")
     void httpFailsOverZoneThenRegionAndBack() throws Exception {
-        writeMesh(mesh("HTTP", threeZones(true), OUTLIER));
+        writeMesh(mesh("HTTP", Upstream.threeZones(true, upstreams), OUTLIER));
         Agent agent = start("http", 1);
         for (int i = 0; i < 10; i++) {
             HttpResponse<String> r = get(agent);
@@ -210,7 +183,7 @@ class AgentFailoverTest {
     @Test
     @DisplayName("TCP: one pick per connection; a dead r1/z1 fails its connects, is ejected, and connections go to r1/z2, then r2; restarted, it gets them back")
     void tcpFailsOverOnConnectFailure() throws Exception {
-        writeMesh(mesh("TCP", threeZones(false), OUTLIER));
+        writeMesh(mesh("TCP", Upstream.threeZones(false, upstreams), OUTLIER));
         Agent agent = start("tcp", 2);
         for (int i = 0; i < 5; i++) {
             assertThat(connect(agent)).isEqualTo("r1/z1");
@@ -218,7 +191,7 @@ class AgentFailoverTest {
         upstream("r1/z1").stop();
         // Each connection tries twice (connectAttempts 2); the third refused connect ejects r1/z1.
         List<String> served = new ArrayList<>();
-        while (events.isEmpty()) {
+        while (events.none()) {
             served.add(String.valueOf(connect(agent)));
         }
         assertThat(event()).isEqualTo("ejected r1/z1");
@@ -227,7 +200,7 @@ class AgentFailoverTest {
             assertThat(connect(agent)).isEqualTo("r1/z2");
         }
         upstream("r1/z2").stop();
-        while (events.isEmpty()) {
+        while (events.none()) {
             connect(agent);
         }
         assertThat(event()).isEqualTo("ejected r1/z2");

@@ -2,10 +2,7 @@ package dev.meridian.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.meridian.core.EndpointTable;
 import dev.meridian.core.ManualClock;
-import dev.meridian.outlier.EjectionListener;
-import dev.meridian.outlier.EjectionType;
 import dev.meridian.xds.server.MeshDirectory;
 import dev.meridian.xds.server.SidecarGroup;
 import dev.meridian.xds.server.SidecarXdsServer;
@@ -46,7 +43,7 @@ class AgentXdsTest {
 
     private final List<Upstream> upstreams = new ArrayList<>();
     private final BlockingQueue<String> logged = new LinkedBlockingQueue<>();
-    private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    private final EjectionEvents events = new EjectionEvents();
     private final BlockingQueue<Node> nodes = new LinkedBlockingQueue<>();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private SidecarXdsServer server;
@@ -63,16 +60,6 @@ class AgentXdsTest {
         for (Upstream u : upstreams) {
             u.stop();
         }
-    }
-
-    private Map<String, Integer> threeZones() throws IOException {
-        Map<String, Integer> m = new TreeMap<>();
-        for (String zone : List.of("r1/z1", "r1/z2", "r2/z1")) {
-            Upstream u = Upstream.http(zone);
-            upstreams.add(u);
-            m.put(zone, u.port());
-        }
-        return m;
     }
 
     private Upstream upstream(String zone) {
@@ -105,7 +92,7 @@ class AgentXdsTest {
     @Test
     @DisplayName("xDS: the VM's node carries its locality and labels; r1/z1 serves, a served change moves traffic to r1/z2, its 5xx eject it and r2 serves")
     void followsTheControlPlane() throws Exception {
-        Map<String, Integer> ports = threeZones();
+        Map<String, Integer> ports = Upstream.threeZones(true, upstreams);
         Path mesh = Files.createDirectories(dir.resolve("mesh"));
         writeMesh(mesh, AgentFailoverTest.mesh("HTTP", ports, AgentFailoverTest.OUTLIER));
         MeshDirectory directory = new MeshDirectory(mesh);
@@ -130,17 +117,7 @@ class AgentXdsTest {
                 - {listen: 127.0.0.1:0, service: 'outbound|9080||reviews.default.svc.cluster.local', mode: http}
                 """.formatted(server.port()));
         agent = Agent.builder(AgentConfig.read(file)).clock(new ManualClock()).log(logged::add)
-                .ejectionListener(new EjectionListener() {
-                    @Override
-                    public void onEjected(EndpointTable table, int hostId, EjectionType type, long at, long until) {
-                        events.add("ejected " + table.endpoint(hostId).locality());
-                    }
-
-                    @Override
-                    public void onReturned(EndpointTable table, int hostId, long at) {
-                        events.add("returned " + table.endpoint(hostId).locality());
-                    }
-                }).start();
+                .ejectionListener(events).start();
 
         // Istio's proxies send their labels as node metadata LABELS (pkg/model/proxy.go, NodeMetadata.Labels).
         Node node = nodes.poll(30, TimeUnit.SECONDS);
@@ -176,7 +153,7 @@ class AgentXdsTest {
         for (int i = 0; i < 3; i++) {
             assertThat(get()).isEqualTo("503 r1/z2");
         }
-        assertThat(events.poll(30, TimeUnit.SECONDS)).isEqualTo("ejected r1/z2");
+        assertThat(events.next()).isEqualTo("ejected r1/z2");
         assertThat(get()).isEqualTo("200 r2/z1");
         assertThat(upstream("r1/z1").served).as("r1/z1, no longer served, gets nothing").hasValue(10);
     }

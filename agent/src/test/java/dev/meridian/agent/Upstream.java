@@ -71,6 +71,17 @@ final class Upstream {
         return u;
     }
 
+    /** Upstreams in r1/z1, r1/z2 and r2/z1, added to {@code started}; locality → port. */
+    static Map<String, Integer> threeZones(boolean http, java.util.List<Upstream> started) throws IOException {
+        Map<String, Integer> m = new java.util.TreeMap<>();
+        for (String zone : java.util.List.of("r1/z1", "r1/z2", "r2/z1")) {
+            Upstream u = http ? http(zone) : tcp(zone);
+            started.add(u);
+            m.put(zone, u.port());
+        }
+        return m;
+    }
+
     static Upstream tcp(String name) throws IOException {
         Upstream u = new Upstream(name);
         u.tcp = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
