@@ -66,7 +66,10 @@ final class EjectionLedger implements EjectionListener {
 
     /**
      * Takes in a publication: an address whose handle changed or went has left the set, and an
-     * ejection it carried is over.
+     * ejection it carried is over. Called after every publication, the first included, so that the
+     * events of a drain always concern the handles of the publication before it or new ones; that
+     * holds because the soak replaces the endpoint set at most once per drain, so an address never
+     * leaves and comes back within one.
      */
     void reconcile(PublishedView view) {
         for (int id = 0; id < handle.length; id++) {
