@@ -103,6 +103,7 @@ public final class ClusterSoak {
     }
 
     private static final int POOL_PER_LOCALITY = 10;
+    private static final int COMPLETION_QUEUE_CAPACITY = 2;
     /** How often the control thread drains in real time, as {@code Cluster.runOn} would. */
     private static final long REAL_TIME_DRAIN_PERIOD_NANOS = 500_000;
 
@@ -161,8 +162,11 @@ public final class ClusterSoak {
         this.lastHandles = new Host[pool.size()];
         this.lb = script.lb();
         this.detecting = script.outlier() != null;
+        // The smallest hand-over queue, so that runs completing on three hosts between two drains
+        // take its overflow path (a pending mark and a scan at the next drain).
         this.cluster = Cluster.builder(lb).endpoints(script.table()).outlierDetection(script.outlier())
-                .clock(clock).random(RandomSource.seeded(settings.seed())).listener(ledger).build();
+                .clock(clock).random(RandomSource.seeded(settings.seed())).listener(ledger)
+                .completionQueueCapacity(COMPLETION_QUEUE_CAPACITY).build();
         this.phaser = new Phaser(settings.pickers() + 1);
         for (int i = 0; i < settings.pickers(); i++) {
             pickers.add(new Picker(this, cluster, pool, settings.seed() * 31 + i + 1, settings.minPicksPerStep(),
@@ -310,7 +314,8 @@ public final class ClusterSoak {
             }
         }
         return new SoakReport(settings, failure.get(), step + 1, Duration.ofNanos(System.nanoTime() - wallStart),
-                picks, excluding, hash, nothing, onHosts, raced, duringDrain, failures, lastPublication, drains, script.updates,
+                picks, excluding, hash, nothing, onHosts, raced, duringDrain, failures, lastPublication, drains,
+                script.updates,
                 script.healthChanges, script.lbChanges, script.outlierChanges, script.burstCount, ejectionChecks,
                 ledger.ejections(), ledger.returns(), ledger.endedByDeparture(), ledger.ejectedNow(), restChecks,
                 heapBefore, heapAfter, gcCount() - gcCountBefore, Duration.ofMillis(gcMillis() - gcTimeBefore));
@@ -499,7 +504,7 @@ public final class ClusterSoak {
         failure.compareAndSet(null, report);
     }
 
-    /** Heap used after full collections: the least of three readings, so a collection racing a finalizer counts less. */
+    /** Heap used after full collections: the least of three readings. */
     private static long heapAfterFullGc(MemoryMXBean memory) {
         long least = Long.MAX_VALUE;
         for (int i = 0; i < 3; i++) {

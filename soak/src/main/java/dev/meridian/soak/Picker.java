@@ -241,7 +241,8 @@ final class Picker implements Runnable {
                     soak.fail("publication " + p + " is no longer held for a pick of step " + step, step);
                     return;
                 }
-                allowed = h != null ? v.mayReturn(id, h) : v.mayReturnNothing(kinds[i], masks[i]);
+                allowed = h != null ? v.mayReturn(kinds[i], masks[i], id, h)
+                        : v.mayReturnNothing(kinds[i], masks[i]);
             }
             if (!allowed) {
                 StringBuilder why = new StringBuilder();

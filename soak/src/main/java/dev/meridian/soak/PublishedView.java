@@ -48,6 +48,9 @@ final class PublishedView {
     static final byte PICK_EXCLUDING = 1;
     static final byte PICK_HASH = 2;
 
+    /** Masks of excluded priorities worked out in advance: every subset of priorities 0 to 3. */
+    static final int EXCLUSION_MASKS = 16;
+
     final long publication;
     private final Host[] handles;
     private final byte[] state;
@@ -60,7 +63,15 @@ final class PublishedView {
     private final int[] degradedAvailability;
     private final int[] healthyLoad;
     private final int[] degradedLoad;
+    /** {@link #healthyLoad} then {@link #degradedLoad}, as one array. */
+    private final int[] loads;
     private final boolean[] panic;
+    /**
+     * By mask of excluded priorities 1..15, the load a retry pick distributes: healthy loads, then
+     * degraded loads. Worked out when the publication is recorded, so the pickers share it
+     * without allocating while they check.
+     */
+    private final int[][] loadsExcluding = new int[EXCLUSION_MASKS][];
     private final boolean hashed;
     private final boolean failTrafficOnPanic;
     private final boolean anyHealthy;
@@ -91,6 +102,12 @@ final class PublishedView {
         }
         anyHealthy = any;
         computeLoad((int) Math.round(config.panicThreshold()));
+        loads = new int[2 * n];
+        System.arraycopy(healthyLoad, 0, loads, 0, n);
+        System.arraycopy(degradedLoad, 0, loads, n, n);
+        for (int mask = 1; mask < EXCLUSION_MASKS; mask++) {
+            loadsExcluding[mask] = loadExcluding(mask);
+        }
     }
 
     /**
@@ -145,7 +162,10 @@ final class PublishedView {
                 config);
     }
 
-    /** Envoy's recalculatePerPriorityState, distributeLoad, recalculatePerPriorityPanic and recalculateLoadInTotalPanic. */
+    /**
+     * Envoy's {@code recalculatePerPriorityState}, {@code distributeLoad},
+     * {@code recalculatePerPriorityPanic} and {@code recalculateLoadInTotalPanic}.
+     */
     private void computeLoad(int panicThreshold) {
         int n = hosts.length;
         int sum = 0;
@@ -283,46 +303,30 @@ final class PublishedView {
     }
 
     /**
-     * Whether a pick from this publication may return this handle for this address: the address
-     * had this handle, and the host's priority balances over it: over all its hosts in panic (unless
-     * a non-hash policy fails traffic on panic), else over its healthy hosts, and with a non-hash
-     * policy over its degraded hosts too.
+     * The load a pick follows, healthy loads then degraded loads by priority: the publication's
+     * own, or for a retry pick with priorities excluded (with a non-hash policy) the load the
+     * retry plugin distributes over what is left.
      */
-    boolean mayReturn(int addressId, Host handle) {
-        if (handle == null || handles[addressId] != handle) {
-            return false;
+    private int[] load(byte kind, long excludedPriorities) {
+        if (hashed || kind != PICK_EXCLUDING || excludedPriorities == 0) {
+            return loads;
         }
-        int p = priorityOf[addressId];
-        if (panic[p]) {
-            return hashed || !failTrafficOnPanic;
-        }
-        byte s = state[addressId];
-        return s == HEALTHY || (s == DEGRADED && !hashed);
+        return excludedPriorities > 0 && excludedPriorities < EXCLUSION_MASKS
+                ? loadsExcluding[(int) excludedPriorities] : loadExcluding(excludedPriorities);
     }
 
     /**
-     * Whether a pick from this publication may find no host while a healthy one exists: only when
-     * a (priority, healthy or degraded) choice with load leads to an empty set, which with the
-     * rules above happens for a non-hash policy failing traffic on panic, and for a hash policy
-     * whose load reaches a priority's degraded hosts that its table leaves out.
-     *
-     * @param kind {@link #PICK}, {@link #PICK_EXCLUDING} or {@link #PICK_HASH}
-     * @param excludedPriorities the mask given to {@code pickExcluding}
+     * {@code adjustForAttemptedPriorities}: with nothing available outside the excluded priorities
+     * the exclusion is dropped; with nothing available at all the publication's load stands.
      */
-    boolean mayReturnNothing(byte kind, long excludedPriorities) {
-        if (!anyHealthy) {
-            return true;
-        }
-        if (hashed || kind != PICK_EXCLUDING || excludedPriorities == 0) {
-            return reachesEmpty(healthyLoad, degradedLoad);
-        }
+    private int[] loadExcluding(long excludedPriorities) {
         long mask = excludedPriorities;
         int total = availabilityOutside(mask);
         if (total == 0) {
             mask = 0;
             total = availabilityOutside(0);
             if (total == 0) {
-                return reachesEmpty(healthyLoad, degradedLoad);
+                return loads;
             }
         }
         int n = hosts.length;
@@ -337,7 +341,65 @@ final class PublishedView {
         int[] hl = new int[n];
         int[] dl = new int[n];
         distribute(ha, da, total, hl, dl, true);
-        return reachesEmpty(hl, dl);
+        int[] out = new int[2 * n];
+        System.arraycopy(hl, 0, out, 0, n);
+        System.arraycopy(dl, 0, out, n, n);
+        return out;
+    }
+
+    /**
+     * Whether a pick of this kind from this publication may return this handle for this address:
+     * the address had this handle, its priority has load, and the choice leads to a set holding
+     * it: all the priority's hosts in panic (unless a non-hash policy fails traffic on panic), else
+     * its healthy hosts, and with a non-hash policy its degraded hosts when they have load.
+     *
+     * @param kind {@link #PICK}, {@link #PICK_EXCLUDING} or {@link #PICK_HASH}
+     * @param excludedPriorities the mask given to {@code pickExcluding}
+     */
+    boolean mayReturn(byte kind, long excludedPriorities, int addressId, Host handle) {
+        if (handle == null || handles[addressId] != handle) {
+            return false;
+        }
+        int[] l = load(kind, excludedPriorities);
+        int n = hosts.length;
+        int p = priorityOf[addressId];
+        int healthyShare = l[p];
+        int degradedShare = l[n + p];
+        if (panic[p]) {
+            return healthyShare + degradedShare > 0 && (hashed || !failTrafficOnPanic);
+        }
+        byte s = state[addressId];
+        if (hashed) {
+            // A degraded choice at this priority hashes into the same table of healthy hosts.
+            return s == HEALTHY && healthyShare + degradedShare > 0;
+        }
+        return (s == HEALTHY && healthyShare > 0) || (s == DEGRADED && degradedShare > 0);
+    }
+
+    /**
+     * Whether a pick of this kind from this publication may find no host: when no host is healthy,
+     * or when a (priority, healthy or degraded) choice with load leads to an empty set, which with
+     * the rules above happens for a non-hash policy failing traffic on panic, and for a hash policy
+     * whose load reaches a priority's degraded hosts that its table leaves out.
+     *
+     * @param kind {@link #PICK}, {@link #PICK_EXCLUDING} or {@link #PICK_HASH}
+     * @param excludedPriorities the mask given to {@code pickExcluding}
+     */
+    boolean mayReturnNothing(byte kind, long excludedPriorities) {
+        if (!anyHealthy) {
+            return true;
+        }
+        int[] l = load(kind, excludedPriorities);
+        int n = hosts.length;
+        for (int p = 0; p < n; p++) {
+            if (l[p] > 0 && emptyChoice(p, false)) {
+                return true;
+            }
+            if (l[n + p] > 0 && emptyChoice(p, true)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int availabilityOutside(long mask) {
@@ -352,18 +414,6 @@ final class PublishedView {
 
     private static boolean excludedPriority(long mask, int p) {
         return p < 64 && (mask & (1L << p)) != 0;
-    }
-
-    private boolean reachesEmpty(int[] hl, int[] dl) {
-        for (int p = 0; p < hosts.length; p++) {
-            if (hl[p] > 0 && emptyChoice(p, false)) {
-                return true;
-            }
-            if (dl[p] > 0 && emptyChoice(p, true)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private boolean emptyChoice(int p, boolean degradedChoice) {

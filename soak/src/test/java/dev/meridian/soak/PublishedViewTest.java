@@ -90,8 +90,22 @@ class PublishedViewTest {
         assertThat(v.healthyLoad(1)).isEqualTo(30);
         assertThat(v.panic(0)).as("50% healthy is not below 50, and a normalized 100 never panics").isFalse();
         assertThat(v.mayReturnNothing(PublishedView.PICK, 0)).isFalse();
-        assertThat(v.mayReturn(0, host(0))).isTrue();
-        assertThat(v.mayReturn(2, host(2))).as("an unhealthy host outside panic").isFalse();
+        assertThat(v.mayReturn(PublishedView.PICK, 0, 0, host(0))).isTrue();
+        assertThat(v.mayReturn(PublishedView.PICK, 0, 2, host(2))).as("an unhealthy host outside panic").isFalse();
+    }
+
+    @Test
+    @DisplayName("a host at a priority without load is returned only by a retry pick that moves load to it")
+    void priorityWithoutLoad() {
+        PublishedView v = view(config(LbPolicy.ROUND_ROBIN, 50, false), hosts(2, HealthStatus.HEALTHY),
+                hosts(2, HealthStatus.HEALTHY));
+        assertThat(v.healthyLoad(1)).isZero();
+        assertThat(v.mayReturn(PublishedView.PICK, 0, 2, host(2))).isFalse();
+        assertThat(v.mayReturn(PublishedView.PICK_HASH, 0, 2, host(2))).isFalse();
+        assertThat(v.mayReturn(PublishedView.PICK_EXCLUDING, 0b01, 2, host(2))).isTrue();
+        assertThat(v.mayReturn(PublishedView.PICK_EXCLUDING, 0b01, 0, host(0))).isFalse();
+        assertThat(v.mayReturn(PublishedView.PICK_EXCLUDING, 0b11, 0, host(0)))
+                .as("nothing left outside: the exclusion is dropped").isTrue();
     }
 
     @Test
@@ -115,7 +129,7 @@ class PublishedViewTest {
         assertThat(v.panic(0) && v.panic(1)).isTrue();
         assertThat(v.healthyLoad(0)).isEqualTo(30);
         assertThat(v.healthyLoad(1)).isEqualTo(70);
-        assertThat(v.mayReturn(1, host(1))).as("an unhealthy host in panic").isTrue();
+        assertThat(v.mayReturn(PublishedView.PICK, 0, 1, host(1))).as("an unhealthy host in panic").isTrue();
         assertThat(v.mayReturnNothing(PublishedView.PICK, 0)).isFalse();
     }
 
@@ -129,8 +143,8 @@ class PublishedViewTest {
         assertThat(failing.panic(0)).isFalse();
         assertThat(failing.panic(1)).isTrue();
         assertThat(failing.mayReturnNothing(PublishedView.PICK, 0)).isTrue();
-        assertThat(failing.mayReturn(3, host(3))).as("P1's healthy host").isFalse();
-        assertThat(failing.mayReturn(0, host(0))).as("P0's healthy host").isTrue();
+        assertThat(failing.mayReturn(PublishedView.PICK, 0, 3, host(3))).as("P1's healthy host").isFalse();
+        assertThat(failing.mayReturn(PublishedView.PICK, 0, 0, host(0))).as("P0's healthy host").isTrue();
         // Retry picks: excluding P1 leaves P0, not in panic; excluding P0 leaves P1, in panic.
         assertThat(failing.mayReturnNothing(PublishedView.PICK_EXCLUDING, 0b10)).isFalse();
         assertThat(failing.mayReturnNothing(PublishedView.PICK_EXCLUDING, 0b01)).isTrue();
@@ -139,12 +153,15 @@ class PublishedViewTest {
 
         PublishedView balancing = view(config(LbPolicy.LEAST_REQUEST, 30, false), p0, p1);
         assertThat(balancing.mayReturnNothing(PublishedView.PICK, 0)).isFalse();
-        assertThat(balancing.mayReturn(4, host(4))).as("P1's unhealthy host, balanced over in panic").isTrue();
+        assertThat(balancing.mayReturn(PublishedView.PICK, 0, 4, host(4))).as("P1's unhealthy host, balanced over in panic").isTrue();
 
         PublishedView hashing = view(config(LbPolicy.MAGLEV, 30, true), p0, p1);
         assertThat(hashing.mayReturnNothing(PublishedView.PICK_HASH, 0))
                 .as("the hash policies balance over all hosts in panic whatever the setting").isFalse();
-        assertThat(hashing.mayReturn(4, host(4))).isTrue();
+        assertThat(hashing.mayReturn(PublishedView.PICK, 0, 4, host(4))).isTrue();
+        assertThat(hashing.mayReturnNothing(PublishedView.PICK_EXCLUDING, 0b10))
+                .as("the hash policies ignore the exclusion").isFalse();
+        assertThat(hashing.mayReturn(PublishedView.PICK_EXCLUDING, 0b10, 4, host(4))).isTrue();
     }
 
     @Test
@@ -157,11 +174,11 @@ class PublishedViewTest {
         assertThat(hashing.healthyLoad(0)).isEqualTo(35);
         assertThat(hashing.degradedLoad(1)).isEqualTo(65);
         assertThat(hashing.mayReturnNothing(PublishedView.PICK_HASH, 0)).isTrue();
-        assertThat(hashing.mayReturn(4, host(4))).as("a degraded host").isFalse();
+        assertThat(hashing.mayReturn(PublishedView.PICK, 0, 4, host(4))).as("a degraded host").isFalse();
 
         PublishedView rotating = view(config(LbPolicy.ROUND_ROBIN, 50, false), p0, p1);
         assertThat(rotating.mayReturnNothing(PublishedView.PICK, 0)).isFalse();
-        assertThat(rotating.mayReturn(4, host(4))).isTrue();
+        assertThat(rotating.mayReturn(PublishedView.PICK, 0, 4, host(4))).isTrue();
     }
 
     @Test
@@ -173,8 +190,8 @@ class PublishedViewTest {
         assertThat(v.healthyLoad(0)).isEqualTo(100);
         assertThat(v.panic(0) || v.panic(1)).isFalse();
         assertThat(v.mayReturnNothing(PublishedView.PICK, 0)).isTrue();
-        assertThat(v.mayReturn(0, host(0))).isFalse();
-        assertThat(v.mayReturn(2, host(2))).isFalse();
+        assertThat(v.mayReturn(PublishedView.PICK, 0, 0, host(0))).isFalse();
+        assertThat(v.mayReturn(PublishedView.PICK, 0, 2, host(2))).isFalse();
     }
 
     @Test
@@ -184,8 +201,8 @@ class PublishedViewTest {
                 hosts(1, HealthStatus.DEGRADED));
         assertThat(v.degradedLoad(1)).isEqualTo(100);
         assertThat(v.anyHealthy()).as("the invariant asks for a host only when one is healthy").isFalse();
-        assertThat(v.mayReturn(2, host(2))).isTrue();
-        assertThat(v.mayReturn(0, host(0))).isFalse();
+        assertThat(v.mayReturn(PublishedView.PICK, 0, 2, host(2))).isTrue();
+        assertThat(v.mayReturn(PublishedView.PICK, 0, 0, host(0))).isFalse();
     }
 
     @Test
@@ -220,9 +237,9 @@ class PublishedViewTest {
         cluster.drain();
         PublishedView v = capture(config, true);
         assertThat(v.state(0)).isEqualTo(PublishedView.UNAVAILABLE);
-        assertThat(v.mayReturn(0, first)).isFalse();
-        assertThat(v.mayReturn(5, host(5))).isTrue();
-        assertThat(v.mayReturn(5, first)).as("another address's handle").isFalse();
+        assertThat(v.mayReturn(PublishedView.PICK, 0, 0, first)).isFalse();
+        assertThat(v.mayReturn(PublishedView.PICK, 0, 5, host(5))).isTrue();
+        assertThat(v.mayReturn(PublishedView.PICK, 0, 5, first)).as("another address's handle").isFalse();
         assertThat(v.state(1)).isEqualTo(PublishedView.ABSENT);
 
         cluster.update(EndpointTable.builder()
@@ -232,7 +249,7 @@ class PublishedViewTest {
         cluster.drain();
         PublishedView back = capture(config, true);
         assertThat(back.handle(0)).as("removed and added again: a new handle").isNotSameAs(first);
-        assertThat(back.mayReturn(0, first)).isFalse();
-        assertThat(back.mayReturn(0, host(0))).isTrue();
+        assertThat(back.mayReturn(PublishedView.PICK, 0, 0, first)).isFalse();
+        assertThat(back.mayReturn(PublishedView.PICK, 0, 0, host(0))).isTrue();
     }
 }
