@@ -93,12 +93,12 @@ public final class ClusterSoak {
                     Duration.ofMinutes(1), 64, 4096);
         }
 
-        /** Real time in steps of 20 ms, three pickers, warmed up for a minute (or a tenth of a shorter run). */
+        /** Real time in steps of 10 ms, three pickers, warmed up for a minute (or a tenth of a shorter run). */
         public static Settings realTime(long seed, Duration length) {
             Duration warmUp = length.compareTo(Duration.ofMinutes(10)) >= 0 ? Duration.ofMinutes(1)
                     : length.dividedBy(10);
-            return new Settings(seed, length, true, 3, Duration.ofMillis(20), warmUp, Duration.ofMinutes(1), 16,
-                    32_768);
+            return new Settings(seed, length, true, 3, Duration.ofMillis(10), warmUp, Duration.ofMinutes(1), 16,
+                    65_536);
         }
     }
 
