@@ -20,10 +20,12 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * The soak's own account of what a publication allows, against hand-worked cases of Envoy's rules
- * (the facts in {@code /work/shared/reference.md}, checked in {@code load_balancer_impl.cc},
- * {@code thread_aware_lb_impl.cc} and {@code previous_priorities.cc}), and against the cluster's
- * plan for the same publication.
+ * The soak's own account of what a publication allows, against cases of Envoy's rules worked by
+ * hand from its source ({@code load_balancer_impl.cc}: integer priority health, load spilled in
+ * order with the rounding to the first available priority, no panic at a normalized 100, total
+ * panic by host count; {@code thread_aware_lb_impl.cc}: hash tables of healthy hosts, or all in
+ * panic; {@code previous_priorities.cc}: the retry load), and against the cluster's plan for the
+ * same publication.
  */
 class PublishedViewTest {
 
