@@ -88,6 +88,8 @@ public final class TextReport {
         }
         // Always a section, empty without queueing, so --compare keeps the two runs' sections aligned.
         sections.add(queueingOverTime(r));
+        // Likewise always a section, empty without spill-over.
+        sections.add(spillOverTime(r));
         sections.add(eventLog(r));
         List<String> notes = new ArrayList<>();
         notes.add("");
@@ -160,6 +162,9 @@ public final class TextReport {
         for (String queue : queues(r, p)) {
             lines.add("  queue " + queue);
         }
+        if (r.spill() != null) {
+            lines.add("  spill " + spill(r.spill(), p.index()));
+        }
         StringBuilder prio = new StringBuilder("  priority ");
         Map<Integer, Long> byPriority = p.byPriority();
         for (Map.Entry<Integer, Long> e : byPriority.entrySet()) {
@@ -209,6 +214,79 @@ public final class TextReport {
                     + Reports.count(shed) + " (" + Reports.share(shed, requests[l]) + ")");
         }
         return lines;
+    }
+
+    /**
+     * What the callers' spill-over did in a phase, time-averaged over the callers that spill: the
+     * share of the time spent spilling, the diverted share of priority 0's picks, the demand and the
+     * load carried (utilizations), the capacity they are measured against, and the starts and stops.
+     */
+    static String spill(SimulationResult.Spill s, int phase) {
+        return "active " + Reports.percent(100 * s.active(phase)) + ", fraction " + two(s.fraction(phase))
+                + ", demand " + two(s.demand(phase)) + ", utilization " + two(s.utilization(phase)) + " ("
+                + s.callers() + (s.callers() == 1 ? " caller" : " callers") + ", capacity "
+                + Reports.number(s.capacity(phase)) + " in flight each); started " + s.phaseStarts()[phase]
+                + ", stopped " + s.phaseStops()[phase];
+    }
+
+    /**
+     * The callers and their spill-over configuration in a few words: {@code 10 callers; hostCapacity
+     * 0.8, spill at 0.8, release below 0.6, smoothing 2s, evaluated every 100 ms}.
+     */
+    static String spillConfig(SimulationResult.Spill s) {
+        dev.meridian.lb.SpillConfig c = s.config();
+        return s.callers() + (s.callers() == 1 ? " caller" : " callers") + "; hostCapacity "
+                + Reports.number(c.hostCapacity()) + (c.localityCapacity().isEmpty() ? "" : " (some localities their own)")
+                + ", spill at " + Reports.number(c.spillThreshold()) + ", release below "
+                + Reports.number(c.releaseThreshold()) + ", smoothing " + Reports.duration(c.smoothing().toNanos())
+                + ", evaluated every " + Reports.millis(c.evaluationInterval().toNanos());
+    }
+
+    private static String two(double d) {
+        return String.format(java.util.Locale.ROOT, "%.2f", d);
+    }
+
+    /**
+     * For a run with spill-over, the run by tenths: the share of caller-time spent spilling, the
+     * diverted fraction, the demand and utilization (time averages over the callers) and the share
+     * of the tenth's requests picked outside priority 0. Empty otherwise.
+     */
+    private static List<String> spillOverTime(SimulationResult r) {
+        List<String> lines = new ArrayList<>();
+        SimulationResult.Spill s = r.spill();
+        if (s == null) {
+            return lines;
+        }
+        lines.add("spill-over over time (" + spillConfig(s) + "):");
+        List<String[]> rows = spillRows(s);
+        int[] width = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int c = 0; c < row.length; c++) {
+                width[c] = Math.max(width[c], row[c].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder b = new StringBuilder(" ");
+            for (int c = 0; c < row.length; c++) {
+                b.append(' ').append(c == 0 ? pad(row[c], width[c]) : " ".repeat(width[c] - row[c].length()) + row[c]);
+            }
+            lines.add(b.toString());
+        }
+        lines.add("  spilling when the run ended: " + s.activeAtEnd() + " of " + s.callers());
+        lines.add("");
+        return lines;
+    }
+
+    /** The header and one row per tenth of the run: what {@link #spillOverTime} lays out. */
+    static List<String[]> spillRows(SimulationResult.Spill s) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"from", "active", "fraction", "demand", "utilization", "beyond P0"});
+        for (int i = 0; i < s.sliceCount(); i++) {
+            rows.add(new String[] {Reports.duration(i * s.sliceNanos()), Reports.percent(100 * s.sliceActive(i)),
+                two(s.sliceFraction(i)), two(s.sliceDemand(i)), two(s.sliceUtilization(i)),
+                Reports.share(s.sliceBeyondZero()[i], s.sliceRequests()[i])});
+        }
+        return rows;
     }
 
     /**
