@@ -180,7 +180,7 @@ class SimulateCommandTest {
         String page = Files.readString(html, StandardCharsets.UTF_8);
         assertThat(page).contains("<h1>zone-overload compared with zone-overload-spill</h1>",
                 "<h2>Queueing over time side by side</h2>", "<th class=\"run\" colspan=\"4\">zone-overload</th>",
-                "<th class=\"run\" colspan=\"4\">zone-overload-spill</th>", "<th>spill-over</th>", "<td class=\"w\">off</td>",
+                "<th class=\"run\" colspan=\"4\">zone-overload-spill</th>", "<th>spill-over</th>", "<td class=\"w long\">off</td>",
                 "<h3>Spill-over</h3>");
         // Each run's own queue section, in each run's part of the page.
         assertThat(page.split("<h3>Queueing over time</h3>", -1)).hasSize(3);

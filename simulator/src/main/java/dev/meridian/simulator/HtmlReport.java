@@ -449,7 +449,7 @@ public final class HtmlReport {
                         .append("</td><td class=\"n\">").append(p.ejections()).append("</td><td>")
                         .append(esc(String.join("; ", outcomes(r, p)))).append("</td>");
                 if (spill) {
-                    h.append("<td class=\"w\">").append(r.spill() == null ? "off"
+                    h.append("<td class=\"w long\">").append(r.spill() == null ? "off"
                             : esc(TextReport.spill(r.spill(), p.index()))).append("</td>");
                 }
                 h.append("</tr>\n");
@@ -869,6 +869,7 @@ public final class HtmlReport {
             td { white-space: nowrap; }
             td.w { white-space: normal; min-width: 8em; overflow-wrap: normal; }
             td.n { text-align: right; }
+            td.long { min-width: 22em; }
             table.queue { width: auto; }
             .tables { display: flex; flex-wrap: wrap; gap: 4px 28px; align-items: flex-start; }
             .tables > div { max-width: 100%; }
