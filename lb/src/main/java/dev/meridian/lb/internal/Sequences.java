@@ -16,16 +16,26 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Where a stripe starts is decided when a thread first takes from it, in the order stripes
  * start: the first begins at the {@code start} given at construction (drawn from the cluster's
- * random source), the second 2^64 / φ further on, the third as far again, and so on. Envoy seeds
- * each worker's round robin with its own random value ({@code EdfLoadBalancerBase}'s
- * {@code seed_(random_.random())}, {@code source/extensions/load_balancing_policies/common/
- * load_balancer_impl.cc}; every host source's index starts there, {@code rr_indexes_.insert({source,
- * seed_})} in {@code round_robin/round_robin_lb.h}), so workers start at spread-out places; stripes
- * do the same for threads that pick at once. A stripe's start depends neither on which stripe a
- * thread's id hashes to nor on how many stripes the processor count makes, so a thread picking alone
- * from a seeded cluster takes the same values on any thread and any machine: the simulator's runs
- * are repeatable. A stripe's start is one long before its counters; starting it is an atomic add to
- * a count of started stripes and a compare-and-set of the start, once per stripe and sequence set.
+ * random source), the second 2^64 / φ further on, the third as far again, and so on (each kept
+ * below 2^62, see below). Envoy seeds each worker's round robin with its own random value
+ * ({@code EdfLoadBalancerBase}'s {@code seed_(random_.random())},
+ * {@code source/extensions/load_balancing_policies/common/load_balancer_impl.cc}; every host
+ * source's index starts there, {@code rr_indexes_.insert({source, seed_})} in
+ * {@code round_robin/round_robin_lb.h}), so workers start at spread-out places; stripes do the same
+ * for threads that pick at once. A stripe's start depends neither on which stripe a thread's id
+ * hashes to nor on how many stripes the processor count makes, so a thread picking alone from a
+ * seeded cluster takes the same values on any thread and any machine: the simulator's runs are
+ * repeatable. Two threads that start one stripe at the same instant agree on its start (a
+ * compare-and-set decides it).
+ *
+ * <p>A counter holds the next value it gives, or {@link #NOT_STARTED} (negative) until a thread
+ * first takes from it, so a take reads nothing it did not read before and tests the sign of what it
+ * read; the first take of a counter reads the stripe's start (one long before its counters),
+ * starting the stripe if no thread has (an atomic add to a count of started stripes and a
+ * compare-and-set of the start). Starts are below 2^62 and a counter goes up by one per take, so a
+ * counter turns negative only after at least 2^62 takes, a century at a billion a second (it would
+ * then go back to its stripe's start once); dropping the top two bits of a start changes neither its
+ * value modulo a power of two nor, by more than n / 2^62, the chance of each value modulo n.
  *
  * <p>A value is taken with an opaque read and an opaque write of the counter, not an atomic
  * read-modify-write: a stripe is meant to have one thread, and a locked increment costs more than
@@ -49,8 +59,10 @@ final class Sequences {
     static final int STRIPE_BITS = stripeBits(Runtime.getRuntime().availableProcessors());
     /** Spreads the stripes' starting values: 2^64 / golden ratio. */
     static final long STRIPE_OFFSET = 0x9E3779B97F4A7C15L;
-    /** A stripe's start before a thread has taken from it; a start that would be 0 is stored as 1. */
-    private static final long NOT_STARTED = 0;
+    /** A counter, or a stripe's start, before a thread has taken from it: negative, as no start or value is. */
+    static final long NOT_STARTED = Long.MIN_VALUE;
+    /** Starts are kept below 2^62: far from {@link #NOT_STARTED} for a counter that counts up. */
+    static final long START_MASK = (1L << 62) - 1;
     /** Index in {@link #values}, before stripe 0: how many stripes have started. */
     private static final int STARTED = 0;
     /** Index in {@link #values}, before stripe 0: where the first stripe to start begins. */
@@ -76,6 +88,8 @@ final class Sequences {
         widthShift = Integer.numberOfTrailingZeros(width);
         int stripes = 1 << STRIPE_BITS;
         values = new long[LINE + stripes * width];
+        java.util.Arrays.fill(values, NOT_STARTED);
+        values[STARTED] = 0;
         values[FIRST_START] = start;
     }
 
@@ -107,7 +121,8 @@ final class Sequences {
      */
     long peek(int slot) {
         int base = base(stripe(), widthShift);
-        return start(values, base) + (long) VALUES.getOpaque(values, base + offset(slot));
+        long value = (long) VALUES.getOpaque(values, base + offset(slot));
+        return value >= 0 ? value : start(values, base);
     }
 
     /** Takes the next value of a sequence from the current thread's stripe; see {@link #take}. */
@@ -118,34 +133,34 @@ final class Sequences {
 
     /**
      * Takes the next value of the counter at {@code index} of the stripe at {@code base} of
-     * {@code values} (a {@link Sequences}' {@link #values}): the stripe's start plus the counter,
-     * which an opaque read and an opaque write advance by one, lossy when two threads share the
-     * stripe (see the class comment). The stripe's first take starts it.
+     * {@code values} (a {@link Sequences}' {@link #values}): an opaque read and an opaque write of
+     * the read value plus one, lossy when two threads share the stripe (see the class comment). A
+     * counter's first take gives its stripe's start.
      */
     static long take(long[] values, int base, int index) {
-        long start = start(values, base);
-        long count = (long) VALUES.getOpaque(values, index);
-        VALUES.setOpaque(values, index, count + 1);
-        return start + count;
+        long value = (long) VALUES.getOpaque(values, index);
+        // Values are never negative (starts are below 2^62): a sign test is the cheapest check.
+        if (value < 0) {
+            value = start(values, base);
+        }
+        VALUES.setOpaque(values, index, value + 1);
+        return value;
     }
 
     /** The start of the stripe at {@code base}, starting it when no thread has. */
     private static long start(long[] values, int base) {
         long start = (long) VALUES.getOpaque(values, base);
-        return start != NOT_STARTED ? start : startStripe(values, base);
+        return start >= 0 ? start : startStripe(values, base);
     }
 
     /**
-     * Starts a stripe: the n-th stripe to start (from 0) begins n × 2^64 / φ after the first. Two
-     * threads of one stripe may both get here; the first compare-and-set wins and both use its
-     * start (the loser's count is spent, which only spreads later stripes further).
+     * Starts a stripe: the n-th stripe to start (from 0) begins n × 2^64 / φ after the first, top
+     * two bits cleared. Two threads of one stripe may both get here; the first compare-and-set wins
+     * and both use its start (the loser's count is spent, which only spreads later stripes further).
      */
     private static long startStripe(long[] values, int base) {
         long n = (long) VALUES.getAndAdd(values, STARTED, 1L);
-        long start = (long) VALUES.getOpaque(values, FIRST_START) + n * STRIPE_OFFSET;
-        if (start == NOT_STARTED) {
-            start = 1;
-        }
+        long start = ((long) VALUES.getOpaque(values, FIRST_START) + n * STRIPE_OFFSET) & START_MASK;
         long witness = (long) VALUES.compareAndExchange(values, base, NOT_STARTED, start);
         return witness == NOT_STARTED ? start : witness;
     }
