@@ -6,6 +6,7 @@ import dev.meridian.simulator.MeshClient;
 import dev.meridian.simulator.OutcomeEvent;
 import dev.meridian.simulator.Scenario;
 import dev.meridian.simulator.Scenarios;
+import dev.meridian.simulator.SpillForecast;
 import dev.meridian.core.Endpoint;
 import dev.meridian.core.EndpointTable;
 import dev.meridian.core.Locality;
@@ -177,7 +178,7 @@ final class PlanCommand {
                     .field("localityBasis", zone.localityBasis())
                     .endObject();
         }
-        spill(j, plan.spill());
+        spill(j, plan.spill(), plan.spill() == null ? null : SpillForecast.of(scenario, client));
         j.key("localityLb").beginObject()
                 .field("applied", a.applied())
                 .field("mode", a.mode())
@@ -241,9 +242,11 @@ final class PlanCommand {
     /**
      * Capacity-aware spill-over: its configuration and the state the shares include. A static plan
      * has no requests in flight, so it shows the state at rest (or after the evaluations a
-     * {@code history} replay ran, still with nothing in flight).
+     * {@code history} replay ran, still with nothing in flight), then what the scenario's traffic
+     * predicts the rule would settle at ({@code predicted}, null when no caller of the simulation is
+     * the plan's caller).
      */
-    private static void spill(Json j, SpillPlan spill) {
+    private static void spill(Json j, SpillPlan spill, SpillForecast forecast) {
         if (spill == null) {
             j.field("spill", (String) null);
             return;
@@ -265,8 +268,23 @@ final class PlanCommand {
                 .field("fraction", s.fraction(), 4)
                 .field("utilization", s.utilization(), 4)
                 .field("demand", s.demand(), 4)
-                .field("sinceSeconds", s.sinceNanos() / 1e9, 3)
-                .endObject();
+                .field("sinceSeconds", s.sinceNanos() / 1e9, 3);
+        if (forecast == null) {
+            j.field("predicted", (String) null);
+        } else {
+            j.key("predicted").beginObject()
+                    .field("callers", forecast.callers())
+                    .field("requestsPerSecond", forecast.requestsPerSecond(), 4)
+                    .field("meanLatencySeconds", forecast.meanLatencySeconds(), 6)
+                    .field("inFlight", forecast.inFlight(), 4)
+                    .field("demand", forecast.demand(), 4)
+                    .field("active", forecast.active())
+                    .field("fraction", forecast.fraction(), 4)
+                    .field("localRequestsPerSecond", forecast.localRequestsPerSecond(), 4)
+                    .field("spilledRequestsPerSecond", forecast.spilledRequestsPerSecond(), 4)
+                    .endObject();
+        }
+        j.endObject();
     }
 
     private static void locality(Json j, Locality l) {

@@ -1,6 +1,7 @@
 package dev.meridian.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.meridian.core.Clocks;
 import dev.meridian.core.RandomSource;
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,10 +115,49 @@ class PlanCommandTest {
                     "fraction": 0,
                     "utilization": 0,
                     "demand": 0,
-                    "sinceSeconds": 0
+                    "sinceSeconds": 0,
+                    "predicted": {
+                      "callers": 1,
+                      "requestsPerSecond": 100,
+                      "meanLatencySeconds": 0.009401,
+                      "inFlight": 0.9401,
+                      "demand": 0.0588,
+                      "active": false,
+                      "fraction": 0,
+                      "localRequestsPerSecond": 100,
+                      "spilledRequestsPerSecond": 0
+                    }
                   },
                 """);
+        // Predicted from cross-region's simulation: section: 100 requests/s to r1/z1's hosts at {p50: 8ms,
+        // p99: 30ms}, a log-normal of mean 8 ms x e^(0.568^2 / 2) = 9.4 ms, is 0.94 in flight of 16: far from spilling.
         assertThat(run("plan", "cross-region").out()).contains("\"spill\": null");
+    }
+
+    @Test
+    @DisplayName("zone-overload-spill's plan shows the rule at rest and the load the scenario's traffic offers it")
+    void planPredictsTheSpillOfZoneOverloadSpill(@TempDir Path dir) throws IOException {
+        Run r = run("plan", "zone-overload-spill");
+        assertThat(r.status()).as(r.err()).isZero();
+        Map<String, Object> spill = Runs.map(Runs.json(r.out()).get("spill"));
+        // At rest: a static plan has nothing in flight.
+        assertThat(spill).containsEntry("active", false).containsEntry("demand", 0).containsEntry("capacity", 1.6);
+        // Each of the 10 callers: 720 / 10 = 72 requests/s x 23.9 ms = 1.72 in flight over 2 hosts x 0.8 = 1.6;
+        // 1.075 is above the spill threshold, and the rule would hold the zone at 0.6: 1 - 0.6 / 1.075 = 0.442.
+        Map<String, Object> predicted = Runs.map(spill.get("predicted"));
+        assertThat(predicted).containsEntry("callers", 10).containsEntry("requestsPerSecond", 72)
+                .containsEntry("active", true);
+        assertThat(((Number) predicted.get("demand")).doubleValue()).isCloseTo(1.075, within(0.001));
+        assertThat(((Number) predicted.get("fraction")).doubleValue()).isCloseTo(0.442, within(0.001));
+        assertThat(((Number) predicted.get("spilledRequestsPerSecond")).doubleValue()).isCloseTo(31.8, within(0.1));
+        // A scenario whose simulation has no caller like the plan's has no prediction.
+        String other = Runs.builtInText("zone-overload-spill").replace("{name: productpage, locality: r1/z1, count: 10}",
+                "{name: productpage, locality: r1/z2, count: 10}");
+        Path file = dir.resolve("elsewhere.yaml");
+        Files.writeString(file, other);
+        Run elsewhere = run("plan", file.toString());
+        assertThat(elsewhere.status()).as(elsewhere.err()).isZero();
+        assertThat(Runs.map(Runs.json(elsewhere.out()).get("spill"))).containsEntry("predicted", null);
     }
 
     @Test

@@ -160,6 +160,33 @@ class SimulateCommandTest {
     }
 
     @Test
+    @DisplayName("zone-overload --compare zone-overload-spill: the text and the page show both runs, their queues and the spill")
+    void compareShowsTheOverloadWithAndWithoutSpill(@TempDir Path dir) throws IOException {
+        Path html = dir.resolve("overload.html");
+        Runs.Invocation run = Runs.simulate("zone-overload", "--compare", "zone-overload-spill", "--no-timing",
+                "--html", html.toString());
+        assertThat(run.status()).as(run.err()).isZero();
+        List<String> lines = run.out().lines().toList();
+        assertThat(lines.get(0)).contains("scenario zone-overload (", "|", "scenario zone-overload-spill (");
+        // The phase: all local and seconds of latency on the left; the zone shared and tens of ms on the right.
+        assertThat(lines).anyMatch(l -> l.contains("priority P0 100.0%  P1 0.0%") && l.contains("|   ")
+                && l.contains("priority P0 56.0%  P1 44.0%"));
+        assertThat(lines).anyMatch(l -> l.contains("latency p50 6.56 s, p99 12.97 s") && l.contains("p99 84.5 ms"));
+        // Both queue tables for r1/z1, the climb on the left, and the spill table on the right only.
+        assertThat(lines).anyMatch(l -> l.startsWith("queueing over time, r1/z1") && l.contains("|   queueing over time, r1/z1"));
+        assertThat(lines).anyMatch(l -> l.startsWith("  2m42s   12,865 12.58 s 13.24 s") && l.contains("83.5 ms"));
+        assertThat(lines).anyMatch(l -> l.contains("|   spill-over over time (10 callers;"));
+        assertThat(lines).anyMatch(l -> l.contains("|     spill active ") || l.contains("|     spill active"));
+        String page = Files.readString(html, StandardCharsets.UTF_8);
+        assertThat(page).contains("<h1>zone-overload compared with zone-overload-spill</h1>",
+                "<h2>Queueing over time side by side</h2>", "<th class=\"run\" colspan=\"4\">zone-overload</th>",
+                "<th class=\"run\" colspan=\"4\">zone-overload-spill</th>", "<th>spill-over</th>", "<td class=\"w long\">off</td>",
+                "<h3>Spill-over</h3>");
+        // Each run's own queue section, in each run's part of the page.
+        assertThat(page.split("<h3>Queueing over time</h3>", -1)).hasSize(3);
+    }
+
+    @Test
     @DisplayName("--compare with --csv writes both runs, each row naming its run")
     void compareWritesBothRunsToTheCsv(@TempDir Path dir) throws IOException {
         Path csv = dir.resolve("both.csv");

@@ -64,9 +64,13 @@
  *       one plan reports by at most (k + 1) × 2^-20 (about one
  *       pick in a million per locality, far below what the chi-square tests resolve).</li>
  *   <li>The sequences are striped by thread (a hash of the thread id chooses one of up to 64
- *       counters per host list, each starting at a different value), as Envoy's per-worker
- *       schedules are: each stripe on its own keeps exact long-run shares and a smooth order, so the
- *       shares of all picks are exact too, but the order is smooth per thread, not across threads.
+ *       counters per host list), as Envoy's per-worker schedules are: each stripe on its own keeps
+ *       exact long-run shares and a smooth order, so the shares of all picks are exact too, but the
+ *       order is smooth per thread, not across threads. Stripes start in the order threads first
+ *       pick from them: the first where the balancer's random source says, each later one 2^64 / φ
+ *       further on, as each Envoy worker starts its rotation at its own random seed. A thread that
+ *       picks alone from a seeded balancer therefore takes the same hosts on any thread and any
+ *       machine.
  *       A counter step is an opaque read and write, not an atomic increment: two threads hashed
  *       to the same stripe that pick at the same instant may take the same value and pick one
  *       host twice (the stripe repeats a step, never skips a host).</li>

@@ -12,8 +12,9 @@ import java.util.TreeMap;
  * The {@code --html} page: one self-contained file (inline CSS, SVG and script; nothing is fetched)
  * with a stacked-area chart of requests per second per locality, the error rate, the p99 latency per
  * locality, fault and ejection markers, the phase table, for a run with bounded concurrency its
- * queues over time, what decided the picks and the ejection log; for {@code --compare}, both runs on
- * one page with their phases side by side. Opens from disk in any browser.
+ * queues by phase and over time, for a run with spill-over what it decided, what decided the picks
+ * and the ejection log; for {@code --compare}, both runs on one page with their phases and queues
+ * side by side. Opens from disk in any browser.
  *
  * <p>The chart is drawn twice, once laid out for wide screens and once for phones (fewer ticks,
  * larger text, faults numbered), and CSS shows the one that fits, so its text stays legible at 400
@@ -65,8 +66,10 @@ public final class HtmlReport {
         head(h, left.scenario() + " compared with " + right.scenario());
         h.append("<h1>").append(esc(left.scenario())).append(" compared with ").append(esc(right.scenario()))
                 .append("</h1>\n<p class=\"lead\">The same traffic and faults (").append(esc(left.scenario()))
-                .append("'s) sent through each scenario's mesh setting, DestinationRule and endpoints.</p>\n");
+                .append("'s) sent through each scenario's mesh setting, DestinationRule, endpoints and spill-over."
+                        + " Each run's chart has its own scales.</p>\n");
         comparison(h, left, right);
+        queueComparison(h, left, right);
         h.append("<h2 class=\"run\">").append(esc(left.scenario())).append("</h2>\n");
         run(h, left, "r0", true);
         h.append("<h2 class=\"run\">").append(esc(right.scenario())).append("</h2>\n");
@@ -109,6 +112,7 @@ public final class HtmlReport {
         h.append('<').append(level).append(">Phases</").append(level).append(">\n");
         summaryTable(h, r);
         queueTables(h, r, level);
+        spillTables(h, r, level);
         h.append('<').append(level).append(">What decided the picks</").append(level).append(">\n<ul class=\"notes\">\n");
         for (String note : r.notes()) {
             h.append("<li>").append(esc(note)).append("</li>\n");
@@ -415,9 +419,11 @@ public final class HtmlReport {
 
     /** Both runs' phases, one row per phase: requests, errors, latency and the fault outcomes of each. */
     private static void comparison(StringBuilder h, SimulationResult a, SimulationResult b) {
+        boolean spill = a.spill() != null || b.spill() != null;
         h.append("<h2>Phases side by side</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>phase</th>")
                 .append("<th>from</th><th>what happened</th><th>run</th><th>requests</th><th>errors</th><th>p50</th>")
-                .append("<th>p99</th><th>by locality</th><th>ejected</th><th>failover / return</th></tr></thead>\n<tbody>\n");
+                .append("<th>p99</th><th>by locality</th><th>ejected</th><th>failover / return</th>")
+                .append(spill ? "<th>spill-over</th>" : "").append("</tr></thead>\n<tbody>\n");
         int phases = Math.max(a.phases().size(), b.phases().size());
         for (int i = 0; i < phases; i++) {
             SimulationResult[] runs = {a, b};
@@ -439,9 +445,14 @@ public final class HtmlReport {
                                 p.requests()))).append(")</td><td class=\"n\">")
                         .append(p.p50Nanos() < 0 ? "-" : esc(Reports.millis(p.p50Nanos())))
                         .append("</td><td class=\"n\">").append(p.p99Nanos() < 0 ? "-" : esc(Reports.millis(p.p99Nanos())))
-                        .append("</td><td class=\"s\">").append(shareList(p.byLocality(r.endpoints()), p.requests()))
+                        .append("</td><td class=\"s\">").append(localityList(r, p))
                         .append("</td><td class=\"n\">").append(p.ejections()).append("</td><td>")
-                        .append(esc(String.join("; ", outcomes(r, p)))).append("</td></tr>\n");
+                        .append(esc(String.join("; ", outcomes(r, p)))).append("</td>");
+                if (spill) {
+                    h.append("<td class=\"w long\">").append(r.spill() == null ? "off"
+                            : esc(TextReport.spill(r.spill(), p.index()))).append("</td>");
+                }
+                h.append("</tr>\n");
             }
         }
         h.append("</tbody>\n</table></div>\n");
@@ -480,8 +491,7 @@ public final class HtmlReport {
         h.append("<div class=\"scroll\"><table>\n<thead><tr><th>phase</th><th>from</th><th>to</th>")
                 .append("<th>what happened</th><th>requests</th><th>errors</th><th>p50</th><th>p99</th><th>p99.9</th>")
                 .append("<th>by version</th><th>by locality</th><th>by priority</th><th>ejected</th><th>returned</th>")
-                .append("<th>failover / return</th>").append(r.load().queueing() ? "<th>queues</th>" : "")
-                .append("</tr></thead>\n<tbody>\n");
+                .append("<th>failover / return</th></tr></thead>\n<tbody>\n");
         for (SimulationResult.Phase p : r.phases()) {
             h.append("<tr><td>").append(p.index() + 1).append("</td><td>").append(esc(Reports.duration(p.startNanos())))
                     .append("</td><td>").append(esc(Reports.duration(p.endNanos()))).append("</td><td class=\"w\">")
@@ -500,11 +510,7 @@ public final class HtmlReport {
             }
             h.append(shareList(prio, p.requests())).append("</td><td class=\"n\">").append(p.ejections())
                     .append("</td><td class=\"n\">").append(p.returns()).append("</td><td class=\"w\">")
-                    .append(esc(String.join("; ", outcomes(r, p)))).append("</td>");
-            if (r.load().queueing()) {
-                h.append("<td class=\"w\">").append(esc(String.join("; ", TextReport.queues(r, p)))).append("</td>");
-            }
-            h.append("</tr>\n");
+                    .append(esc(String.join("; ", outcomes(r, p)))).append("</td></tr>\n");
         }
         h.append("</tbody>\n</table></div>\n");
     }
@@ -536,22 +542,142 @@ public final class HtmlReport {
         if (localities.isEmpty()) {
             return;
         }
-        h.append('<').append(level).append(">Queueing over time</").append(level).append(">\n");
-        for (int l : localities) {
-            h.append("<p class=\"meta\">").append(esc(r.load().localities().get(l))).append(" (")
-                    .append(esc(TextReport.capacity(r, l))).append(")</p>\n<div class=\"scroll\"><table class=\"queue\">\n");
-            List<String[]> rows = TextReport.sliceRows(r, l);
-            for (int i = 0; i < rows.size(); i++) {
-                String cell = i == 0 ? "th" : "td";
-                h.append(i == 0 ? "<thead><tr>" : "<tr>");
-                for (int c = 0; c < rows.get(i).length; c++) {
-                    h.append('<').append(cell).append(c > 0 && i > 0 ? " class=\"n\">" : ">")
-                            .append(esc(rows.get(i)[c])).append("</").append(cell).append('>');
-                }
-                h.append(i == 0 ? "</tr></thead>\n<tbody>\n" : "</tr>\n");
+        h.append('<').append(level).append(">Queues by phase</").append(level).append(">\n");
+        SimulationResult.Load load = r.load();
+        h.append("<div class=\"scroll\"><table class=\"queue\">\n<thead><tr><th>phase</th><th>locality</th>")
+                .append("<th>capacity</th><th>requests</th><th>in flight</th><th>waited</th><th>mean wait</th>")
+                .append("<th>shed</th></tr></thead>\n<tbody>\n");
+        for (SimulationResult.Phase p : r.phases()) {
+            long[] requests = new long[load.localities().size()];
+            for (int e = 0; e < r.endpoints().size(); e++) {
+                requests[load.locality(e)] += p.endpointRequests()[e];
             }
-            h.append("</tbody>\n</table></div>\n");
+            int phase = p.index();
+            for (int l = 0; l < requests.length; l++) {
+                if (!load.bounded(l) || requests[l] == 0) {
+                    continue;
+                }
+                long shed = load.localityShed(phase, l);
+                h.append("<tr><td>").append(phase + 1).append("</td><td>").append(esc(load.localities().get(l)))
+                        .append("</td><td>").append(esc(TextReport.capacity(r, l))).append("</td><td class=\"n\">")
+                        .append(esc(Reports.count(requests[l]))).append("</td><td class=\"n\">")
+                        .append(esc(Reports.average(load.localityInFlight(phase, l)))).append("</td><td class=\"n\">")
+                        .append(esc(Reports.share(load.localityWaited(phase, l), requests[l])))
+                        .append("</td><td class=\"n\">")
+                        .append(esc(Reports.millis(Math.round(load.localityWaitSumNanos(phase, l) / requests[l]))))
+                        .append("</td><td class=\"n\">").append(esc(Reports.count(shed))).append(" (")
+                        .append(esc(Reports.share(shed, requests[l]))).append(")</td></tr>\n");
+            }
         }
+        h.append("</tbody>\n</table></div>\n");
+        h.append('<').append(level).append(">Queueing over time</").append(level).append(">\n<div class=\"tables\">\n");
+        for (int l : localities) {
+            h.append("<div><p class=\"meta\">").append(esc(load.localities().get(l))).append(" (")
+                    .append(esc(TextReport.capacity(r, l))).append(")</p>\n");
+            rowsTable(h, TextReport.sliceRows(r, l));
+            h.append("</div>\n");
+        }
+        h.append("</div>\n");
+    }
+
+    /** A header row and data rows as a table: the first column reads as text, the others as numbers. */
+    private static void rowsTable(StringBuilder h, List<String[]> rows) {
+        h.append("<div class=\"scroll\"><table class=\"queue\">\n");
+        for (int i = 0; i < rows.size(); i++) {
+            String cell = i == 0 ? "th" : "td";
+            h.append(i == 0 ? "<thead><tr>" : "<tr>");
+            for (int c = 0; c < rows.get(i).length; c++) {
+                h.append('<').append(cell).append(c > 0 && i > 0 ? " class=\"n\">" : ">")
+                        .append(esc(rows.get(i)[c])).append("</").append(cell).append('>');
+            }
+            h.append(i == 0 ? "</tr></thead>\n<tbody>\n" : "</tr>\n");
+        }
+        h.append("</tbody>\n</table></div>\n");
+    }
+
+    /**
+     * For a run with spill-over: its configuration, what the callers decided per phase and by tenths
+     * of the run (time averages over the callers), and the share of requests that left priority 0.
+     */
+    private static void spillTables(StringBuilder h, SimulationResult r, String level) {
+        SimulationResult.Spill s = r.spill();
+        if (s == null) {
+            return;
+        }
+        h.append('<').append(level).append(">Spill-over</").append(level).append(">\n<p class=\"meta\">")
+                .append(esc(TextReport.spillConfig(s))).append(" &middot; spilling when the run ended: ")
+                .append(s.activeAtEnd()).append(" of ").append(s.callers()).append("</p>\n");
+        List<String[]> phases = new ArrayList<>();
+        phases.add(new String[] {"phase", "active", "fraction", "demand", "utilization", "capacity (in flight)",
+            "started", "stopped"});
+        for (SimulationResult.Phase p : r.phases()) {
+            int i = p.index();
+            phases.add(new String[] {Integer.toString(i + 1), Reports.percent(100 * s.active(i)),
+                String.format(Locale.ROOT, "%.2f", s.fraction(i)), String.format(Locale.ROOT, "%.2f", s.demand(i)),
+                String.format(Locale.ROOT, "%.2f", s.utilization(i)), Reports.number(s.capacity(i)),
+                Integer.toString(s.phaseStarts()[i]), Integer.toString(s.phaseStops()[i])});
+        }
+        h.append("<div class=\"tables\">\n<div><p class=\"meta\">by phase</p>\n");
+        rowsTable(h, phases);
+        h.append("</div>\n<div><p class=\"meta\">by tenth of the run</p>\n");
+        rowsTable(h, TextReport.spillRows(s));
+        h.append("</div>\n</div>\n");
+    }
+
+    /**
+     * For {@code --compare} when either run queues: per locality with bounded concurrency that got
+     * requests in either run, the run by tenths with each run's requests, p99, mean wait and number
+     * in flight next to each other.
+     */
+    private static void queueComparison(StringBuilder h, SimulationResult a, SimulationResult b) {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        for (SimulationResult r : List.of(a, b)) {
+            for (int l : TextReport.queuedLocalities(r)) {
+                names.add(r.load().localities().get(l));
+            }
+        }
+        if (names.isEmpty()) {
+            return;
+        }
+        h.append("<h2>Queueing over time side by side</h2>\n<div class=\"tables\">\n");
+        for (String name : names) {
+            h.append("<div><p class=\"meta\">").append(esc(name)).append("</p>\n<div class=\"scroll\">")
+                    .append("<table class=\"queue\">\n<thead><tr><th></th><th class=\"run\" colspan=\"4\">").append(esc(a.scenario()))
+                    .append("</th><th class=\"run\" colspan=\"4\">").append(esc(b.scenario())).append("</th></tr>\n<tr><th>from</th>");
+            for (int k = 0; k < 2; k++) {
+                h.append("<th class=\"run\">requests</th><th>p99</th><th>mean wait</th><th>in flight</th>");
+            }
+            h.append("</tr></thead>\n<tbody>\n");
+            SimulationResult.Slices sa = a.load().slices();
+            SimulationResult.Slices sb = b.load().slices();
+            int count = Math.max(sa == null ? 0 : sa.count(), sb == null ? 0 : sb.count());
+            long sliceNanos = sa != null ? sa.sliceNanos() : sb.sliceNanos();
+            for (int i = 0; i < count; i++) {
+                h.append("<tr><td>").append(esc(Reports.duration(i * sliceNanos))).append("</td>");
+                sliceCells(h, a, name, i);
+                sliceCells(h, b, name, i);
+                h.append("</tr>\n");
+            }
+            h.append("</tbody>\n</table></div></div>\n");
+        }
+        h.append("</div>\n");
+    }
+
+    /** One run's four cells of a tenth for the named locality; dashes where it kept none. */
+    private static void sliceCells(StringBuilder h, SimulationResult r, String locality, int slice) {
+        SimulationResult.Load load = r.load();
+        SimulationResult.Slices s = load.slices();
+        int l = load.localities().indexOf(locality);
+        if (s == null || l < 0 || slice >= s.count()) {
+            h.append("<td class=\"n run\">-</td>").append("<td class=\"n\">-</td>".repeat(3));
+            return;
+        }
+        int cell = slice * load.localities().size() + l;
+        long n = s.requests()[cell];
+        h.append("<td class=\"n run\">").append(esc(Reports.count(n))).append("</td><td class=\"n\">")
+                .append(n == 0 ? "-" : esc(Reports.millis(s.p99Nanos()[cell]))).append("</td><td class=\"n\">")
+                .append(n == 0 ? "-" : esc(Reports.millis(Math.round(s.waitSumNanos()[cell] / n))))
+                .append("</td><td class=\"n\">").append(esc(Reports.average(s.inFlight()[cell]))).append("</td>");
     }
 
     /** The failover and return measures of the faults that start a phase, in a few words each. */
@@ -741,9 +867,13 @@ public final class HtmlReport {
             th, td { border-bottom: 1px solid #d0d7de; padding: 5px 8px; text-align: left; vertical-align: top; }
             th { background: #f6f8fa; font-weight: 600; white-space: nowrap; }
             td { white-space: nowrap; }
-            td.w { white-space: normal; min-width: 12em; overflow-wrap: normal; }
+            td.w { white-space: normal; min-width: 8em; overflow-wrap: normal; }
             td.n { text-align: right; }
+            td.long { min-width: 22em; }
             table.queue { width: auto; }
+            .tables { display: flex; flex-wrap: wrap; gap: 4px 28px; align-items: flex-start; }
+            .tables > div { max-width: 100%; }
+            table.queue .run { border-left: 1px solid #d0d7de; }
             table.queue th, table.queue td { padding-left: 14px; }
             tr.first td { border-top: 2px solid #d0d7de; }
             ul.notes { padding-left: 20px; margin: 0; }

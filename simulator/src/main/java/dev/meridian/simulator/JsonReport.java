@@ -70,6 +70,7 @@ public final class JsonReport {
         }
         root.put("phases", phases);
         root.put("queueing", queueing(r));
+        root.put("spill", spill(r));
         List<Object> faults = new ArrayList<>();
         for (SimulationResult.FaultResult f : r.faults()) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -234,6 +235,59 @@ public final class JsonReport {
             byLocality.put(load.localities().get(l), lm);
         }
         m.put("localities", byLocality);
+        return m;
+    }
+
+    /**
+     * For a run with spill-over, its configuration, per phase and per tenth of the run what the
+     * callers decided (time averages over them) and how many requests left priority 0; null otherwise.
+     */
+    private static Map<String, Object> spill(SimulationResult r) {
+        SimulationResult.Spill s = r.spill();
+        if (s == null) {
+            return null;
+        }
+        dev.meridian.lb.SpillConfig c = s.config();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("callers", s.callers());
+        m.put("hostCapacity", decimal(c.hostCapacity(), 4));
+        Map<String, Object> localityCapacity = new LinkedHashMap<>();
+        c.localityCapacity().forEach((l, v) -> localityCapacity.put(l.toString(), decimal(v, 4)));
+        m.put("localityCapacity", localityCapacity);
+        m.put("spillThreshold", decimal(c.spillThreshold(), 4));
+        m.put("releaseThreshold", decimal(c.releaseThreshold(), 4));
+        m.put("smoothingSeconds", seconds(c.smoothing().toNanos()));
+        m.put("evaluationIntervalSeconds", seconds(c.evaluationInterval().toNanos()));
+        m.put("activeAtEnd", s.activeAtEnd());
+        List<Object> phases = new ArrayList<>();
+        for (SimulationResult.Phase p : r.phases()) {
+            int i = p.index();
+            Map<String, Object> pm = new LinkedHashMap<>();
+            pm.put("phase", i + 1);
+            pm.put("active", decimal(s.active(i), 4));
+            pm.put("fraction", decimal(s.fraction(i), 4));
+            pm.put("demand", decimal(s.demand(i), 4));
+            pm.put("utilization", decimal(s.utilization(i), 4));
+            pm.put("capacity", decimal(s.capacity(i), 4));
+            pm.put("started", s.phaseStarts()[i]);
+            pm.put("stopped", s.phaseStops()[i]);
+            phases.add(pm);
+        }
+        m.put("phases", phases);
+        m.put("sliceSeconds", seconds(s.sliceNanos()));
+        List<Object> slices = new ArrayList<>();
+        for (int i = 0; i < s.sliceCount(); i++) {
+            Map<String, Object> sm = new LinkedHashMap<>();
+            sm.put("fromSeconds", seconds(i * s.sliceNanos()));
+            sm.put("active", decimal(s.sliceActive(i), 4));
+            sm.put("fraction", decimal(s.sliceFraction(i), 4));
+            sm.put("demand", decimal(s.sliceDemand(i), 4));
+            sm.put("utilization", decimal(s.sliceUtilization(i), 4));
+            sm.put("requests", s.sliceRequests()[i]);
+            sm.put("beyondPriority0", s.sliceBeyondZero()[i]);
+            slices.add(sm);
+        }
+        m.put("slices", slices);
         return m;
     }
 

@@ -40,7 +40,12 @@ record LatencyModel(double mu, double sigma) {
         return Math.round(Math.exp(mu + sigma * Z99));
     }
 
-    /** This latency multiplied by {@code factor}. */
+    /** The mean latency in nanoseconds: a log-normal's is {@code exp(mu + sigma^2 / 2)}. */
+    double meanNanos() {
+        return Math.exp(mu + sigma * sigma / 2);
+    }
+
+        /** This latency multiplied by {@code factor}. */
     LatencyModel times(double factor) {
         return new LatencyModel(mu + Math.log(factor), sigma);
     }

@@ -24,7 +24,8 @@ import java.util.Map;
  */
 final class ScenarioLoader {
     static final List<String> BUILT_IN = List.of("cross-region", "cross-region-no-outlier", "bookinfo-multicluster",
-            "zone-outage", "virtual-nodes", "cross-region-istio-1.6", "prefer-same-zone", "large-day", "zone-overload");
+            "zone-outage", "virtual-nodes", "cross-region-istio-1.6", "prefer-same-zone", "large-day", "zone-overload",
+            "zone-overload-spill");
     /** A UTF-8 file longer than this cannot be within the reader's {@link YamlNode#MAX_CHARS}: refused unread. */
     private static final int MAX_BYTES = 4 * YamlNode.MAX_CHARS;
     /** The most endpoints a scenario may list, counts included: every caller's cluster holds each one. */

@@ -98,6 +98,8 @@ public final class Simulation {
 
     private final CompletionQueue inFlight = new CompletionQueue(1024);
     private final LoadRecorder load;
+    /** Null unless the scenario's callers spill over by capacity. */
+    private final SpillRecorder spill;
 
     // Phases.
     private final long[] phaseStarts;
@@ -247,6 +249,17 @@ public final class Simulation {
         bucketPriority = new byte[bucketCount * n];
         load = new LoadRecorder(endpoints, servers, phases, bucketCount, bucketNanos, spec.durationNanos(),
                 bucketRequests);
+        boolean[] spilling = new boolean[callerCount];
+        boolean anySpill = false;
+        for (int c = 0; c < callerCount; c++) {
+            spilling[c] = clients[c].cluster().spill() != null;
+            anySpill |= spilling[c];
+        }
+        spill = anySpill ? new SpillRecorder(scenario.envoy().spill(), spilling, phases, bucketCount, bucketNanos,
+                spec.durationNanos()) : null;
+        for (int c = 0; spill != null && c < callerCount; c++) {
+            spill.observe(c, clients[c].cluster().spill(), 0, 0);
+        }
         for (int c = 0; c < callerCount; c++) {
             syncTable(c);
         }
@@ -332,6 +345,9 @@ public final class Simulation {
         }
         closeBucket();
         load.closePhase(phase, phaseStarts[phase], end);
+        if (spill != null) {
+            spill.closePhase(phase, end);
+        }
         if (progress != null) {
             tell(progress, end);
         }
@@ -381,6 +397,9 @@ public final class Simulation {
         phaseRequests[p]++;
         int[] hosts = hostToEndpoint[c];
         if (host < 0 || host >= hosts.length) {
+            if (spill != null) {
+                spill.picked(now, -1);
+            }
             phaseErrors[p]++;
             phaseNoEndpoint[p]++;
             callerErrors[c]++;
@@ -392,6 +411,9 @@ public final class Simulation {
         int e = hosts[host];
         load.started(e, now);
         int priority = client.priority(host);
+        if (spill != null) {
+            spill.picked(now, priority);
+        }
         if (priority >= 0 && priority < PRIORITIES) {
             phasePriorityRequests[p * PRIORITIES + priority]++;
             highestPriority = Math.max(highestPriority, priority);
@@ -489,6 +511,10 @@ public final class Simulation {
             case ErrorKind.RESET -> client.recordLocalOrigin(host, LocalOriginResult.RESET);
             default -> client.record(host, status);
         }
+        if (spill != null) {
+            // An outcome that ejects drains the cluster, which runs an evaluation that is due.
+            spill.observe(c, client.cluster().spill(), phase, now);
+        }
         checkEjection(c, e, host, now);
         noteSweepTime(c);
     }
@@ -525,6 +551,9 @@ public final class Simulation {
             if (nextSweep[c] <= now) {
                 MeshClient client = clients[c];
                 client.runDueSweeps();
+                if (spill != null) {
+                    spill.observe(c, client.cluster().spill(), phase, now);
+                }
                 nextSweep[c] = client.nextSweepAtNanos();
                 if (nextSweep[c] <= now) {
                     throw new IllegalStateException("caller " + spec.callers().get(c).name()
@@ -621,6 +650,9 @@ public final class Simulation {
     private void applyFault(SimulationSpec.Fault f, long now) {
         if (now > phaseStarts[phase]) {
             load.closePhase(phase, phaseStarts[phase], now);
+            if (spill != null) {
+                spill.closePhase(phase, now);
+            }
             phase++;
         }
         List<Integer> hit = new ArrayList<>();
@@ -681,6 +713,9 @@ public final class Simulation {
             }
             for (int c = 0; c < callerCount; c++) {
                 clients[c].setEndpoints(set);
+                if (spill != null) {
+                    spill.observe(c, clients[c].cluster().spill(), phase, now);
+                }
                 syncTable(c);
                 // A scan of every endpoint, which also covers what the listener reported.
                 forgetChanged(c);
@@ -944,7 +979,13 @@ public final class Simulation {
         }
         SimulationResult.Buckets buckets = new SimulationResult.Buckets(bucketNanos, bucketCount, endpointCount,
                 bucketRequests, bucketErrors, bucketEjected, bucketPriority);
+        SimulationResult.Spill spilled = null;
+        if (spill != null) {
+            long[] bounds = Arrays.copyOf(phaseStarts, phaseStarts.length + 1);
+            bounds[phaseStarts.length] = spec.durationNanos();
+            spilled = spill.result(bounds);
+        }
         return new SimulationResult(scenario.name(), scenario.description(), scenario.source(), spec, notes(),
-                endpoints, phases, buckets, events, droppedEvents, faults, load.result(), wallNanos);
+                endpoints, phases, buckets, events, droppedEvents, faults, load.result(), spilled, wallNanos);
     }
 }

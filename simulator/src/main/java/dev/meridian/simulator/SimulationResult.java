@@ -34,11 +34,12 @@ public final class SimulationResult {
     private final long droppedEvents;
     private final List<FaultResult> faults;
     private final Load load;
+    private final Spill spill;
     private final long wallNanos;
 
     SimulationResult(String scenario, String description, String source, SimulationSpec spec, List<String> notes,
                      List<Endpoint> endpoints, List<Phase> phases, Buckets buckets, List<Event> events,
-                     long droppedEvents, List<FaultResult> faults, Load load, long wallNanos) {
+                     long droppedEvents, List<FaultResult> faults, Load load, Spill spill, long wallNanos) {
         this.scenario = scenario;
         this.description = description;
         this.source = source;
@@ -51,6 +52,7 @@ public final class SimulationResult {
         this.droppedEvents = droppedEvents;
         this.faults = List.copyOf(faults);
         this.load = load;
+        this.spill = spill;
         this.wallNanos = wallNanos;
     }
 
@@ -109,6 +111,11 @@ public final class SimulationResult {
     /** Requests in flight, latency by locality, and queueing where endpoints have bounded concurrency. */
     Load load() {
         return load;
+    }
+
+    /** What the callers' capacity-aware spill-over decided, or null when the scenario has no {@code spill:}. */
+    Spill spill() {
+        return spill;
     }
 
     /** Wall-clock time the run took; the only value that differs between identical runs. */
@@ -527,6 +534,73 @@ public final class SimulationResult {
      */
     record Slices(int count, long sliceNanos, long[] requests, long[] p50Nanos, long[] p99Nanos, long[] waited,
                   double[] waitSumNanos, long[] shed, double[] inFlight) {
+    }
+
+    /**
+     * What the callers' capacity-aware spill-over ({@code spill:}, docs/spill.md) decided, per phase
+     * and per tenth of the run. Each value is a time average over the callers that spill (each
+     * caller's state holds from one evaluation to the next): {@link #fraction} the share of priority
+     * 0's picks diverted, {@link #active} the share of caller-time spent spilling, {@link #demand}
+     * and {@link #utilization} the estimated demand and the load carried, over {@link #capacity},
+     * each caller's own requests in flight priority 0 serves at utilization 1. Arrays are indexed
+     * row × 5 (fraction, active, demand, utilization, capacity); readers must not change them.
+     *
+     * @param config the callers' spill-over configuration
+     * @param callers how many callers spill (sidecars; kube-proxy callers never do)
+     * @param activeAtEnd how many of them spilled when the run ended
+     * @param phaseMeans per phase, the five time averages
+     * @param phaseStarts per phase, how many times a caller started spilling
+     * @param phaseStops per phase, how many times a caller stopped
+     * @param sliceCount the tenths of the run (whole buckets each; the last may be shorter)
+     * @param sliceNanos the length of each but possibly the last
+     * @param sliceMeans per tenth, the five time averages
+     * @param sliceRequests per tenth, every caller's requests (picked or not)
+     * @param sliceBeyondZero per tenth, those picked outside priority 0: diverted by spill-over, or sent
+     *     on by Envoy's health-based priority load
+     */
+    record Spill(dev.meridian.lb.SpillConfig config, int callers, int activeAtEnd, double[] phaseMeans,
+                 int[] phaseStarts, int[] phaseStops, int sliceCount, long sliceNanos, double[] sliceMeans,
+                 long[] sliceRequests, long[] sliceBeyondZero) {
+
+        double fraction(int phase) {
+            return phaseMeans[phase * 5];
+        }
+
+        double active(int phase) {
+            return phaseMeans[phase * 5 + 1];
+        }
+
+        double demand(int phase) {
+            return phaseMeans[phase * 5 + 2];
+        }
+
+        double utilization(int phase) {
+            return phaseMeans[phase * 5 + 3];
+        }
+
+        double capacity(int phase) {
+            return phaseMeans[phase * 5 + 4];
+        }
+
+        double sliceFraction(int slice) {
+            return sliceMeans[slice * 5];
+        }
+
+        double sliceActive(int slice) {
+            return sliceMeans[slice * 5 + 1];
+        }
+
+        double sliceDemand(int slice) {
+            return sliceMeans[slice * 5 + 2];
+        }
+
+        double sliceUtilization(int slice) {
+            return sliceMeans[slice * 5 + 3];
+        }
+
+        double sliceCapacity(int slice) {
+            return sliceMeans[slice * 5 + 4];
+        }
     }
 
     /** What happened to an endpoint. */

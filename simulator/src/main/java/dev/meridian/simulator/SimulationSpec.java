@@ -385,6 +385,17 @@ public final class SimulationSpec {
                 behaviour, kept, notRun);
     }
 
+    /** The latency the behaviour rules give an endpoint when no fault is active: the last rule that sets one. */
+    LatencyModel latencyOf(Endpoint endpoint) {
+        LatencyModel latency = DEFAULT_LATENCY;
+        for (BehaviourRule rule : behaviour) {
+            if (rule.latency() != null && rule.select().matches(endpoint)) {
+                latency = rule.latency();
+            }
+        }
+        return latency;
+    }
+
     /**
      * One source of traffic: a caller at a locality (its own sidecar, with its own outlier detector)
      * and its share of the total request rate.

@@ -33,31 +33,101 @@ public final class TextReport {
         return out.toString();
     }
 
-    /** Two runs, section by section, left and right. */
+    /**
+     * Two runs, section by section, left and right. Within a phase the lines that say the same thing
+     * face each other (a phase's {@code priority} line opposite the other run's, however many queue
+     * lines either has above it): lines are paired by their label, the words before the first
+     * number, in the longest common order, and a line one run lacks faces a blank. Other sections
+     * pair their lines in order.
+     */
     public static String sideBySide(SimulationResult left, SimulationResult right, boolean timing) {
-        List<List<String>> a = sections(left);
-        List<List<String>> b = sections(right);
+        List<List<String>> a = unwrapped(left);
+        List<List<String>> b = unwrapped(right);
+        List<String[]> rows = new ArrayList<>();
         int width = 0;
-        for (List<String> s : a) {
-            for (String line : s) {
-                width = Math.max(width, line.length());
-            }
-        }
-        StringBuilder out = new StringBuilder();
         for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
             List<String> sa = i < a.size() ? a.get(i) : List.of();
             List<String> sb = i < b.size() ? b.get(i) : List.of();
-            for (int j = 0; j < Math.max(sa.size(), sb.size()); j++) {
-                String la = j < sa.size() ? sa.get(j) : "";
-                String lb = j < sb.size() ? sb.get(j) : "";
-                boolean blank = la.isEmpty() && lb.isEmpty();
-                out.append(blank ? "" : (pad(la, width) + GAP + lb).stripTrailing()).append('\n');
+            // A phase's lines differ in number between runs (queues, spill-over); other sections pair by position.
+            boolean phase = !sa.isEmpty() && !sb.isEmpty() && sa.get(0).startsWith("phase ")
+                    && sb.get(0).startsWith("phase ");
+            for (String[] pair : phase ? align(sa, sb) : byPosition(sa, sb)) {
+                List<String> la = pair[0] == null ? List.of() : wrapped(pair[0]);
+                List<String> lb = pair[1] == null ? List.of() : wrapped(pair[1]);
+                for (int j = 0; j < Math.max(la.size(), lb.size()); j++) {
+                    String l = j < la.size() ? la.get(j) : "";
+                    width = Math.max(width, l.length());
+                    rows.add(new String[] {l, j < lb.size() ? lb.get(j) : ""});
+                }
             }
+        }
+        StringBuilder out = new StringBuilder();
+        for (String[] row : rows) {
+            boolean blank = row[0].isEmpty() && row[1].isEmpty();
+            out.append(blank ? "" : (pad(row[0], width) + GAP + row[1]).stripTrailing()).append('\n');
         }
         if (timing) {
             out.append('\n').append(speed(left)).append('\n').append(speed(right)).append('\n');
         }
         return out.toString();
+    }
+
+    private static List<String[]> byPosition(List<String> a, List<String> b) {
+        List<String[]> pairs = new ArrayList<>();
+        for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
+            pairs.add(new String[] {i < a.size() ? a.get(i) : null, i < b.size() ? b.get(i) : null});
+        }
+        return pairs;
+    }
+
+    /**
+     * The lines of two sections in pairs, either side null where the other run has a line this one
+     * lacks: a longest common subsequence of the lines' {@link #label labels}, so matching lines stay
+     * in order and face each other.
+     */
+    static List<String[]> align(List<String> a, List<String> b) {
+        int n = a.size();
+        int m = b.size();
+        int[][] common = new int[n + 1][m + 1];
+        for (int i = n - 1; i >= 0; i--) {
+            for (int j = m - 1; j >= 0; j--) {
+                common[i][j] = label(a.get(i)).equals(label(b.get(j))) ? common[i + 1][j + 1] + 1
+                        : Math.max(common[i + 1][j], common[i][j + 1]);
+            }
+        }
+        List<String[]> pairs = new ArrayList<>();
+        int i = 0;
+        int j = 0;
+        while (i < n || j < m) {
+            if (i < n && j < m && label(a.get(i)).equals(label(b.get(j)))) {
+                pairs.add(new String[] {a.get(i++), b.get(j++)});
+            } else if (j >= m || (i < n && common[i + 1][j] >= common[i][j + 1])) {
+                pairs.add(new String[] {a.get(i++), null});
+            } else {
+                pairs.add(new String[] {null, b.get(j++)});
+            }
+        }
+        return pairs;
+    }
+
+    /**
+     * What a line is about: its indentation and the words before the first one with a digit, or up
+     * to one that ends with a colon ({@code "  latency by locality"}, {@code "  priority"},
+     * {@code "  failover:"}, {@code "  "} for a table row that starts with a time).
+     */
+    static String label(String line) {
+        String stripped = line.stripLeading();
+        StringBuilder label = new StringBuilder(line.substring(0, line.length() - stripped.length()));
+        for (String word : stripped.split(" ")) {
+            if (word.chars().anyMatch(Character::isDigit)) {
+                break;
+            }
+            label.append(word).append(' ');
+            if (word.endsWith(":")) {
+                break;
+            }
+        }
+        return label.toString();
     }
 
     static String speed(SimulationResult r) {
@@ -71,13 +141,18 @@ public final class TextReport {
         for (List<String> section : unwrapped(r)) {
             List<String> lines = new ArrayList<>();
             for (String line : section) {
-                int indent = line.length() - line.stripLeading().length();
-                String more = " ".repeat(indent + (line.stripLeading().startsWith("- ") ? 2 : 4));
-                lines.addAll(wrap(line, more));
+                lines.addAll(wrapped(line));
             }
             sections.add(lines);
         }
         return sections;
+    }
+
+    /** One line of the summary as printed: broken at {@link #WRAP}, the rest indented under it. */
+    private static List<String> wrapped(String line) {
+        int indent = line.length() - line.stripLeading().length();
+        String more = " ".repeat(indent + (line.stripLeading().startsWith("- ") ? 2 : 4));
+        return wrap(line, more);
     }
 
     private static List<List<String>> unwrapped(SimulationResult r) {
@@ -88,6 +163,8 @@ public final class TextReport {
         }
         // Always a section, empty without queueing, so --compare keeps the two runs' sections aligned.
         sections.add(queueingOverTime(r));
+        // Likewise always a section, empty without spill-over.
+        sections.add(spillOverTime(r));
         sections.add(eventLog(r));
         List<String> notes = new ArrayList<>();
         notes.add("");
@@ -160,6 +237,9 @@ public final class TextReport {
         for (String queue : queues(r, p)) {
             lines.add("  queue " + queue);
         }
+        if (r.spill() != null) {
+            lines.add("  spill " + spill(r.spill(), p.index()));
+        }
         StringBuilder prio = new StringBuilder("  priority ");
         Map<Integer, Long> byPriority = p.byPriority();
         for (Map.Entry<Integer, Long> e : byPriority.entrySet()) {
@@ -209,6 +289,79 @@ public final class TextReport {
                     + Reports.count(shed) + " (" + Reports.share(shed, requests[l]) + ")");
         }
         return lines;
+    }
+
+    /**
+     * What the callers' spill-over did in a phase, time-averaged over the callers that spill: the
+     * share of the time spent spilling, the diverted share of priority 0's picks, the demand and the
+     * load carried (utilizations), the capacity they are measured against, and the starts and stops.
+     */
+    static String spill(SimulationResult.Spill s, int phase) {
+        return "active " + Reports.percent(100 * s.active(phase)) + ", fraction " + two(s.fraction(phase))
+                + ", demand " + two(s.demand(phase)) + ", utilization " + two(s.utilization(phase)) + " ("
+                + s.callers() + (s.callers() == 1 ? " caller" : " callers") + ", capacity "
+                + Reports.number(s.capacity(phase)) + " in flight each); started " + s.phaseStarts()[phase]
+                + ", stopped " + s.phaseStops()[phase];
+    }
+
+    /**
+     * The callers and their spill-over configuration in a few words: {@code 10 callers; hostCapacity
+     * 0.8, spill at 0.8, release below 0.6, smoothing 2s, evaluated every 100 ms}.
+     */
+    static String spillConfig(SimulationResult.Spill s) {
+        dev.meridian.lb.SpillConfig c = s.config();
+        return s.callers() + (s.callers() == 1 ? " caller" : " callers") + "; hostCapacity "
+                + Reports.number(c.hostCapacity()) + (c.localityCapacity().isEmpty() ? "" : " (some localities their own)")
+                + ", spill at " + Reports.number(c.spillThreshold()) + ", release below "
+                + Reports.number(c.releaseThreshold()) + ", smoothing " + Reports.duration(c.smoothing().toNanos())
+                + ", evaluated every " + Reports.millis(c.evaluationInterval().toNanos());
+    }
+
+    private static String two(double d) {
+        return String.format(java.util.Locale.ROOT, "%.2f", d);
+    }
+
+    /**
+     * For a run with spill-over, the run by tenths: the share of caller-time spent spilling, the
+     * diverted fraction, the demand and utilization (time averages over the callers) and the share
+     * of the tenth's requests picked outside priority 0. Empty otherwise.
+     */
+    private static List<String> spillOverTime(SimulationResult r) {
+        List<String> lines = new ArrayList<>();
+        SimulationResult.Spill s = r.spill();
+        if (s == null) {
+            return lines;
+        }
+        lines.add("spill-over over time (" + spillConfig(s) + "):");
+        List<String[]> rows = spillRows(s);
+        int[] width = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int c = 0; c < row.length; c++) {
+                width[c] = Math.max(width[c], row[c].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder b = new StringBuilder(" ");
+            for (int c = 0; c < row.length; c++) {
+                b.append(' ').append(c == 0 ? pad(row[c], width[c]) : " ".repeat(width[c] - row[c].length()) + row[c]);
+            }
+            lines.add(b.toString());
+        }
+        lines.add("  spilling when the run ended: " + s.activeAtEnd() + " of " + s.callers());
+        lines.add("");
+        return lines;
+    }
+
+    /** The header and one row per tenth of the run: what {@link #spillOverTime} lays out. */
+    static List<String[]> spillRows(SimulationResult.Spill s) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"from", "active", "fraction", "demand", "utilization", "beyond P0"});
+        for (int i = 0; i < s.sliceCount(); i++) {
+            rows.add(new String[] {Reports.duration(i * s.sliceNanos()), Reports.percent(100 * s.sliceActive(i)),
+                two(s.sliceFraction(i)), two(s.sliceDemand(i)), two(s.sliceUtilization(i)),
+                Reports.share(s.sliceBeyondZero()[i], s.sliceRequests()[i])});
+        }
+        return rows;
     }
 
     /**

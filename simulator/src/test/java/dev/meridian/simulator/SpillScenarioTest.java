@@ -119,4 +119,19 @@ class SpillScenarioTest {
         assertThat(c.cluster().spill().fraction()).isEqualTo(0.7, org.assertj.core.api.Assertions.within(1e-12));
         assertThat(c.nextSweepAtNanos()).isEqualTo(clock.nanoTime() + 500_000_000L);
     }
+
+    @Test
+    @DisplayName("the forecast caps the fraction where the controller does")
+    void theForecastsLargestFractionIsTheControllers() {
+        MeshClient c = client("spill: {hostCapacity: 1, smoothing: 0s}");
+        for (Host h : c.cluster().hosts()) {
+            for (int i = 0; h.priority() == 0 && i < 100; i++) {
+                c.cluster().requestStarted(h);
+            }
+        }
+        clock.update(c.nextSweepAtNanos());
+        c.runDueSweeps();
+        // 1 - 0.6 / 100 would divert 99.4%; the controller keeps some picks at home.
+        assertThat(c.cluster().spill().fraction()).isEqualTo(SpillForecast.MAX_FRACTION);
+    }
 }

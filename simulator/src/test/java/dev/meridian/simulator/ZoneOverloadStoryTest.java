@@ -102,6 +102,6 @@ class ZoneOverloadStoryTest {
     @DisplayName("the page draws the p99 line per locality and the queueing table")
     void thePageShowsTheQueue() {
         String page = HtmlReport.render(RUN);
-        assertThat(page).contains("<polyline class=\"latency\"", "<h2>Queueing over time</h2>", "<th>queues</th>");
+        assertThat(page).contains("<polyline class=\"latency\"", "<h2>Queueing over time</h2>", "<h2>Queues by phase</h2>");
     }
 }

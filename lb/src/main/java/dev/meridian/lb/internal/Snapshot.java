@@ -74,7 +74,7 @@ public final class Snapshot {
     private final long fastModulus;
     /** {@link #FAST_ROTATE}: {@code floor((2^64 - 1) / fastModulus)}. */
     private final long fastReciprocal;
-    /** The host set's counter in stripe 0 of {@link #sequenceValues}. */
+    /** The host set's counter's offset from the start of a stripe of {@link #sequenceValues}. */
     private final int fastSequence;
     /** {@link Sequences#values} of {@link #sequences}, held here to save a load per pick. */
     private final long[] sequenceValues;
@@ -186,7 +186,7 @@ public final class Snapshot {
         this.fastHosts = mode == FAST_ROTATE ? direct.hosts : mode == FAST_POINTS ? direct.hostAtPoint : null;
         this.fastModulus = mode == FAST_ROTATE ? direct.hosts.length : mode == FAST_POINTS ? direct.total : 0;
         this.fastReciprocal = mode == FAST_ROTATE ? direct.reciprocal : 0;
-        this.fastSequence = mode == FAST_NONE ? 0 : sequences.index(0, direct.slot);
+        this.fastSequence = mode == FAST_NONE ? 0 : Sequences.offset(direct.slot);
         if (fastHosts == null) {
             this.fastEndpoints = null;
         } else {
@@ -278,7 +278,8 @@ public final class Snapshot {
      * set's sequence, exactly the host {@link HostSource#roundRobin} takes for it.
      */
     private int fastIndex(int mode) {
-        long seq = Sequences.take(sequenceValues, fastSequence + (Sequences.stripe() << sequenceShift));
+        int stripe = Sequences.base(Sequences.stripe(), sequenceShift);
+        long seq = Sequences.take(sequenceValues, stripe, stripe + fastSequence);
         return mode == FAST_ROTATE ? HostSource.remainder(seq, (int) fastModulus, fastReciprocal)
                 : (int) WeightedIndex.unsignedMultiplyHigh(seq * HostSource.GOLDEN_STEP, fastModulus);
     }
