@@ -110,7 +110,7 @@ public final class YamlNode {
             }
             return document;
         } catch (YamlEngineException e) {
-            throw new IllegalArgumentException(sourceName + ": invalid YAML: " + e.getMessage(), e);
+            throw invalid(sourceName, e);
         } catch (IllegalArgumentException e) {
             throw named(sourceName, e);
         }
@@ -146,7 +146,7 @@ public final class YamlNode {
             }
             return out;
         } catch (YamlEngineException e) {
-            throw new IllegalArgumentException(source + ": invalid YAML: " + e.getMessage(), e);
+            throw invalid(source, e);
         } catch (IllegalArgumentException e) {
             throw named(source, e);
         }
@@ -173,6 +173,23 @@ public final class YamlNode {
                 .setMaxAliasesForCollections(MAX_ALIASES)
                 .setCodePointLimit(MAX_CHARS)
                 .build();
+    }
+
+    /**
+     * snakeyaml-engine's refusal, named. It reports one mistake by failing itself: a second null key
+     * in a mapping ({@code {~: 1, ~: 2}}) throws a NullPointerException while it writes the key into
+     * its DuplicateKeyException, which it wraps; that is said as the duplicate key it is.
+     */
+    private static IllegalArgumentException invalid(String sourceName, YamlEngineException e) {
+        if (e.getCause() instanceof NullPointerException npe) {
+            for (StackTraceElement frame : npe.getStackTrace()) {
+                if (frame.getClassName().endsWith(".DuplicateKeyException")) {
+                    return new IllegalArgumentException(sourceName + ": invalid YAML: found duplicate key null (a key"
+                            + " written as ~, null or nothing, twice in one mapping)");
+                }
+            }
+        }
+        return new IllegalArgumentException(sourceName + ": invalid YAML: " + e.getMessage(), e);
     }
 
     private static IllegalArgumentException named(String sourceName, IllegalArgumentException e) {

@@ -176,4 +176,18 @@ class YamlSafetyTest {
                 + "[[[[x, y], [x, y]]...'");
         assertThat(YamlNode.parse("short.yaml", "a: {b: [1, 2], c: x}").get("a").shown()).isEqualTo("{b=[1, 2], c=x}");
     }
+
+    @Test
+    @DisplayName("a second null key is a duplicate key, not snakeyaml-engine's NullPointerException (found by fuzzing)")
+    void secondNullKeyIsADuplicateKey() {
+        // IstioYamlFuzzTestInputs/readers/duplicate-null-key.yaml: snakeyaml-engine 2.10 fails with a
+        // NullPointerException writing the key into its DuplicateKeyException; the refusal said only that.
+        String refusal = "fuzz.yaml: invalid YAML: found duplicate key null (a key written as ~, null or nothing, twice in"
+                + " one mapping)";
+        assertThatThrownBy(() -> YamlNode.parse("fuzz.yaml", "{~: 1, ~: 2}")).isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage(refusal).hasNoCause();
+        assertThatThrownBy(() -> YamlNode.parseAll("fuzz.yaml", "a: {null: 1, ~: 2}")).hasMessage(refusal);
+        assertThatThrownBy(() -> DestinationRules.parse("fuzz.yaml", "? \n: 1\n? \n: 2\n")).hasMessage(refusal);
+        assertThat(YamlNode.parse("fuzz.yaml", "{~: 1, a: 2}").isMap()).isTrue();  // one null key is YAML
+    }
 }
