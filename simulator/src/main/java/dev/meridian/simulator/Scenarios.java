@@ -38,7 +38,11 @@ public final class Scenarios {
         return resolve(ScenarioLoader.load(nameOrPath));
     }
 
-    /** Validates a scenario given as YAML text; {@code source} names it in errors. */
+    /**
+     * Validates a scenario given as YAML text; {@code source} names it in errors.
+     *
+     * @throws InputException (an IllegalArgumentException) naming {@code source}, the field and the value
+     */
     public static Scenario parse(String source, String yaml) {
         return resolve(ScenarioLoader.parse(source, yaml));
     }

@@ -1,0 +1,46 @@
+package dev.meridian.simulator;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Inputs fuzzing found that a scenario was refused with something other than the documented
+ * {@link InputException} naming the file, the field and the value; each is also in
+ * ScenarioFuzzTestInputs/scenario, which the fuzz target replays.
+ */
+class ScenarioRefusalsTest {
+
+    @Test
+    @DisplayName("a field the scenario reader refuses is an InputException, as Scenarios promises")
+    void fieldRefusalsAreInputExceptions() {
+        // unknown-field.yaml, weight-not-a-number.yaml: YamlNode's plain IllegalArgumentException
+        // escaped Scenarios.parse and Scenarios.load unwrapped.
+        assertThatThrownBy(() -> Scenarios.parse("fuzz.yaml", "configs: []\n"))
+                .isExactlyInstanceOf(InputException.class)
+                .hasMessage("fuzz.yaml: configs: unknown field (expected one of [caller, description, destinationRule, "
+                        + "endpoints, envoy, history, localCluster, mesh, name, planAt, service, simulation, subset])");
+        assertThatThrownBy(() -> Scenarios.parse("fuzz.yaml", "endpoints: [{address: 10.0.0.1:80, weight: heavy}]\n"))
+                .isExactlyInstanceOf(InputException.class)
+                .hasMessage("fuzz.yaml: endpoints[0].weight: expected a whole number, got 'heavy'");
+    }
+
+    @Test
+    @DisplayName("a scenario that contains itself is refused: showing it overflowed the stack")
+    void scenarioThatContainsItselfIsRefused() {
+        // caller-contains-itself.yaml
+        assertThatThrownBy(() -> Scenarios.parse("fuzz.yaml", "caller: &x {labels: {app: *x}}\n"))
+                .isExactlyInstanceOf(InputException.class)
+                .hasMessage("fuzz.yaml: invalid YAML: alias *x at line 1 refers to a mapping or list that contains it"
+                        + " (anchor 'x' value contains itself)");
+    }
+
+    @Test
+    @DisplayName("a scenario name Path.of refuses is an InputException naming it, not an InvalidPathException")
+    void nameThatIsNoPathIsNamed() {
+        assertThatThrownBy(() -> Scenarios.load("cross\0region"))
+                .isExactlyInstanceOf(InputException.class)
+                .hasMessage("cross\0region: not a file path (Nul character not allowed) and not a built-in scenario");
+    }
+}
