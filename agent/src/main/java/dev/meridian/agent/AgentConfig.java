@@ -4,6 +4,7 @@ import dev.meridian.core.Locality;
 import dev.meridian.istio.YamlNode;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -185,7 +186,13 @@ public record AgentConfig(String source, Locality locality, Map<String, String> 
         }
         if (mesh.has("directory")) {
             YamlNode d = mesh.get("directory");
-            Path p = Path.of(d.requiredString());
+            Path p;
+            try {
+                p = Path.of(d.requiredString());
+            } catch (InvalidPathException e) {
+                // Path.of's own refusal (a NUL character) names neither the file nor the field.
+                throw d.error("not a path (" + e.getReason() + "), got '" + d.shown() + "'");
+            }
             directory = p.isAbsolute() || base == null ? p : base.resolve(p);
             if (!Files.isDirectory(directory)) {
                 throw d.error("no such directory, got '" + d.shown() + "'");

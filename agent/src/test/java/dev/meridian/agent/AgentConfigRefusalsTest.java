@@ -1,0 +1,47 @@
+package dev.meridian.agent;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Inputs fuzzing found that {@code agent.yaml} was refused with something other than the documented
+ * one line naming the file, the field and the value; each is also in
+ * AgentConfigFuzzTestInputs/agentConfig, which the fuzz target replays.
+ */
+class AgentConfigRefusalsTest {
+    private static final String LISTENERS = "locality: r1/z1\nlisteners: [{listen: 127.0.0.1:0, service: reviews:9080}]\n";
+
+    @Test
+    @DisplayName("a mesh directory Path.of refuses is named as the field, not an InvalidPathException")
+    void directoryThatIsNoPathIsNamed() {
+        // nul-in-directory.yaml
+        assertThatThrownBy(() -> AgentConfig.parse("agent.yaml", LISTENERS + "mesh: {directory: \"mesh\\0\"}\n",
+                Path.of(".")))
+                .isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage("agent.yaml: mesh.directory: not a path (Nul character not allowed), got 'mesh\0'");
+    }
+
+    @Test
+    @DisplayName("a second null key is named as a duplicate key, not snakeyaml-engine's NullPointerException")
+    void secondNullKeyIsADuplicateKey() {
+        // duplicate-null-key.yaml
+        assertThatThrownBy(() -> AgentConfig.parse("agent.yaml", LISTENERS + "mesh: {xds: {address: 'istiod:15010'}, ~: 1, ~: 2}\n",
+                null))
+                .isExactlyInstanceOf(IllegalArgumentException.class).hasNoCause()
+                .hasMessage("agent.yaml: invalid YAML: found duplicate key null (a key written as ~, null or nothing, "
+                        + "twice in one mapping)");
+    }
+
+    @Test
+    @DisplayName("a locality that contains itself is refused: showing it overflowed the stack")
+    void localityThatContainsItselfIsRefused() {
+        // locality-contains-itself.yaml
+        assertThatThrownBy(() -> AgentConfig.parse("agent.yaml", "locality: &x [[*x]]\n", null))
+                .isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage("agent.yaml: invalid YAML: alias *x at line 1 refers to a mapping or list that contains it"
+                        + " (anchor 'x' value contains itself)");
+    }
+}
