@@ -372,4 +372,17 @@ class BadInputTest {
                 .localityWeighted(true).failTrafficOnPanic(true).build(), OutlierDetectionConfig.defaults())))
                 .hasMessageStartingWith("clusterSettings.lb.localityWeighted: ");
     }
+
+    @Test
+    void aDumpFromAnEnvoyReleaseMeridianDoesNotModelIsRejectedNamingTheBootstrapField() {
+        // EnvoyJsonFuzzTestInputs/resources/dump-from-envoy-2.json: refused as documented since
+        // fuzzing found ConfigDumps.read's Javadoc did not say so.
+        String dump = """
+                {"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.BootstrapConfigDump",
+                  "bootstrap": {"node": {"user_agent_build_version": {"version": {"major_number": 2}}}}}]}
+                """;
+        assertThatThrownBy(() -> ConfigDumps.read(dump)).isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage("bootstrap.node.user_agent_build_version: Meridian models Envoy 1.13 to 1.38, got '2.0'");
+        assertThat(ConfigDumps.read(dump, 38).envoyMinor()).isEqualTo(38);
+    }
 }
