@@ -7,9 +7,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Inputs fuzzing found that {@code agent.yaml} was refused with something other than the documented
- * one line naming the file, the field and the value; each is also in
- * AgentConfigFuzzTestInputs/agentConfig, which the fuzz target replays.
+ * {@code agent.yaml} files that were refused with something other than the documented one line
+ * naming the file, the field and the value, found by the fuzz target or while writing it
+ * (docs/fuzzing.md); each is also in AgentConfigFuzzTestInputs/agentConfig, which the target replays.
  */
 class AgentConfigRefusalsTest {
     private static final String LISTENERS = "locality: r1/z1\nlisteners: [{listen: 127.0.0.1:0, service: reviews:9080}]\n";

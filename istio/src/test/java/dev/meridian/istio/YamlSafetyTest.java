@@ -131,7 +131,7 @@ class YamlSafetyTest {
     }
 
     @Test
-    @DisplayName("a document that contains itself is refused: showing it overflowed the stack (found by fuzzing)")
+    @DisplayName("a document that contains itself is refused: showing it overflowed the stack")
     void documentThatContainsItselfIsRefused() {
         // IstioYamlFuzzTestInputs/readers/contains-itself.yaml: YamlNode.shown() recursed through the
         // alias until the stack overflowed, and every reader that walks a value would never end.
@@ -158,7 +158,7 @@ class YamlSafetyTest {
     }
 
     @Test
-    @DisplayName("a message shows an alias tree cut short, never spelled out (found by fuzzing)")
+    @DisplayName("a message shows an alias tree cut short, never spelled out")
     void aliasTreeIsShownCutShort() {
         // IstioYamlFuzzTestInputs/readers/alias-tree.yaml: 50 aliases double a two-item list 24 times;
         // shown() built the whole 2^25-leaf text (seconds, and out of memory with longer leaves)

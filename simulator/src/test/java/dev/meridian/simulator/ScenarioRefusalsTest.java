@@ -6,9 +6,10 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Inputs fuzzing found that a scenario was refused with something other than the documented
- * {@link InputException} naming the file, the field and the value; each is also in
- * ScenarioFuzzTestInputs/scenario, which the fuzz target replays.
+ * Scenarios that were refused with something other than the documented {@link InputException}
+ * naming the file, the field and the value, found by the scenario fuzz target or while writing it
+ * (docs/fuzzing.md); each scenario text is also in ScenarioFuzzTestInputs/scenario, which the
+ * target replays.
  */
 class ScenarioRefusalsTest {
 
@@ -39,6 +40,7 @@ class ScenarioRefusalsTest {
     @Test
     @DisplayName("a scenario name Path.of refuses is an InputException naming it, not an InvalidPathException")
     void nameThatIsNoPathIsNamed() {
+        // A name, not a scenario's text, so not in the corpus: found reading ScenarioLoader.load.
         assertThatThrownBy(() -> Scenarios.load("cross\0region"))
                 .isExactlyInstanceOf(InputException.class)
                 .hasMessage("cross\0region: not a file path (Nul character not allowed) and not a built-in scenario");

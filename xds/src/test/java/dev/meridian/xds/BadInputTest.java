@@ -375,8 +375,8 @@ class BadInputTest {
 
     @Test
     void aDumpFromAnEnvoyReleaseMeridianDoesNotModelIsRejectedNamingTheBootstrapField() {
-        // EnvoyJsonFuzzTestInputs/resources/dump-from-envoy-2.json: refused as documented since
-        // fuzzing found ConfigDumps.read's Javadoc did not say so.
+        // EnvoyJsonFuzzTestInputs/resources/dump-from-envoy-2.json: ConfigDumps.read's Javadoc did not
+        // list this refusal until the fuzz target's oracle was checked against it.
         String dump = """
                 {"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.BootstrapConfigDump",
                   "bootstrap": {"node": {"user_agent_build_version": {"version": {"major_number": 2}}}}}]}
