@@ -1,5 +1,6 @@
 package dev.meridian.simulator;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.DisplayName;
@@ -44,5 +45,33 @@ class ScenarioRefusalsTest {
         assertThatThrownBy(() -> Scenarios.load("cross\0region"))
                 .isExactlyInstanceOf(InputException.class)
                 .hasMessage("cross\0region: not a file path (Nul character not allowed) and not a built-in scenario");
+    }
+
+    @Test
+    @DisplayName("a planAt that would replay billions of outlier sweeps is refused, not replayed for hours")
+    void planAtBeyondReachIsRefused() {
+        // plan-beyond-reach.yaml, found reading the replay behind `meridian plan`: every sweep up to
+        // planAt is run, about 23 million a second here, so 100000h at a 1ms interval took hours.
+        String scenario = """
+                caller: {locality: r1/z1}
+                destinationRule:
+                  apiVersion: networking.istio.io/v1
+                  kind: DestinationRule
+                  metadata: {name: reviews}
+                  spec:
+                    host: reviews
+                    trafficPolicy: {outlierDetection: {consecutive5xxErrors: 5, interval: 1ms, baseEjectionTime: 30s}}
+                endpoints:
+                  - {address: 10.0.0.1:80, locality: r1/z1}
+                  - {address: 10.0.0.2:80, locality: r1/z2}
+                history:
+                  - {at: 1m, endpoint: 10.0.0.1:80, status: 503, count: 5}
+                """;
+        assertThatThrownBy(() -> Scenarios.parse("fuzz.yaml", scenario + "planAt: 100000h\n"))
+                .isExactlyInstanceOf(InputException.class)
+                .hasMessage("fuzz.yaml: planAt: reaching 100000h replays 360000000000 outlier sweeps (one every 0.001s)"
+                        + " over 2 endpoint(s), more than the 1000000000 endpoint-sweeps a plan replays; plan at most"
+                        + " 138h53m20s in (planAt, or the last history entry), got '100000h'");
+        assertThat(Scenarios.parse("fuzz.yaml", scenario + "planAt: 138h\n").planAtNanos()).isEqualTo(138L * 3600 * 1_000_000_000L);
     }
 }
