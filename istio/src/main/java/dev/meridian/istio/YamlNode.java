@@ -37,8 +37,8 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  * otherwise turn into a stack overflow) are bounded. Duplicate keys are rejected, as Kubernetes'
  * strict decoding does, and so is a document that contains itself (an alias inside the mapping or
  * list its anchor names), as go-yaml does. A value shown in a message is cut short without
- * spelling out what its aliases expand to. Scalars are resolved with the YAML 1.2 core schema, so {@code ~} is null and
- * {@code True} is a boolean, as Kubernetes users write them.
+ * spelling out what its aliases expand to. Scalars are resolved with the YAML 1.2 core schema, so
+ * {@code ~} is null and {@code True} is a boolean, as Kubernetes users write them.
  *
  * <p>Two ways to treat keys nobody reads: {@link #allowOnly} rejects them (scenario files, where a
  * typo must stop the run); the Istio readers instead warn about every key they did not ask for and
@@ -110,7 +110,7 @@ public final class YamlNode {
             }
             return document;
         } catch (YamlEngineException e) {
-            throw invalid(sourceName, e);
+            throw invalid(sourceName, yaml, false, e);
         } catch (IllegalArgumentException e) {
             throw named(sourceName, e);
         }
@@ -146,7 +146,7 @@ public final class YamlNode {
             }
             return out;
         } catch (YamlEngineException e) {
-            throw invalid(source, e);
+            throw invalid(source, yaml, true, e);
         } catch (IllegalArgumentException e) {
             throw named(source, e);
         }
@@ -178,14 +178,29 @@ public final class YamlNode {
     /**
      * snakeyaml-engine's refusal, named. It reports one mistake by failing itself: a second null key
      * in a mapping ({@code {~: 1, ~: 2}}) throws a NullPointerException while it writes the key into
-     * its DuplicateKeyException, which it wraps; that is said as the duplicate key it is.
+     * its DuplicateKeyException, which it wraps; that is said as the duplicate key it is. The JVM may
+     * throw that exception without a stack trace once it is hot, so the text is read again with
+     * duplicate keys allowed: when it loads then, the refusal was a duplicate key, and every other
+     * duplicate key gets snakeyaml-engine's own message.
      */
-    private static IllegalArgumentException invalid(String sourceName, YamlEngineException e) {
-        if (e.getCause() instanceof NullPointerException npe) {
-            for (StackTraceElement frame : npe.getStackTrace()) {
-                if (frame.getClassName().endsWith(".DuplicateKeyException")) {
-                    return new IllegalArgumentException(sourceName + ": invalid YAML: found duplicate key null (a key"
-                            + " written as ~, null or nothing, twice in one mapping)");
+    private static IllegalArgumentException invalid(String sourceName, String yaml, boolean all,
+                                                    YamlEngineException e) {
+        if (e.getCause() instanceof NullPointerException) {
+            LoadSettings lenient = LoadSettings.builder().setLabel(sourceName).setSchema(new CoreSchema())
+                    .setAllowDuplicateKeys(true).setAllowRecursiveKeys(false)
+                    .setMaxAliasesForCollections(MAX_ALIASES).setCodePointLimit(MAX_CHARS).build();
+            try {
+                if (all) {
+                    new Load(lenient).loadAllFromString(yaml).forEach(document -> { });
+                } else {
+                    new Load(lenient).loadFromString(yaml);
+                }
+                return new IllegalArgumentException(sourceName + ": invalid YAML: found duplicate key null (a key"
+                        + " written as ~, null or nothing, twice in one mapping)");
+            } catch (YamlEngineException other) {
+                if (!(other.getCause() instanceof NullPointerException)) {
+                    // the document has another mistake, which snakeyaml-engine can name
+                    return new IllegalArgumentException(sourceName + ": invalid YAML: " + other.getMessage(), other);
                 }
             }
         }
