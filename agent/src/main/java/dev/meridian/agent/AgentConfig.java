@@ -249,6 +249,9 @@ public record AgentConfig(String source, Locality locality, Map<String, String> 
             throw listen.error("already used by another listener, got '" + listen.shown() + "'");
         }
         String service = l.get("service").requiredString();
+        if (service.isBlank()) {
+            throw l.get("service").error("must name the upstream, got '" + l.get("service").shown() + "'");
+        }
         YamlNode modeNode = l.get("mode");
         String modeText = modeNode.string("tcp");
         ForwardMode mode;
@@ -278,6 +281,9 @@ public record AgentConfig(String source, Locality locality, Map<String, String> 
         String host = address.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
+        }
+        if (host.isBlank()) {
+            throw node.error("expected host:port with a host, got '" + node.shown() + "'");
         }
         return new String[] {host, Integer.toString(port)};
     }

@@ -44,4 +44,22 @@ class AgentConfigRefusalsTest {
                 .hasMessage("agent.yaml: invalid YAML: alias *x at line 1 refers to a mapping or list that contains it"
                         + " (anchor 'x' value contains itself)");
     }
+
+    @Test
+    @DisplayName("a listener without a host or an upstream is named as its field, not as the record's")
+    void listenerWithoutHostOrServiceIsNamed() {
+        // listen-without-host.yaml, found by AgentConfigFuzzTest: '[]:1' left an empty host, which the
+        // Listener record refused as "listener.host: must not be blank", naming neither file nor path.
+        String xds = "locality: r1/z1\nmesh: {xds: {address: 'istiod:15010'}}\n";
+        assertThatThrownBy(() -> AgentConfig.parse("agent.yaml", xds + "listeners: [{listen: '[]:1', service: r}]\n",
+                null))
+                .isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage("agent.yaml: listeners[0].listen: expected host:port with a host, got '[]:1'");
+        assertThatThrownBy(() -> AgentConfig.parse("agent.yaml", xds
+                + "listeners: [{listen: '127.0.0.1:0', service: ' '}]\n", null))
+                .hasMessage("agent.yaml: listeners[0].service: must name the upstream, got ' '");
+        assertThatThrownBy(() -> AgentConfig.parse("agent.yaml", xds + "admin: '[]:15000'\n"
+                + "listeners: [{listen: '127.0.0.1:0', service: r}]\n", null))
+                .hasMessage("agent.yaml: admin: expected host:port with a host, got '[]:15000'");
+    }
 }
