@@ -4,6 +4,7 @@ import dev.meridian.core.Locality;
 import dev.meridian.istio.YamlNode;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -185,7 +186,13 @@ public record AgentConfig(String source, Locality locality, Map<String, String> 
         }
         if (mesh.has("directory")) {
             YamlNode d = mesh.get("directory");
-            Path p = Path.of(d.requiredString());
+            Path p;
+            try {
+                p = Path.of(d.requiredString());
+            } catch (InvalidPathException e) {
+                // Path.of's own refusal (a NUL character) names neither the file nor the field.
+                throw d.error("not a path (" + e.getReason() + "), got '" + d.shown() + "'");
+            }
             directory = p.isAbsolute() || base == null ? p : base.resolve(p);
             if (!Files.isDirectory(directory)) {
                 throw d.error("no such directory, got '" + d.shown() + "'");
@@ -242,6 +249,9 @@ public record AgentConfig(String source, Locality locality, Map<String, String> 
             throw listen.error("already used by another listener, got '" + listen.shown() + "'");
         }
         String service = l.get("service").requiredString();
+        if (service.isBlank()) {
+            throw l.get("service").error("must name the upstream, got '" + l.get("service").shown() + "'");
+        }
         YamlNode modeNode = l.get("mode");
         String modeText = modeNode.string("tcp");
         ForwardMode mode;
@@ -271,6 +281,9 @@ public record AgentConfig(String source, Locality locality, Map<String, String> 
         String host = address.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
+        }
+        if (host.isBlank()) {
+            throw node.error("expected host:port with a host, got '" + node.shown() + "'");
         }
         return new String[] {host, Integer.toString(port)};
     }

@@ -2,8 +2,12 @@ package dev.meridian.istio;
 
 import java.math.BigInteger;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,7 +18,9 @@ import java.util.TreeSet;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.common.Anchor;
 import org.snakeyaml.engine.v2.events.Event;
+import org.snakeyaml.engine.v2.events.NodeEvent;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
@@ -29,8 +35,10 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  * the document's length ({@link #MAX_CHARS}), its aliases to collections ({@link #MAX_ALIASES},
  * against billion laughs) and its nesting ({@link #MAX_DEPTH}, which the recursive composer would
  * otherwise turn into a stack overflow) are bounded. Duplicate keys are rejected, as Kubernetes'
- * strict decoding does. Scalars are resolved with the YAML 1.2 core schema, so {@code ~} is null and
- * {@code True} is a boolean, as Kubernetes users write them.
+ * strict decoding does, and so is a document that contains itself (an alias inside the mapping or
+ * list its anchor names), as go-yaml does. A value shown in a message is cut short without
+ * spelling out what its aliases expand to. Scalars are resolved with the YAML 1.2 core schema, so
+ * {@code ~} is null and {@code True} is a boolean, as Kubernetes users write them.
  *
  * <p>Two ways to treat keys nobody reads: {@link #allowOnly} rejects them (scenario files, where a
  * typo must stop the run); the Istio readers instead warn about every key they did not ask for and
@@ -95,14 +103,14 @@ public final class YamlNode {
     static Object loadDocument(String sourceName, String yaml) {
         LoadSettings settings = settings(sourceName, yaml);
         try {
-            checkDepth(sourceName, settings, yaml);
+            checkStructure(sourceName, settings, yaml);
             Object document = new Load(settings).loadFromString(yaml);
             if (document == null) {
                 throw new IllegalArgumentException(sourceName + ": empty document");
             }
             return document;
         } catch (YamlEngineException e) {
-            throw new IllegalArgumentException(sourceName + ": invalid YAML: " + e.getMessage(), e);
+            throw invalid(sourceName, yaml, false, e);
         } catch (IllegalArgumentException e) {
             throw named(sourceName, e);
         }
@@ -124,7 +132,7 @@ public final class YamlNode {
         LoadSettings settings = settings(source, yaml);
         List<YamlNode> out = new ArrayList<>();
         try {
-            checkDepth(source, settings, yaml);
+            checkStructure(source, settings, yaml);
             int index = 0;
             List<Object> documents = new ArrayList<>();
             for (Object document : new Load(settings).loadAllFromString(yaml)) {
@@ -138,7 +146,7 @@ public final class YamlNode {
             }
             return out;
         } catch (YamlEngineException e) {
-            throw new IllegalArgumentException(source + ": invalid YAML: " + e.getMessage(), e);
+            throw invalid(source, yaml, true, e);
         } catch (IllegalArgumentException e) {
             throw named(source, e);
         }
@@ -167,6 +175,38 @@ public final class YamlNode {
                 .build();
     }
 
+    /**
+     * snakeyaml-engine's refusal, named. It reports one mistake by failing itself: a second null key
+     * in a mapping ({@code {~: 1, ~: 2}}) throws a NullPointerException while it writes the key into
+     * its DuplicateKeyException, which it wraps; that is said as the duplicate key it is. The JVM may
+     * throw that exception without a stack trace once it is hot, so the text is read again with
+     * duplicate keys allowed: when it loads then, the refusal was a duplicate key, and every other
+     * duplicate key gets snakeyaml-engine's own message.
+     */
+    private static IllegalArgumentException invalid(String sourceName, String yaml, boolean all,
+                                                    YamlEngineException e) {
+        if (e.getCause() instanceof NullPointerException) {
+            LoadSettings lenient = LoadSettings.builder().setLabel(sourceName).setSchema(new CoreSchema())
+                    .setAllowDuplicateKeys(true).setAllowRecursiveKeys(false)
+                    .setMaxAliasesForCollections(MAX_ALIASES).setCodePointLimit(MAX_CHARS).build();
+            try {
+                if (all) {
+                    new Load(lenient).loadAllFromString(yaml).forEach(document -> { });
+                } else {
+                    new Load(lenient).loadFromString(yaml);
+                }
+                return new IllegalArgumentException(sourceName + ": invalid YAML: found duplicate key null (a key"
+                        + " written as ~, null or nothing, twice in one mapping)");
+            } catch (YamlEngineException other) {
+                if (!(other.getCause() instanceof NullPointerException)) {
+                    // the document has another mistake, which snakeyaml-engine can name
+                    return new IllegalArgumentException(sourceName + ": invalid YAML: " + other.getMessage(), other);
+                }
+            }
+        }
+        return new IllegalArgumentException(sourceName + ": invalid YAML: " + e.getMessage(), e);
+    }
+
     private static IllegalArgumentException named(String sourceName, IllegalArgumentException e) {
         // snakeyaml-engine reports some malformed input (a bad %-escape in a tag, "!aa%a") as a
         // bare IllegalArgumentException; name the source like every other refusal.
@@ -176,9 +216,22 @@ public final class YamlNode {
         return new IllegalArgumentException(sourceName + ": invalid YAML: " + e.getMessage(), e);
     }
 
-    private static void checkDepth(String sourceName, LoadSettings settings, String yaml) {
-        // The event parser keeps its own stack, so it can measure depth without recursing.
+    /**
+     * Bounds the nesting and refuses a document that contains itself, walking the parser's events
+     * (the event parser keeps its own stack, so it measures without recursing). An alias inside
+     * the mapping or list its anchor names ({@code a: &x {b: *x}}) makes a value that contains
+     * itself: every reader that walks it, and every message that shows it, would never end. YAML
+     * allows it; go-yaml, which Kubernetes reads manifests with, refuses it ("anchor 'x' value
+     * contains itself"), and so does Meridian.
+     */
+    private static void checkStructure(String sourceName, LoadSettings settings, String yaml) {
         int depth = 0;
+        // The anchors of the collections still open, each with the serial of the collection that
+        // defined it last: a later definition of the same name (even a scalar) replaces it.
+        Map<String, Integer> openAnchors = new HashMap<>();
+        Deque<Integer> open = new ArrayDeque<>();
+        Deque<String> openNames = new ArrayDeque<>();
+        int serial = 0;
         for (Event event : new Parse(settings).parseString(yaml)) {
             switch (event.getEventId()) {
                 case MappingStart:
@@ -187,15 +240,42 @@ public final class YamlNode {
                         throw new IllegalArgumentException(sourceName + ": nesting deeper than " + MAX_DEPTH
                                 + " levels");
                     }
+                    String name = anchor(event);
+                    open.push(++serial);
+                    openNames.push(name == null ? "" : name);
+                    if (name != null) {
+                        openAnchors.put(name, serial);
+                    }
                     break;
                 case MappingEnd:
                 case SequenceEnd:
                     depth--;
+                    String closed = openNames.pop();
+                    openAnchors.remove(closed, open.pop());
+                    break;
+                case Scalar:
+                    String scalarAnchor = anchor(event);
+                    if (scalarAnchor != null) {
+                        openAnchors.remove(scalarAnchor);
+                    }
+                    break;
+                case Alias:
+                    String target = anchor(event);
+                    if (openAnchors.containsKey(target)) {
+                        throw new IllegalArgumentException(sourceName + ": invalid YAML: alias *" + target
+                                + event.getStartMark().map(m -> " at line " + (m.getLine() + 1)).orElse("")
+                                + " refers to a mapping or list that contains it (anchor '" + target
+                                + "' value contains itself)");
+                    }
                     break;
                 default:
                     break;
             }
         }
+    }
+
+    private static String anchor(Event event) {
+        return ((NodeEvent) event).getAnchor().map(Anchor::getValue).orElse(null);
     }
 
     // ---- Reading this node's own value: public, every problem rejected. ----
@@ -382,8 +462,50 @@ public final class YamlNode {
     }
 
     private static String shown(Object v) {
-        String s = String.valueOf(v);
-        return s.length() > MAX_SHOWN ? s.substring(0, MAX_SHOWN - 3) + "..." : s;
+        StringBuilder out = new StringBuilder();
+        render(v, out);
+        return out.length() > MAX_SHOWN ? out.substring(0, MAX_SHOWN - 3) + "..." : out.toString();
+    }
+
+    /**
+     * Writes {@code v} as {@link String#valueOf} would, stopping once more than {@link #MAX_SHOWN}
+     * characters are written: aliases let a document of a few lines name a tree of millions of
+     * nodes, which a message must not spell out.
+     */
+    private static void render(Object v, StringBuilder out) {
+        if (out.length() > MAX_SHOWN) {
+            return;
+        }
+        if (v instanceof Map<?, ?> m) {
+            out.append('{');
+            String separator = "";
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (out.length() > MAX_SHOWN) {
+                    return;
+                }
+                out.append(separator);
+                render(e.getKey(), out);
+                out.append('=');
+                render(e.getValue(), out);
+                separator = ", ";
+            }
+            out.append('}');
+        } else if (v instanceof Collection<?> c) {
+            out.append('[');
+            String separator = "";
+            for (Object item : c) {
+                if (out.length() > MAX_SHOWN) {
+                    return;
+                }
+                out.append(separator);
+                render(item, out);
+                separator = ", ";
+            }
+            out.append(']');
+        } else {
+            String s = String.valueOf(v);
+            out.append(s, 0, Math.min(s.length(), MAX_SHOWN + 1 - out.length()));
+        }
     }
 
     private static String oneLine(String s) {

@@ -129,4 +129,69 @@ class YamlSafetyTest {
         assertThatThrownBy(() -> DestinationRules.parse("fuzz.yaml", "!aa%a"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("fuzz.yaml: ");
     }
+
+    @Test
+    @DisplayName("a document that contains itself is refused: showing it overflowed the stack")
+    void documentThatContainsItselfIsRefused() {
+        // IstioYamlFuzzTestInputs/readers/contains-itself.yaml: YamlNode.shown() recursed through the
+        // alias until the stack overflowed, and every reader that walks a value would never end.
+        String yaml = "a: &x {b: [*x]}\n";
+        String refusal = "fuzz.yaml: invalid YAML: alias *x at line 1 refers to a mapping or list that contains "
+                + "it (anchor 'x' value contains itself)";
+        assertThatThrownBy(() -> YamlNode.parse("fuzz.yaml", yaml)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(refusal);
+        assertThatThrownBy(() -> YamlNode.parseAll("fuzz.yaml", "a: 1\n---\n" + yaml)).hasMessage(refusal
+                .replace("line 1", "line 3"));
+        assertThatThrownBy(() -> DestinationRules.parse("fuzz.yaml", yaml)).hasMessage(refusal);
+        assertThatThrownBy(() -> MeshConfigs.parseLocalityLbSetting("fuzz.yaml", yaml)).hasMessage(refusal);
+        assertThatThrownBy(() -> ServiceEntries.parse("fuzz.yaml", yaml)).hasMessage(refusal);
+    }
+
+    @Test
+    @DisplayName("an alias to an anchor that is closed, or redefined, is ordinary YAML")
+    void aliasesOutsideTheirAnchorStillWork() {
+        YamlNode redefined = YamlNode.parse("a.yaml", "a: &x [&x 1, *x]\nb: *x\n");
+        assertThat(redefined.get("a").list()).extracting(n -> n.string(null)).containsExactly("1", "1");
+        assertThat(redefined.get("b").string(null)).isEqualTo("1");
+        YamlNode sibling = YamlNode.parse("a.yaml", "a: &x {c: 1}\nb: {d: *x}\n");
+        assertThat(sibling.get("b").get("d").get("c").intValue(0)).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a message shows an alias tree cut short, never spelled out")
+    void aliasTreeIsShownCutShort() {
+        // IstioYamlFuzzTestInputs/readers/alias-tree.yaml: 50 aliases double a two-item list 24 times;
+        // shown() built the whole 2^25-leaf text (seconds, and out of memory with longer leaves)
+        // only to cut it to 120 characters.
+        StringBuilder yaml = new StringBuilder("a0: &a0 [x, y]\n");
+        for (int i = 1; i < 25; i++) {
+            yaml.append("a").append(i).append(": &a").append(i).append(" [*a").append(i - 1).append(", *a")
+                    .append(i - 1).append("]\n");
+        }
+        yaml.append("locality: *a24\n");
+        YamlNode locality = YamlNode.parse("tree.yaml", yaml.toString()).get("locality");
+
+        assertThatThrownBy(locality::requiredString).hasMessage("tree.yaml: locality: expected a single value, got '"
+                + "[".repeat(25) + "x, y], [x, y]], [[x, y], [x, y]]], [[[x, y], [x, y]], [[x, y], [x, y]]]], "
+                + "[[[[x, y], [x, y]]...'");
+        assertThat(YamlNode.parse("short.yaml", "a: {b: [1, 2], c: x}").get("a").shown()).isEqualTo("{b=[1, 2], c=x}");
+    }
+
+    @Test
+    @DisplayName("a second null key is a duplicate key, not snakeyaml-engine's NullPointerException (found by fuzzing)")
+    void secondNullKeyIsADuplicateKey() {
+        // IstioYamlFuzzTestInputs/readers/duplicate-null-key*.yaml: snakeyaml-engine 2.10 fails with a
+        // NullPointerException writing the key into its DuplicateKeyException; the refusal said only that.
+        // Telling it by that exception's stack failed in a longer fuzzing run: the JVM threw it without one.
+        String refusal = "fuzz.yaml: invalid YAML: found duplicate key null (a key written as ~, null or nothing, twice in"
+                + " one mapping)";
+        assertThatThrownBy(() -> YamlNode.parse("fuzz.yaml", "{~: 1, ~: 2}")).isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage(refusal).hasNoCause();
+        assertThatThrownBy(() -> YamlNode.parseAll("fuzz.yaml", "a: {null: 1, ~: 2}")).hasMessage(refusal);
+        assertThatThrownBy(() -> DestinationRules.parse("fuzz.yaml", "? \n: 1\n? \n: 2\n")).hasMessage(refusal);
+        assertThat(YamlNode.parse("fuzz.yaml", "{~: 1, a: 2}").isMap()).isTrue();  // one null key is YAML
+        // With another mistake in the document, that one is named.
+        assertThatThrownBy(() -> YamlNode.parse("fuzz.yaml", "{~: 1, ~: 2, a: !cmd x}"))
+                .hasMessageStartingWith("fuzz.yaml: invalid YAML: could not determine a constructor for the tag !cmd");
+    }
 }

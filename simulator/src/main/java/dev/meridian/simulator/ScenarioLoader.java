@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,8 +49,13 @@ final class ScenarioLoader {
                 throw new InputException(source, "cannot read: " + e.getMessage());
             }
         } else {
-            Path p = Path.of(nameOrPath);
             source = nameOrPath;
+            Path p;
+            try {
+                p = Path.of(nameOrPath);
+            } catch (InvalidPathException e) {
+                throw new InputException(source, "not a file path (" + e.getReason() + ") and not a built-in scenario");
+            }
             try {
                 if (Files.size(p) > MAX_BYTES) {
                     throw new InputException(source, "file is larger than " + MAX_BYTES + " bytes");
@@ -65,7 +71,25 @@ final class ScenarioLoader {
         return parse(source, text);
     }
 
+    /**
+     * Reads a scenario's text.
+     *
+     * @throws InputException naming the file, the field and the value; the field readers'
+     *     refusals ({@link YamlNode#error}) become one, as the simulator's API promises
+     */
     static RawScenario parse(String source, String text) {
+        try {
+            return read(source, text);
+        } catch (InputException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            String message = String.valueOf(e.getMessage());
+            throw new InputException(source, message.startsWith(source + ": ")
+                    ? message.substring(source.length() + 2) : message);
+        }
+    }
+
+    private static RawScenario read(String source, String text) {
         YamlNode root;
         try {
             root = YamlNode.parse(source, text);

@@ -21,6 +21,8 @@ import java.util.Map;
  * <p>Stateless and thread-safe.
  */
 public final class Scenarios {
+    /** Outlier sweeps times endpoints a plan replays to reach {@code planAt}: seconds, not hours. */
+    static final long MAX_PLAN_SWEEP_WORK = 1_000_000_000L;
     private Scenarios() {
     }
 
@@ -38,7 +40,11 @@ public final class Scenarios {
         return resolve(ScenarioLoader.load(nameOrPath));
     }
 
-    /** Validates a scenario given as YAML text; {@code source} names it in errors. */
+    /**
+     * Validates a scenario given as YAML text; {@code source} names it in errors.
+     *
+     * @throws InputException (an IllegalArgumentException) naming {@code source}, the field and the value
+     */
     public static Scenario parse(String source, String yaml) {
         return resolve(ScenarioLoader.parse(source, yaml));
     }
@@ -66,6 +72,28 @@ public final class Scenarios {
             String message = String.valueOf(e.getMessage());
             String rest = message.startsWith(source + ": ") ? message.substring(source.length() + 2) : message;
             throw new InputException(source, rest.startsWith(section) ? rest : section + rest);
+        }
+    }
+
+    /**
+     * A plan replays every outlier sweep up to {@code planAt}, each over every endpoint: with a 1ms
+     * interval, {@code planAt: 1000h} is 3.6 billion sweeps, hours of replay for an answer that
+     * stopped changing long before. Refused past {@link #MAX_PLAN_SWEEP_WORK} endpoint-sweeps.
+     */
+    private static void requirePlanWithinReach(long planAtNanos, DestinationPolicy policy, int endpointCount) {
+        if (policy.outlier() == null) {
+            return;
+        }
+        long interval = policy.outlier().interval().toNanos();
+        long sweeps = planAtNanos / interval;
+        long hosts = Math.max(1, endpointCount);
+        // sweeps < 2^63 / 10^6 (the interval is at least 1ms) and hosts <= 100,000: no overflow.
+        if (sweeps * hosts > MAX_PLAN_SWEEP_WORK) {
+            throw new IllegalArgumentException("planAt: reaching " + Reports.duration(planAtNanos) + " replays "
+                    + sweeps + " outlier sweeps (one every " + Reports.duration(interval) + ") over " + hosts
+                    + " endpoint(s), more than the " + MAX_PLAN_SWEEP_WORK + " endpoint-sweeps a plan replays; plan"
+                    + " at most " + Reports.duration(MAX_PLAN_SWEEP_WORK / hosts * interval) + " in (planAt, or the last"
+                    + " history entry), got '" + Reports.duration(planAtNanos) + "'");
         }
     }
 
@@ -136,6 +164,7 @@ public final class Scenarios {
             }
             // Build once so that endpoint sets that cannot form a table (duplicates) fail here, early.
             dev.meridian.core.EndpointTable.of(endpoints);
+            requirePlanWithinReach(raw.planAtNanos(), policy, endpoints.size());
             return scenario;
         } catch (IllegalArgumentException e) {
             String message = String.valueOf(e.getMessage());

@@ -117,7 +117,9 @@ public final class ConfigDumps {
      * ({@code node.user_agent_build_version}); without one, for {@link LbConfig#LATEST_ENVOY_MINOR},
      * with a warning.
      *
-     * @throws IllegalArgumentException when the text is not JSON or has no {@code configs} list
+     * @throws IllegalArgumentException when the text is not JSON, holds a number beyond a double's
+     *     range, has no {@code configs} list, or its bootstrap names an Envoy release Meridian does
+     *     not model (before 1.13, or not 1.x)
      */
     public static Dump read(String configDumpJson) {
         return read(configDumpJson, -1);
@@ -126,8 +128,8 @@ public final class ConfigDumps {
     /**
      * Reads a config dump as Envoy 1.{@code envoyMinor} runs it.
      *
-     * @throws IllegalArgumentException when the text is not JSON, has no {@code configs} list, or
-     *     the release is outside what Meridian models
+     * @throws IllegalArgumentException when the text is not JSON, holds a number beyond a double's
+     *     range, has no {@code configs} list, or the release is outside what Meridian models
      */
     public static Dump read(String configDumpJson, int envoyMinor) {
         if (envoyMinor != -1) {

@@ -105,7 +105,45 @@ final class EnvoyJson {
         } catch (InvalidProtocolBufferException | RuntimeException e) {
             throw new IllegalArgumentException(root + ": malformed JSON (" + e.getMessage() + ")", e);
         }
-        return b.build();
+        Struct object = b.build();
+        String infinite = nonFinite(object, root);
+        if (infinite != null) {
+            // 4.2E9756299 reads as an infinite double, which protobuf can neither print nor put in any
+            // field (every reading and every message here prints the JSON again); Envoy refuses it too.
+            throw new IllegalArgumentException(infinite + ": must be a number within a double's range, got a"
+                    + " number that overflows it");
+        }
+        return object;
+    }
+
+    /** The path of the first number the JSON parser read as infinite or NaN, or null. */
+    private static String nonFinite(Struct object, String path) {
+        for (Map.Entry<String, Value> e : object.getFieldsMap().entrySet()) {
+            String found = nonFinite(e.getValue(), path + "." + e.getKey());
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
+    }
+
+    private static String nonFinite(Value v, String path) {
+        switch (v.getKindCase()) {
+            case NUMBER_VALUE:
+                return Double.isFinite(v.getNumberValue()) ? null : path;
+            case STRUCT_VALUE:
+                return nonFinite(v.getStructValue(), path);
+            case LIST_VALUE:
+                for (int i = 0; i < v.getListValue().getValuesCount(); i++) {
+                    String found = nonFinite(v.getListValue().getValues(i), path + "[" + i + "]");
+                    if (found != null) {
+                        return found;
+                    }
+                }
+                return null;
+            default:
+                return null;
+        }
     }
 
     /** The message type an {@code @type} URL names, or null when the registry does not have it. */

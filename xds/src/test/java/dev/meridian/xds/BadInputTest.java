@@ -372,4 +372,33 @@ class BadInputTest {
                 .localityWeighted(true).failTrafficOnPanic(true).build(), OutlierDetectionConfig.defaults())))
                 .hasMessageStartingWith("clusterSettings.lb.localityWeighted: ");
     }
+
+    @Test
+    void aDumpFromAnEnvoyReleaseMeridianDoesNotModelIsRejectedNamingTheBootstrapField() {
+        // EnvoyJsonFuzzTestInputs/resources/dump-from-envoy-2.json: ConfigDumps.read's Javadoc did not
+        // list this refusal until the fuzz target's oracle was checked against it.
+        String dump = """
+                {"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.BootstrapConfigDump",
+                  "bootstrap": {"node": {"user_agent_build_version": {"version": {"major_number": 2}}}}}]}
+                """;
+        assertThatThrownBy(() -> ConfigDumps.read(dump)).isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage("bootstrap.node.user_agent_build_version: Meridian models Envoy 1.13 to 1.38, got '2.0'");
+        assertThat(ConfigDumps.read(dump, 38).envoyMinor()).isEqualTo(38);
+    }
+
+    @Test
+    void aNumberBeyondADoublesRangeIsRejectedNamingItsField() {
+        // EnvoyJsonFuzzTestInputs/resources/number-beyond-double.json, found by EnvoyJsonFuzzTest: the
+        // number reads as an infinite double, which protobuf's printer refuses with an
+        // IllegalArgumentException naming no field when the refusal of the field around it is written.
+        String cluster = "{\"name\": \"c\", \"circuit_breakers\": {\"thresholds\": [{\"max_connections\": 4.2E9756299}]}}";
+        String refusal = "cluster.circuit_breakers.thresholds[0].max_connections: must be a number within a double's"
+                + " range, got a number that overflows it";
+        assertThatThrownBy(() -> ConfigDumps.parseCluster(cluster)).isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage(refusal);
+        assertThatThrownBy(() -> ConfigDumps.read(cluster, null, 38)).hasMessage(refusal);
+        assertThatThrownBy(() -> ConfigDumps.read("{\"configs\": [{\"a\": -1e999}]}"))
+                .hasMessage("config_dump.configs[0].a: must be a number within a double's range, got a number that"
+                        + " overflows it");
+    }
 }
