@@ -24,7 +24,10 @@
 # unevenly. The load generators (wrk, echo-client) run on CPU 1 and everything that serves (upstreams,
 # agent, haproxy) on CPU 0, so direct and proxied runs each have exactly one core for the serving side:
 # a proxy's cost shows up as CPU taken from the same core the upstream uses, as a sidecar on a small VM.
-# Override with CLIENT_CPU / SERVER_CPU (e.g. SERVER_CPU=0,1).
+# Override with CLIENT_CPU / SERVER_CPU (e.g. SERVER_CPU=0,1). PROXY_CPU (default SERVER_CPU) pins the
+# proxies (agent, HAProxy) on their own: PROXY_CPU=1 puts them on the load generator's core, where a VM
+# agent runs in its deployment (on the VM of the application that calls out, not on the upstream's
+# machine), so the proxy's work is taken from the caller's core instead of the upstream's.
 #
 # Output: one markdown table on stdout (throughput, p50, p99 per target, the ratios to direct, and the
 # proxy's own CPU time per request over the measured seconds, from /proc/PID/stat; for TCP the window
@@ -41,6 +44,7 @@ done
 
 CLIENT_CPU="${CLIENT_CPU:-1}"
 SERVER_CPU="${SERVER_CPU:-0}"
+PROXY_CPU="${PROXY_CPU:-$SERVER_CPU}"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-15}"
 CONNS="${CONNS:-16}"
@@ -59,6 +63,11 @@ trap cleanup EXIT INT TERM
 serve() { # serve NAME COMMAND...: start on the server CPU, log to $WORK/NAME.log
   local name="$1"; shift
   taskset -c "$SERVER_CPU" "$@" >"$WORK/$name.log" 2>&1 &
+  pids+=("$!")
+}
+proxy() { # proxy NAME COMMAND...: start on the proxy CPU, log to $WORK/NAME.log
+  local name="$1"; shift
+  taskset -c "$PROXY_CPU" "$@" >"$WORK/$name.log" 2>&1 &
   pids+=("$!")
 }
 wait_port() { # wait_port PORT: until something accepts on 127.0.0.1:PORT (30 s)
@@ -129,9 +138,9 @@ CFG
 
 wait_port 18080
 wait_port 18081
-serve agent env JAVA_OPTS="-Xmx256m" ./meridian agent --config "$WORK/agent.yaml"
+proxy agent env JAVA_OPTS="-Xmx256m" ./meridian agent --config "$WORK/agent.yaml"
 declare -A proxy_pid=([direct]="" [agent]="$!")
-serve haproxy haproxy -db -f "$WORK/haproxy.cfg"
+proxy haproxy haproxy -db -f "$WORK/haproxy.cfg"
 proxy_pid[haproxy]="$!"
 wait_port 16080
 for _ in $(seq 300); do
@@ -176,7 +185,7 @@ tcp_run() { # tcp_run NAME PORT
   cpu[tcp-$1]="$(per_request "$1" "$before" "${rps[tcp-$1]}")"
 }
 
-echo "load before: $(cat /proc/loadavg)" >&2
+echo "load before: $(cat /proc/loadavg); CPUs: client $CLIENT_CPU, upstreams $SERVER_CPU, proxies $PROXY_CPU" >&2
 for target in direct:18080 agent:15080 haproxy:16080; do http_run "${target%%:*}" "${target##*:}"; done
 for target in direct:18081 agent:15081 haproxy:16081; do tcp_run "${target%%:*}" "${target##*:}"; done
 echo "load after: $(cat /proc/loadavg)" >&2
