@@ -548,10 +548,7 @@ public final class HtmlReport {
                 .append("<th>capacity</th><th>requests</th><th>in flight</th><th>waited</th><th>mean wait</th>")
                 .append("<th>shed</th></tr></thead>\n<tbody>\n");
         for (SimulationResult.Phase p : r.phases()) {
-            long[] requests = new long[load.localities().size()];
-            for (int e = 0; e < r.endpoints().size(); e++) {
-                requests[load.locality(e)] += p.endpointRequests()[e];
-            }
+            long[] requests = TextReport.requestsByLocality(r, p);
             int phase = p.index();
             for (int l = 0; l < requests.length; l++) {
                 if (!load.bounded(l) || requests[l] == 0) {

@@ -261,6 +261,16 @@ public final class TextReport {
         return lines;
     }
 
+    /** The requests of phase {@code p} per locality of the run's load accounts, by index. */
+    static long[] requestsByLocality(SimulationResult r, SimulationResult.Phase p) {
+        SimulationResult.Load load = r.load();
+        long[] requests = new long[load.localities().size()];
+        for (int e = 0; e < r.endpoints().size(); e++) {
+            requests[load.locality(e)] += p.endpointRequests()[e];
+        }
+        return requests;
+    }
+
     /**
      * One entry per locality with bounded concurrency that got requests in the phase: its capacity,
      * the time-average number in flight, how many requests waited and how long on average (over all
@@ -272,10 +282,7 @@ public final class TextReport {
         if (!load.queueing()) {
             return lines;
         }
-        long[] requests = new long[load.localities().size()];
-        for (int e = 0; e < r.endpoints().size(); e++) {
-            requests[load.locality(e)] += p.endpointRequests()[e];
-        }
+        long[] requests = requestsByLocality(r, p);
         int phase = p.index();
         for (int l = 0; l < requests.length; l++) {
             if (!load.bounded(l) || requests[l] == 0) {
@@ -333,7 +340,17 @@ public final class TextReport {
             return lines;
         }
         lines.add("spill-over over time (" + spillConfig(s) + "):");
-        List<String[]> rows = spillRows(s);
+        table(spillRows(s), lines);
+        lines.add("  spilling when the run ended: " + s.activeAtEnd() + " of " + s.callers());
+        lines.add("");
+        return lines;
+    }
+
+    /**
+     * Adds {@code rows} (a header first) to {@code lines} as an indented table: the first column reads
+     * left to right, numbers align on the right.
+     */
+    private static void table(List<String[]> rows, List<String> lines) {
         int[] width = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int c = 0; c < row.length; c++) {
@@ -347,9 +364,6 @@ public final class TextReport {
             }
             lines.add(b.toString());
         }
-        lines.add("  spilling when the run ended: " + s.activeAtEnd() + " of " + s.callers());
-        lines.add("");
-        return lines;
     }
 
     /** The header and one row per tenth of the run: what {@link #spillOverTime} lays out. */
@@ -391,21 +405,7 @@ public final class TextReport {
         List<String> lines = new ArrayList<>();
         for (int l : queuedLocalities(r)) {
             lines.add("queueing over time, " + r.load().localities().get(l) + " (" + capacity(r, l) + "):");
-            List<String[]> rows = sliceRows(r, l);
-            int[] width = new int[rows.get(0).length];
-            for (String[] row : rows) {
-                for (int c = 0; c < row.length; c++) {
-                    width[c] = Math.max(width[c], row[c].length());
-                }
-            }
-            for (String[] row : rows) {
-                StringBuilder b = new StringBuilder(" ");
-                for (int c = 0; c < row.length; c++) {
-                    // The first column reads left to right; numbers align on the right.
-                    b.append(' ').append(c == 0 ? pad(row[c], width[c]) : " ".repeat(width[c] - row[c].length()) + row[c]);
-                }
-                lines.add(b.toString());
-            }
+            table(sliceRows(r, l), lines);
             lines.add("");
         }
         return lines;
