@@ -22,7 +22,7 @@ class ScenarioRefusalsTest {
         assertThatThrownBy(() -> Scenarios.parse("fuzz.yaml", "configs: []\n"))
                 .isExactlyInstanceOf(InputException.class)
                 .hasMessage("fuzz.yaml: configs: unknown field (expected one of [caller, description, destinationRule, "
-                        + "endpoints, envoy, history, localCluster, mesh, name, planAt, service, simulation, subset])");
+                        + "endpoints, envoy, history, localCluster, mesh, name, planAt, service, simulation, spill, subset])");
         assertThatThrownBy(() -> Scenarios.parse("fuzz.yaml", "endpoints: [{address: 10.0.0.1:80, weight: heavy}]\n"))
                 .isExactlyInstanceOf(InputException.class)
                 .hasMessage("fuzz.yaml: endpoints[0].weight: expected a whole number, got 'heavy'");
