@@ -866,7 +866,7 @@ public final class HtmlReport {
             td { white-space: nowrap; }
             td.w { white-space: normal; min-width: 8em; overflow-wrap: normal; }
             td.n { text-align: right; }
-            td.long { min-width: 22em; }
+            td.long { min-width: 14em; }
             table.queue { width: auto; }
             .tables { display: flex; flex-wrap: wrap; gap: 4px 28px; align-items: flex-start; }
             .tables > div { max-width: 100%; }
