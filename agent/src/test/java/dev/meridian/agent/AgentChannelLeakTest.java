@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -58,24 +57,13 @@ class AgentChannelLeakTest {
 
     private Upstream start(String protocol, String mode, Upstream u) throws IOException {
         upstreams.add(u);
-        Path mesh = Files.createDirectories(dir.resolve("mesh"));
-        Files.writeString(mesh.resolve("mesh.yaml"), AgentFailoverTest.mesh(protocol, Map.of("r1/z1", u.port()),
-                AgentFailoverTest.OUTLIER));
-        Path file = Files.writeString(dir.resolve("agent.yaml"), """
-                locality: r1/z1
-                mesh: {directory: mesh}
-                listeners:
-                - {listen: 127.0.0.1:0, service: reviews:9080, mode: %s}
-                """.formatted(mode));
-        agent = Agent.builder(AgentConfig.read(file)).clock(new ManualClock()).log(line -> { }).start();
+        agent = Agent.builder(AgentConfig.read(AgentFailoverTest.oneZone(dir, protocol, mode, u.port(), "")))
+                .clock(new ManualClock()).log(line -> { }).start();
         return u;
     }
 
     private Socket open() throws IOException {
-        Socket s = new Socket();
-        s.connect(agent.address(0), 5000);
-        s.setSoTimeout(30_000);
-        return s;
+        return AgentFailoverTest.open(agent);
     }
 
     /** Closes with an RST instead of a FIN. */

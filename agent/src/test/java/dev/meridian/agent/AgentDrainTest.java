@@ -9,12 +9,10 @@ import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -61,26 +59,15 @@ class AgentDrainTest {
 
     private Agent start(String protocol, String mode, Upstream u) throws IOException {
         upstreams.add(u);
-        Path mesh = Files.createDirectories(dir.resolve("mesh"));
-        Files.writeString(mesh.resolve("mesh.yaml"), AgentFailoverTest.mesh(protocol, Map.of("r1/z1", u.port()),
-                AgentFailoverTest.OUTLIER));
-        Path file = Files.writeString(dir.resolve("agent.yaml"), """
-                locality: r1/z1
-                mesh: {directory: mesh}
-                drainTimeout: 30s
-                listeners:
-                - {listen: 127.0.0.1:0, service: reviews:9080, mode: %s}
-                """.formatted(mode));
+        Path file = AgentFailoverTest.oneZone(dir, protocol, mode, u.port(), "drainTimeout: 30s\n");
         agent = Agent.builder(AgentConfig.read(file)).clock(clock).log(logged::add).controlPeriod(Duration.ofMillis(20))
                 .start();
         return agent;
     }
 
     private Socket open() throws IOException {
-        Socket s = new Socket();
+        Socket s = AgentFailoverTest.open(agent);
         sockets.add(s);
-        s.connect(agent.address(0), 5000);
-        s.setSoTimeout(30_000);
         return s;
     }
 

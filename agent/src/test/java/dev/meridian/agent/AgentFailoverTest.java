@@ -65,6 +65,30 @@ class AgentFailoverTest {
     static final String OUTLIER = "outlierDetection: {consecutive5xxErrors: 3, interval: 1s, baseEjectionTime: 30s, "
             + "maxEjectionPercent: 100}";
 
+    /**
+     * Writes {@code dir/mesh/mesh.yaml} with the one upstream in r1/z1 (and {@link #OUTLIER}) and
+     * {@code dir/agent.yaml} for a VM in r1/z1 with one listener on a free loopback port in
+     * {@code mode}; {@code extra} adds top-level agent.yaml lines. Returns agent.yaml.
+     */
+    static Path oneZone(Path dir, String protocol, String mode, int upstreamPort, String extra) throws IOException {
+        Path mesh = Files.createDirectories(dir.resolve("mesh"));
+        Files.writeString(mesh.resolve("mesh.yaml"), mesh(protocol, Map.of("r1/z1", upstreamPort), OUTLIER));
+        return Files.writeString(dir.resolve("agent.yaml"), """
+                locality: r1/z1
+                mesh: {directory: mesh}
+                %slisteners:
+                - {listen: 127.0.0.1:0, service: reviews:9080, mode: %s}
+                """.formatted(extra, mode));
+    }
+
+    /** A connection to listener 0 of {@code agent}, reads timing out after 30 s. */
+    static Socket open(Agent agent) throws IOException {
+        Socket s = new Socket();
+        s.connect(agent.address(0), 5000);
+        s.setSoTimeout(30_000);
+        return s;
+    }
+
     static String mesh(String protocol, Map<String, Integer> ports, String trafficPolicy) {
         StringBuilder y = new StringBuilder("""
                 apiVersion: networking.istio.io/v1

@@ -12,11 +12,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
@@ -46,23 +44,12 @@ class AgentHalfCloseTest {
     }
 
     private void start(String protocol, String mode, int upstreamPort) throws IOException {
-        Path mesh = Files.createDirectories(dir.resolve("mesh"));
-        Files.writeString(mesh.resolve("mesh.yaml"), AgentFailoverTest.mesh(protocol, Map.of("r1/z1", upstreamPort),
-                AgentFailoverTest.OUTLIER));
-        Path file = Files.writeString(dir.resolve("agent.yaml"), """
-                locality: r1/z1
-                mesh: {directory: mesh}
-                listeners:
-                - {listen: 127.0.0.1:0, service: reviews:9080, mode: %s}
-                """.formatted(mode));
-        agent = Agent.builder(AgentConfig.read(file)).clock(new ManualClock()).log(line -> { }).start();
+        agent = Agent.builder(AgentConfig.read(AgentFailoverTest.oneZone(dir, protocol, mode, upstreamPort, "")))
+                .clock(new ManualClock()).log(line -> { }).start();
     }
 
     private Socket open() throws IOException {
-        Socket s = new Socket();
-        s.connect(agent.address(0), 5000);
-        s.setSoTimeout(30_000);
-        return s;
+        return AgentFailoverTest.open(agent);
     }
 
     /** An upstream that reads until its client's FIN, then answers with the byte count and closes. */
