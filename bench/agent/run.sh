@@ -14,9 +14,10 @@
 #   (15080) and one tcp listener (15081), each service with its one endpoint in r1/z1; `threads: 1`;
 # - haproxy (nbthread 1) in front of the same upstreams: http mode with keep-alive and connection reuse
 #   on 16080, tcp mode on 16081.
-# - HTTP: `wrk -t1 -c16 -d10s --latency` (a 15 s warm-up run first, discarded: the
-#   agent's JIT (C2) on one shared core takes about 3 s of CPU in the first 12 s) against each of direct,
-#   agent, haproxy; GET / with keep-alive.
+# - HTTP: `wrk -t1 -c16 -d10s --latency` (two warm-up runs first, 15 s and 5 s, discarded: the
+#   agent's JIT (C2) on one shared core takes about 3 s of CPU in the first 12 s, and the first time the
+#   warm-up's connections close and new ones open it recompiles the event loop) against each of
+#   direct, agent, haproxy; GET / with keep-alive.
 # - TCP: AgentBench echo-client, 16 connections each sending 64 bytes and reading them back in a loop,
 #   15 s warm-up then 10 s measured, against each of direct, agent, haproxy.
 #
@@ -162,6 +163,10 @@ to_us() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) in microseconds
 }
 http_run() { # http_run NAME PORT
   taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"${WARMUP}s" "http://127.0.0.1:$2/" >/dev/null
+  # a second warm-up on new connections: the first reconnection sends the agent's compiled event loop
+  # back to the interpreter (paths never taken before: connections closing, new ones accepted), and
+  # recompiling it would otherwise take CPU from the shared core during the measured run
+  taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d5s "http://127.0.0.1:$2/" >/dev/null
   local before; before="$(ticks "$1")"
   local out; out="$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$2/")"
   echo "$out" >"$WORK/wrk-$1.txt"

@@ -17,7 +17,6 @@ module dev.meridian.agent {
     requires io.netty.transport.classes.epoll;
     requires io.netty.handler;
     requires io.netty.codec;
-    requires io.netty.codec.http;
 
     exports dev.meridian.agent;
 }

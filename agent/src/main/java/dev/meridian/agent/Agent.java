@@ -26,8 +26,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import dev.meridian.core.EndpointTable;
 import dev.meridian.lb.HostPlan;
@@ -300,9 +298,7 @@ public final class Agent implements AutoCloseable {
                         if (r.listener.mode() == ForwardMode.TCP) {
                             ch.pipeline().addLast(idle, new TcpForwarder(r, config));
                         } else {
-                            // Envoy's max_request_headers_kb default, 60 KiB, bounds the request line and headers.
-                            ch.pipeline().addLast(idle, new HttpServerCodec(MAX_HEADERS, MAX_HEADERS, 8192),
-                                    new HttpObjectAggregator(HttpUpstreamPool.MAX_BODY, true), new HttpForwarder(r, config));
+                            ch.pipeline().addLast(idle, new HttpForwarder(r, config));
                         }
                     }
                 });

@@ -2,26 +2,20 @@ package dev.meridian.agent;
 
 import dev.meridian.cluster.Host;
 import dev.meridian.outlier.LocalOriginResult;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,35 +23,94 @@ import java.util.concurrent.TimeUnit;
  * connection, and its outcome is recorded as Envoy's router reports it
  * ({@code source/common/router/router.cc}, {@code upstream_request.cc}): a connection handed to the
  * request is {@code LocalOriginConnectSuccess}, a failed connect {@code LocalOriginConnectFailed} (or
- * {@code LocalOriginTimeout}), a response its status, a reset before the response
- * {@code LocalOriginConnectFailed} (Meridian's {@link LocalOriginResult#RESET}) and no response in
- * time {@code LocalOriginTimeout}. The local replies use Envoy's texts.
+ * {@code LocalOriginTimeout}), a response its status (when its head arrives), a reset before the
+ * response {@code LocalOriginConnectFailed} (Meridian's {@link LocalOriginResult#RESET}) and no
+ * response in time {@code LocalOriginTimeout}. The local replies use Envoy's texts.
+ *
+ * <p>Messages are forwarded as the bytes that arrived, not decoded and encoded again: the agent reads
+ * only each head's start line and framing headers ({@link MessageHead}) and follows the body's framing
+ * ({@link BodyFraming}) to find where the message ends. A request is buffered whole (at most
+ * {@link HttpUpstreamPool#MAX_BODY} of body) before its pick, so that a failed connect can be tried on
+ * another host; a response is streamed back as it arrives, with backpressure: the upstream connection
+ * stops reading while the downstream cannot take more. A response head is rewritten only when the
+ * agent ends or keeps the connection against what it says (a drain, a client that asked to close, an
+ * upstream that closes), since Connection is hop-by-hop. A {@code 101 Switching Protocols} answer to
+ * an upgrade request turns both connections into a byte tunnel, as Istio's sidecars allow WebSocket.
  *
  * <p>Requests are forwarded one at a time, in order, so responses go back in the order of the requests
  * (HTTP/1.1 pipelining, RFC 9112 section 9.3.2). The connection keeps reading while a request is in
  * flight, because a keep-alive client sends nothing until its answer and turning reading off and on
- * for every request would cost two {@code epoll_ctl} calls each; a request that arrives while another
- * is in flight (a pipelining client) is held and reading stops until the held requests are answered.
- * What one client can make the agent buffer is therefore the requests decoded from one socket read
- * plus one response, each of at most {@link HttpUpstreamPool#MAX_BODY}.
+ * for every request would cost two {@code epoll_ctl} calls each; bytes that arrive while a request is
+ * in flight (a pipelining client) are held and reading stops until the requests before them are
+ * answered.
  *
- * <p>Not thread-safe: one instance per downstream channel, used only on its event loop.
+ * <p>Not thread-safe: one instance per downstream channel, used only on its event loop (which is also
+ * the loop of every upstream connection it uses).
  */
-final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
+final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUpstreamPool.Exchange {
+    /** Longest response head accepted from an upstream; a longer one is a protocol error. */
+    static final int MAX_RESPONSE_HEAD = Agent.MAX_HEADERS;
+
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
     private final Route route;
     private final AgentConfig config;
+    private final Runnable timeout = this::timedOut;
+    private ChannelHandlerContext ctx;
     private boolean admitted;
-    /** A request is being forwarded; a request read meanwhile waits in {@link #held}. */
-    private boolean busy;
+    /** The downstream connection has closed. */
+    private boolean closed;
     /** The client sent its FIN: answer what was read, then close. */
     private boolean inputEnded;
-    /** Pipelined requests read while one was in flight, oldest first; created on first use. */
-    private ArrayDeque<FullHttpRequest> held;
+    /** {@link #readRequests} is on the stack. */
+    private boolean reading;
+
+    // The request being read.
+    /** Downstream bytes not yet forwarded; null when none. */
+    private ByteBuf in;
+    private final MessageHead requestHead = new MessageHead();
+    private final BodyFraming requestBody = new BodyFraming();
+    /** The head of the request at {@link #in}'s reader index has been read. */
+    private boolean headRead;
+    /** How far into {@link #in} the request's body has been followed. */
+    private int scanned;
+    private boolean continueSent;
+
+    // The exchange in flight.
+    /** A request is being forwarded; bytes read meanwhile stay in {@link #in}. */
+    private boolean busy;
+    /** The whole request, until it is written to an upstream connection. */
+    private ByteBuf request;
+    private boolean requestKeepAlive;
+    private boolean requestIsHead;
+    private boolean requestUpgrade;
+    private int attempt;
+    private Host host;
+    private Route.Counters counters;
+    private HttpUpstreamPool pool;
+    /** The upstream connection carrying the exchange, from its connect to the response's end. */
+    private Channel upstream;
+    private ScheduledFuture<?> timer;
+    /** Response bytes before its head is complete. */
+    private ByteBuf responseIn;
+    private final MessageHead responseHead = new MessageHead();
+    private final BodyFraming responseBody = new BodyFraming();
+    /** The response's head has gone downstream: a failure now can only cut the connection. */
+    private boolean responseStarted;
+    private int responseStatus;
+    private boolean responseKeepAlive;
+    private boolean upstreamReusable;
+    /** After a 101: the upstream connection both directions' bytes go to, unread. */
+    private Channel tunnel;
 
     HttpForwarder(Route route, AgentConfig config) {
-        super(false);
         this.route = route;
         this.config = config;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
     }
 
     @Override
@@ -72,179 +125,493 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
         if (admitted) {
             admitted = false;
             route.release();
         }
-        if (held != null) {
-            for (FullHttpRequest r; (r = held.pollFirst()) != null; ) {
-                r.release();
+        in = release(in);
+        if (tunnel != null) {
+            tunnel.close();
+        } else if (upstream != null) {
+            // The client is gone: the upstream connection's response has nowhere to go, so it ends too,
+            // as Envoy resets the upstream stream (and an HTTP/1 connection with it) on a downstream reset.
+            Channel u = upstream;
+            endExchange(false, true);
+            u.close();
+        }
+        // A connect in progress finds the connection closed and gives its upstream connection back.
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf bytes = (ByteBuf) msg;
+        if (closed) {
+            bytes.release();
+            return;
+        }
+        if (tunnel != null) {
+            tunnel.writeAndFlush(bytes, tunnel.voidPromise());
+            if (!tunnel.isWritable()) {
+                ctx.channel().config().setAutoRead(false);
+            }
+            return;
+        }
+        in = in == null ? bytes : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), in, bytes);
+        if (busy) {
+            // a pipelined request: it waits, and so does the socket, until the ones before it are answered
+            ctx.channel().config().setAutoRead(false);
+            return;
+        }
+        readRequests();
+    }
+
+    /**
+     * Forwards the whole requests in {@link #in} one after another while each is answered at once (a
+     * local reply), then reads on. A loop, not a recursion: a read can hold thousands of pipelined
+     * requests.
+     */
+    private void readRequests() {
+        if (reading) {
+            return;
+        }
+        reading = true;
+        try {
+            while (!busy && !closed && in != null && in.isReadable() && readRequest()) {
+                // the request was forwarded or answered
+            }
+        } finally {
+            reading = false;
+        }
+        if (!busy && !closed) {
+            if (inputEnded) {
+                ctx.close();
+            } else if (!ctx.channel().config().isAutoRead()) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        }
+    }
+
+    /** Forwards the request at {@link #in}'s reader index; false while it has not all arrived or when refused. */
+    private boolean readRequest() {
+        try {
+            if (!headRead) {
+                int n = requestHead.parseRequest(in, Agent.MAX_HEADERS);
+                if (n < 0) {
+                    return false;
+                }
+                if (requestHead.transferEncoding && (!requestHead.chunked || requestHead.contentLength != MessageHead.NONE)) {
+                    // RFC 9112 section 6.3: a request whose Transfer-Encoding does not end in chunked has no
+                    // knowable length (400, then close); one with Content-Length too is refused as Envoy's
+                    // codec refuses it unless allow_chunked_length is set (http1 codec_impl.cc).
+                    refuse(400, "Bad Request");
+                    return false;
+                }
+                if (requestHead.contentLength > HttpUpstreamPool.MAX_BODY) {
+                    refuse(413, "Payload Too Large");
+                    return false;
+                }
+                headRead = true;
+                continueSent = false;
+                scanned = in.readerIndex() + n;
+                if (requestHead.chunked) {
+                    requestBody.chunked();
+                } else {
+                    requestBody.length(Math.max(0, requestHead.contentLength));
+                }
+            }
+            scanned = requestBody.consume(in, scanned, in.writerIndex());
+        } catch (MessageHead.Malformed e) {
+            refuse(e.status, e.status == 431 ? "Request Header Fields Too Large" : "Bad Request");
+            return false;
+        }
+        if (!requestBody.done()) {
+            if (scanned - in.readerIndex() > Agent.MAX_HEADERS + HttpUpstreamPool.MAX_BODY) {
+                refuse(413, "Payload Too Large");
+            } else if (requestHead.expectContinue && !continueSent) {
+                // RFC 9110 section 10.1.1; Envoy answers 100-continue itself too (proxy_100_continue off)
+                continueSent = true;
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(CONTINUE));
+            }
+            return false;
+        }
+        headRead = false;
+        ByteBuf whole = in.readRetainedSlice(scanned - in.readerIndex());
+        if (!in.isReadable()) {
+            in = release(in);
+        }
+        busy = true;
+        ctx.channel().attr(Route.IN_FLIGHT).set(Boolean.TRUE);
+        request = whole;
+        requestKeepAlive = requestHead.persistent();
+        requestIsHead = requestHead.headMethod;
+        requestUpgrade = requestHead.upgrade;
+        attempt = 1;
+        forward();
+        return true;
+    }
+
+    private void forward() {
+        Host h = route.cluster.pick();
+        if (h == null) {
+            request = release(request);
+            reply(503, "Service Unavailable", "no healthy upstream", requestKeepAlive);
+            return;
+        }
+        route.cluster.requestStarted(h);
+        host = h;
+        counters = route.started(h);
+        pool = route.pool(ctx.channel().eventLoop(), config);
+        Channel idle = pool.pollIdle(h);
+        if (idle != null) {
+            connected(idle);
+            return;
+        }
+        pool.connect(h, ctx.channel()).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                connected(f.channel());
+            } else {
+                connectFailed(f.cause());
+            }
+        });
+    }
+
+    private void connectFailed(Throwable cause) {
+        route.recordLocalOrigin(host, cause instanceof ConnectTimeoutException ? LocalOriginResult.TIMEOUT
+                : LocalOriginResult.CONNECT_FAILED);
+        route.cluster.requestFinished(host);
+        counters.finished(true);
+        if (closed) {
+            request = release(request);
+        } else if (attempt < route.listener.connectAttempts()) {
+            attempt++;
+            forward();
+        } else {
+            request = release(request);
+            reply(503, "Service Unavailable",
+                    "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
+                    requestKeepAlive);
+        }
+    }
+
+    private void connected(Channel c) {
+        route.recordLocalOrigin(host, LocalOriginResult.CONNECT_SUCCESS);
+        if (closed) {
+            // The client left while the connection was made: nothing was sent, so it can serve another.
+            route.cluster.requestFinished(host);
+            counters.finished(false);
+            pool.release(host, c, true);
+            request = release(request);
+            return;
+        }
+        upstream = c;
+        responseStarted = false;
+        responseIn = null;
+        HttpUpstreamPool.begin(c, this);
+        timer = c.eventLoop().schedule(timeout, config.responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        ByteBuf r = request;
+        request = null;
+        // a failed write closes the connection (its handler's exceptionCaught), which ends the exchange as a reset
+        c.writeAndFlush(r, c.voidPromise());
+    }
+
+    @Override
+    public void onBytes(ByteBuf bytes) {
+        if (upstream == null) {
+            bytes.release();
+            return;
+        }
+        if (tunnel != null) {
+            toDownstream(bytes);
+            return;
+        }
+        int from;
+        int writeFrom;
+        ByteBuf buf;
+        if (responseStarted) {
+            buf = bytes;
+            from = bytes.readerIndex();
+            writeFrom = from;
+        } else {
+            responseIn = responseIn == null ? bytes : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), responseIn, bytes);
+            writeFrom = readResponseHead();
+            if (writeFrom < 0 || tunnel != null) {
+                return;
+            }
+            buf = responseIn;
+            responseIn = null;
+            from = buf.readerIndex();
+        }
+        int end;
+        try {
+            end = responseBody.consume(buf, from, buf.writerIndex());
+        } catch (MessageHead.Malformed e) {
+            buf.release();
+            cut();
+            return;
+        }
+        boolean done = responseBody.done();
+        if (done && end < buf.writerIndex()) {
+            // more than the response: the connection's framing is lost, so it is not used again
+            upstreamReusable = false;
+        }
+        if (end > writeFrom) {
+            // the head (unless rewritten) and the body bytes in one buffer: one write, one system call
+            toDownstream(buf.retainedSlice(writeFrom, end - writeFrom));
+        } else {
+            ctx.flush();
+        }
+        buf.release();
+        if (done) {
+            responseEnded();
+        }
+    }
+
+    /**
+     * Reads the response head from {@link #responseIn}, skipping interim (1xx) responses, and moves
+     * {@link #responseIn}'s reader index past it.
+     *
+     * @return where in {@link #responseIn} the bytes to send downstream start: the head's first byte,
+     *         or its end when the head was rewritten and written already; -1 while the head has not all
+     *         arrived or when the exchange ended on it
+     */
+    private int readResponseHead() {
+        while (true) {
+            int n;
+            try {
+                n = responseHead.parseResponse(responseIn, MAX_RESPONSE_HEAD);
+            } catch (MessageHead.Malformed e) {
+                responseIn = release(responseIn);
+                protocolError();
+                return -1;
+            }
+            if (n < 0) {
+                return -1;
+            }
+            int status = responseHead.status;
+            if (status < 200 && !(status == 101 && requestUpgrade)) {
+                // Interim responses are not passed on: the agent answered 100-continue itself, as Envoy does.
+                responseIn.skipBytes(n);
+                if (!responseIn.isReadable()) {
+                    responseIn = release(responseIn);
+                    return -1;
+                }
+                continue;
+            }
+            responseStarted = true;
+            responseStatus = status;
+            route.record(host, status);
+            boolean untilClose = false;
+            if (status == 101) {
+                ByteBuf head = responseIn.readRetainedSlice(n);
+                ByteBuf rest = responseIn;
+                responseIn = null;
+                upgraded(head, rest);
+                return 0;
+            } else if (requestIsHead || status == 204 || status == 304) {
+                responseBody.length(0);
+            } else if (responseHead.transferEncoding) {
+                // a response whose codings do not end in chunked is read until the connection closes (RFC 9112 section 6.3)
+                if (responseHead.chunked) {
+                    responseBody.chunked();
+                } else {
+                    responseBody.untilClose();
+                    untilClose = true;
+                }
+            } else if (responseHead.contentLength != MessageHead.NONE) {
+                responseBody.length(responseHead.contentLength);
+            } else {
+                responseBody.untilClose();
+                untilClose = true;
+            }
+            boolean upstreamPersistent = responseHead.persistent() && !untilClose;
+            upstreamReusable = upstreamPersistent && requestKeepAlive;
+            // Envoy's connection manager closes an HTTP/1.1 connection after the response in flight when
+            // draining (ConnectionManagerImpl::ActiveStream::encodeHeaders, drain_state_ Closing).
+            responseKeepAlive = requestKeepAlive && !untilClose && !route.draining;
+            int start = responseIn.readerIndex();
+            responseIn.skipBytes(n);
+            if (!responseKeepAlive && !responseHead.close || responseKeepAlive && !upstreamPersistent) {
+                ctx.write(MessageHead.withConnection(responseIn.slice(start, n), !responseKeepAlive, ctx.alloc()),
+                        ctx.voidPromise());
+                return responseIn.readerIndex();
+            }
+            return start;
+        }
+    }
+
+    /**
+     * Writes response bytes downstream (a failed write closes the connection, through
+     * {@link #exceptionCaught}); stops the upstream's reading while the downstream is full.
+     */
+    private void toDownstream(ByteBuf bytes) {
+        ctx.writeAndFlush(bytes, ctx.voidPromise());
+        Channel u = tunnel != null ? tunnel : upstream;
+        if (u != null && !ctx.channel().isWritable()) {
+            u.config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Channel u = tunnel != null ? tunnel : upstream;
+        if (u != null) {
+            u.config().setAutoRead(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** The response has gone downstream whole. */
+    private void responseEnded() {
+        boolean keep = responseKeepAlive;
+        endExchange(responseStatus >= 500, false);
+        afterResponse(keep);
+    }
+
+    /**
+     * Ends the exchange's accounting and gives its upstream connection back (kept when
+     * {@code dropUpstream} is false and the response allowed it).
+     */
+    private void endExchange(boolean error, boolean dropUpstream) {
+        Channel u = upstream;
+        upstream = null;
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        responseIn = release(responseIn);
+        route.cluster.requestFinished(host);
+        counters.finished(error);
+        if (u != null) {
+            if (dropUpstream) {
+                HttpUpstreamPool.begin(u, null);
+            } else {
+                pool.release(host, u, upstreamReusable);
             }
         }
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        if (busy) {
-            if (held == null) {
-                held = new ArrayDeque<>();
-            }
-            held.addLast(request);
-            ctx.channel().config().setAutoRead(false);
-            return;
-        }
-        handle(ctx, request);
-    }
-
-    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
-        busy = true;
-        ctx.channel().attr(Route.IN_FLIGHT).set(Boolean.TRUE);
-        if (!request.decoderResult().isSuccess()) {
-            Throwable cause = request.decoderResult().cause();
-            request.release();
-            // Envoy's HTTP/1 codec answers headers over max_request_headers_kb with 431
-            // (source/common/http/http1/codec_impl.cc, HeadersTooLarge) and other parse errors with 400.
-            if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongHttpLineException) {
-                reply(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Request Header Fields Too Large", false);
-            } else {
-                reply(ctx, HttpResponseStatus.BAD_REQUEST, "Bad Request", false);
+    public void onClosed() {
+        if (upstream == null || tunnel != null) {
+            if (tunnel != null) {
+                ctx.close();
             }
             return;
         }
-        forward(ctx, request, HttpUtil.isKeepAlive(request), 1);
+        if (responseStarted && responseBody.untilCloseMode()) {
+            ctx.flush();
+            responseEnded();
+        } else if (responseStarted) {
+            cut();
+        } else {
+            route.recordLocalOrigin(host, LocalOriginResult.RESET);
+            endExchange(true, true);
+            reply(503, "Service Unavailable",
+                    "upstream connect error or disconnect/reset before headers. reset reason: connection termination",
+                    requestKeepAlive);
+        }
     }
 
-    private void forward(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive, int attempt) {
-        Host host = route.cluster.pick();
-        if (host == null) {
-            request.release();
-            reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", keepAlive);
+    /** The upstream broke a response whose head has gone downstream: the client can only be told by a close. */
+    private void cut() {
+        Channel u = upstream;
+        endExchange(true, true);
+        u.close();
+        ctx.close();
+    }
+
+    /** The upstream's response head is not HTTP/1.x. */
+    private void protocolError() {
+        Channel u = upstream;
+        route.recordLocalOrigin(host, LocalOriginResult.RESET);
+        endExchange(true, true);
+        u.close();
+        reply(503, "Service Unavailable",
+                "upstream connect error or disconnect/reset before headers. reset reason: protocol error", requestKeepAlive);
+    }
+
+    private void timedOut() {
+        timer = null;
+        if (upstream == null || tunnel != null) {
             return;
         }
-        route.cluster.requestStarted(host);
-        Route.Counters counters = route.started(host);
-        HttpUpstreamPool pool = route.pool(ctx.channel().eventLoop(), config);
-        pool.acquire(host, ctx.channel(), (upstream, failure) -> {
-            if (upstream == null) {
-                route.recordLocalOrigin(host, failure instanceof ConnectTimeoutException ? LocalOriginResult.TIMEOUT
-                        : LocalOriginResult.CONNECT_FAILED);
-                route.cluster.requestFinished(host);
-                counters.finished(true);
-                if (attempt < route.listener.connectAttempts() && ctx.channel().isActive()) {
-                    forward(ctx, request, keepAlive, attempt + 1);
-                } else {
-                    request.release();
-                    reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                            "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
-                            keepAlive);
-                }
-                return;
-            }
-            route.recordLocalOrigin(host, LocalOriginResult.CONNECT_SUCCESS);
-            exchange(ctx, request, keepAlive, host, counters, pool, upstream);
-        });
-    }
-
-    private void exchange(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive, Host host,
-                          Route.Counters counters, HttpUpstreamPool pool, Channel upstream) {
-        FullHttpRequest sent = request.retainedDuplicate();
-        request.release();
-        HttpUtil.setKeepAlive(sent, true);
-        final ScheduledFuture<?>[] timer = new ScheduledFuture<?>[1];
-        final boolean[] done = new boolean[1];
-        HttpUpstreamPool.begin(upstream, new HttpUpstreamPool.Exchange() {
-            @Override
-            public void onResponse(FullHttpResponse response) {
-                if (done[0]) {
-                    response.release();
-                    return;
-                }
-                done[0] = true;
-                timer[0].cancel(false);
-                route.record(host, response.status().code());
-                route.cluster.requestFinished(host);
-                counters.finished(response.status().code() >= 500);
-                pool.release(host, upstream, HttpUtil.isKeepAlive(response));
-                HttpUtil.setKeepAlive(response, keepAlive);
-                finish(ctx, response, keepAlive);
-            }
-
-            @Override
-            public void onReset() {
-                if (done[0]) {
-                    return;
-                }
-                done[0] = true;
-                timer[0].cancel(false);
-                route.recordLocalOrigin(host, LocalOriginResult.RESET);
-                route.cluster.requestFinished(host);
-                counters.finished(true);
-                reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        "upstream connect error or disconnect/reset before headers. reset reason: connection termination",
-                        keepAlive);
-            }
-        });
-        timer[0] = upstream.eventLoop().schedule(() -> {
-            if (done[0]) {
-                return;
-            }
-            done[0] = true;
-            HttpUpstreamPool.begin(upstream, null);
+        Channel u = upstream;
+        if (!responseStarted) {
             route.recordLocalOrigin(host, LocalOriginResult.TIMEOUT);
-            route.cluster.requestFinished(host);
-            counters.finished(true);
-            upstream.close();
-            reply(ctx, HttpResponseStatus.GATEWAY_TIMEOUT, "upstream request timeout", keepAlive);
-        }, config.responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        upstream.writeAndFlush(sent).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
-                f.channel().close();
-            }
-        });
-    }
-
-    private void reply(ChannelHandlerContext ctx, HttpResponseStatus status, String body, boolean keepAlive) {
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
-        HttpUtil.setContentLength(r, r.content().readableBytes());
-        HttpUtil.setKeepAlive(r, keepAlive);
-        finish(ctx, r, keepAlive);
-    }
-
-    private void finish(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
-        ctx.channel().attr(Route.IN_FLIGHT).set(Boolean.FALSE);
-        if (route.draining) {
-            // Envoy's connection manager closes an HTTP/1.1 connection after the response in flight
-            // when draining (ConnectionManagerImpl::ActiveStream::encodeHeaders, drain_state_ Closing).
-            keepAlive = false;
-            HttpUtil.setKeepAlive(response, false);
         }
-        if (!ctx.channel().isActive()) {
-            response.release();
+        boolean started = responseStarted;
+        endExchange(true, true);
+        u.close();
+        if (started) {
+            ctx.close();
+        } else {
+            reply(504, "Gateway Timeout", "upstream request timeout", requestKeepAlive);
+        }
+    }
+
+    /** A 101 answered an upgrade request: from here on both connections carry bytes both ways, unread. */
+    private void upgraded(ByteBuf head, ByteBuf rest) {
+        Channel u = upstream;
+        endExchange(false, true);
+        tunnel = u;
+        upstream = u;
+        HttpUpstreamPool.begin(u, this);
+        ctx.channel().attr(Route.IN_FLIGHT).set(Boolean.FALSE);
+        ctx.write(head, ctx.voidPromise());
+        toDownstream(rest);
+        if (in != null) {
+            ByteBuf early = in;
+            in = null;
+            u.writeAndFlush(early, u.voidPromise());
+        }
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    /** Refuses what the client sent with a local reply, then closes: its framing cannot be trusted. */
+    private void refuse(int status, String reason) {
+        in = release(in);
+        headRead = false;
+        busy = true;
+        ctx.channel().config().setAutoRead(false);
+        reply(status, reason, reason, false);
+    }
+
+    private void reply(int status, String reason, String body, boolean keepAlive) {
+        boolean keep = keepAlive && !route.draining;
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        String head = "HTTP/1.1 " + status + " " + reason + "\r\ncontent-type: text/plain\r\ncontent-length: " + b.length
+                + (keep ? "" : "\r\nconnection: close") + "\r\n\r\n";
+        ByteBuf r = ctx.alloc().buffer(head.length() + b.length);
+        r.writeCharSequence(head, StandardCharsets.US_ASCII);
+        r.writeBytes(b);
+        if (closed) {
+            r.release();
             return;
         }
-        boolean keep = keepAlive;
-        ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
-            if (!keep || !f.isSuccess()) {
-                f.channel().close();
-            } else {
-                next(ctx);
-            }
-        });
+        ChannelFuture f = ctx.writeAndFlush(r);
+        afterResponse(keep, f);
     }
 
-    /** After a response is written: the next held request, or reading again if it was stopped. */
-    private void next(ChannelHandlerContext ctx) {
-        busy = false;
-        FullHttpRequest request = held == null ? null : held.pollFirst();
-        if (request != null) {
-            handle(ctx, request);
-        } else if (inputEnded) {
-            ctx.close();
-        } else if (!ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(true);
+    private void afterResponse(boolean keep) {
+        afterResponse(keep, null);
+    }
+
+    private void afterResponse(boolean keep, ChannelFuture written) {
+        ctx.channel().attr(Route.IN_FLIGHT).set(Boolean.FALSE);
+        if (closed) {
+            return;
         }
+        if (!keep) {
+            if (written != null) {
+                written.addListener(ChannelFutureListener.CLOSE);
+            } else {
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+            return;
+        }
+        busy = false;
+        readRequests();
     }
 
     @Override
@@ -252,6 +619,10 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (evt instanceof IdleStateEvent) {
             ctx.close();
         } else if (evt instanceof ChannelInputShutdownEvent) {
+            if (tunnel != null) {
+                ctx.close();
+                return;
+            }
             // A client that half-closes after its request still gets the answer (RFC 9112 section 9.6
             // lets a client close its side; the server finishes the response first). Nothing in flight:
             // nothing to answer.
@@ -261,7 +632,7 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         } else if (evt == Route.DRAIN) {
             // An idle keep-alive connection has nothing to finish: close it now.
-            if (!Boolean.TRUE.equals(ctx.channel().attr(Route.IN_FLIGHT).get())) {
+            if (!busy || tunnel != null) {
                 ctx.close();
             }
         } else {
@@ -272,5 +643,12 @@ final class HttpForwarder extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ctx.close();
+    }
+
+    private static ByteBuf release(ByteBuf b) {
+        if (b != null) {
+            ReferenceCountUtil.safeRelease(b);
+        }
+        return null;
     }
 }

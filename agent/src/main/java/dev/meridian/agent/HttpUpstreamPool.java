@@ -2,43 +2,44 @@ package dev.meridian.agent;
 
 import dev.meridian.cluster.Host;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 
 /**
  * Keep-alive HTTP/1.1 connections to upstream hosts for one event loop: a request takes an idle
  * connection to its host or opens one, and gives it back when the response ends with keep-alive.
- * One request at a time per connection (no pipelining), as Envoy's HTTP/1 pool uses them.
+ * One request at a time per connection (no pipelining), as Envoy's HTTP/1 pool uses them. The
+ * connections carry bytes, not decoded messages: the exchange that holds a connection reads the
+ * response's framing itself ({@link MessageHead}, {@link BodyFraming}).
  *
  * <p>Not thread-safe: used only on its own event loop.
  */
 final class HttpUpstreamPool {
-    /** Largest request or response body the agent buffers; beyond it the exchange is refused. */
+    /** Largest request body the agent buffers; beyond it the request is refused (413). */
     static final int MAX_BODY = 1 << 20;
     /** Idle connections kept per host. */
     static final int MAX_IDLE_PER_HOST = 16;
 
     /** What an upstream connection reports about the exchange it carries. */
     interface Exchange {
-        void onResponse(FullHttpResponse response);
+        /** Bytes the upstream sent; the exchange owns (releases) them. */
+        void onBytes(ByteBuf bytes);
 
-        /** The connection ended before a whole response. */
-        void onReset();
+        /** The connection ended (closed by the upstream, reset, or closed by the agent). */
+        void onClosed();
     }
 
     private final EventLoop loop;
@@ -50,31 +51,34 @@ final class HttpUpstreamPool {
         this.config = config;
     }
 
-    /**
-     * Hands {@code then} a connection to the host, or the reason there is none; on the loop. A new
-     * connection is of the same transport as {@code downstream}, whose loop this pool serves.
-     */
-    void acquire(Host host, Channel downstream, BiConsumer<Channel, Throwable> then) {
+    /** An idle connection to the host kept from an earlier exchange, or null. */
+    Channel pollIdle(Host host) {
         ArrayDeque<Channel> q = idle.get(host.address());
         while (q != null && !q.isEmpty()) {
             Channel c = q.pollFirst();
             if (c.isActive()) {
-                then.accept(c, null);
-                return;
+                return c;
             }
         }
-        new Bootstrap().group(loop).channel(Transport.socketFor(downstream))
+        return null;
+    }
+
+    /**
+     * Opens a new connection to the host, of the same transport as {@code downstream}, whose loop this
+     * pool serves; the future completes on the loop.
+     */
+    ChannelFuture connect(Host host, Channel downstream) {
+        return new Bootstrap().group(loop).channel(Transport.socketFor(downstream))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, TcpForwarder.WATER_MARK)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(new IdleStateHandler(0, 0, config.idleTimeout().toNanos(), TimeUnit.NANOSECONDS),
-                                new HttpClientCodec(), new HttpObjectAggregator(MAX_BODY), new Connection());
+                                new Connection());
                     }
                 })
-                .connect(host.endpoint().host(), host.endpoint().port())
-                .addListener((ChannelFutureListener) f -> then.accept(f.isSuccess() ? f.channel() : null, f.cause()));
+                .connect(host.endpoint().host(), host.endpoint().port());
     }
 
     /** Starts an exchange on a connection {@link #acquire} gave. */
@@ -88,6 +92,8 @@ final class HttpUpstreamPool {
         if (conn != null) {
             conn.exchange = null;
         }
+        // an exchange stops reading while its downstream cannot take more; an idle connection reads, to see its close
+        c.config().setAutoRead(true);
         if (!reusable || !c.isActive()) {
             c.close();
             return;
@@ -110,16 +116,19 @@ final class HttpUpstreamPool {
         }
     }
 
-    /** The upstream end of one connection. */
-    private static final class Connection extends SimpleChannelInboundHandler<FullHttpResponse> {
+    /** The upstream end of one connection: its bytes go to the exchange holding it. */
+    private static final class Connection extends ChannelInboundHandlerAdapter {
         Exchange exchange;
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Exchange e = exchange;
-            exchange = null;
             if (e != null) {
-                e.onResponse(response.retain());
+                e.onBytes((ByteBuf) msg);
+            } else {
+                // bytes nobody asked for: an idle connection that speaks out of turn cannot be reused
+                ReferenceCountUtil.release(msg);
+                ctx.close();
             }
         }
 
@@ -128,7 +137,7 @@ final class HttpUpstreamPool {
             Exchange e = exchange;
             exchange = null;
             if (e != null) {
-                e.onReset();
+                e.onClosed();
             }
         }
 
