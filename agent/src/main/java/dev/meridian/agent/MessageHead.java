@@ -66,6 +66,8 @@ final class MessageHead {
     private static final byte[] CHUNKED = ascii("chunked");
     private static final byte[] CONTINUE = ascii("100-continue");
     private static final byte[] HTTP_1_ = ascii("HTTP/1.");
+    private static final byte[] CLOSE_LINE = ascii("connection: close\r\n");
+    private static final byte[] KEEP_ALIVE_LINE = ascii("connection: keep-alive\r\n");
 
     private static byte[] ascii(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -312,11 +314,15 @@ final class MessageHead {
     /**
      * A copy of the head in {@code head} (a whole head, as {@link #parseResponse} measured it) with its
      * Connection, Keep-Alive and Proxy-Connection headers replaced by {@code Connection: close} when
-     * {@code close}, or dropped when not: for a response whose connection the agent ends, or keeps,
-     * against what the upstream said (Connection is hop-by-hop, RFC 9110 section 7.6.1).
+     * {@code close}, by {@code Connection: keep-alive} when not and the response is HTTP/1.0, or dropped:
+     * for a response whose connection the agent ends, or keeps, against what the upstream said
+     * (Connection is hop-by-hop, RFC 9110 section 7.6.1).
      */
     static ByteBuf withConnection(ByteBuf head, boolean close, ByteBufAllocator alloc) {
-        ByteBuf out = alloc.buffer(head.readableBytes() + 19);
+        ByteBuf out = alloc.buffer(head.readableBytes() + KEEP_ALIVE_LINE.length);
+        // RFC 9112 section 9.3: an HTTP/1.0 response persists only when it says keep-alive, so dropping the
+        // upstream's Connection would have the client close a connection the agent keeps.
+        boolean http10 = head.readableBytes() > 8 && head.getByte(head.readerIndex() + 7) == '0';
         int pos = head.readerIndex();
         int end = head.writerIndex();
         boolean first = true;
@@ -337,7 +343,9 @@ final class MessageHead {
             pos = next;
         }
         if (close) {
-            out.writeBytes(ascii("connection: close\r\n"));
+            out.writeBytes(CLOSE_LINE);
+        } else if (http10) {
+            out.writeBytes(KEEP_ALIVE_LINE);
         }
         return out.writeByte('\r').writeByte('\n');
     }
