@@ -72,7 +72,10 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
     private final BodyFraming requestBody = new BodyFraming();
     /** The head of the request at {@link #in}'s reader index has been read. */
     private boolean headRead;
-    /** How far into {@link #in} the request's body has been followed. */
+    /**
+     * How far past {@link #in}'s reader index (the request's first byte) its body has been followed. An
+     * offset, not an index: cumulating more bytes may copy {@link #in} to a new buffer starting at 0.
+     */
     private int scanned;
     private boolean continueSent;
 
@@ -213,20 +216,20 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
                 }
                 headRead = true;
                 continueSent = false;
-                scanned = in.readerIndex() + n;
+                scanned = n;
                 if (requestHead.chunked) {
                     requestBody.chunked();
                 } else {
                     requestBody.length(Math.max(0, requestHead.contentLength));
                 }
             }
-            scanned = requestBody.consume(in, scanned, in.writerIndex());
+            scanned = requestBody.consume(in, in.readerIndex() + scanned, in.writerIndex()) - in.readerIndex();
         } catch (MessageHead.Malformed e) {
             refuse(e.status, e.status == 431 ? "Request Header Fields Too Large" : "Bad Request");
             return false;
         }
         if (!requestBody.done()) {
-            if (scanned - in.readerIndex() > Agent.MAX_HEADERS + HttpUpstreamPool.MAX_BODY) {
+            if (scanned > Agent.MAX_HEADERS + HttpUpstreamPool.MAX_BODY) {
                 refuse(413, "Payload Too Large");
             } else if (requestHead.expectContinue && !continueSent) {
                 // RFC 9110 section 10.1.1; Envoy answers 100-continue itself too (proxy_100_continue off)
@@ -236,7 +239,7 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
             return false;
         }
         headRead = false;
-        ByteBuf whole = in.readRetainedSlice(scanned - in.readerIndex());
+        ByteBuf whole = in.readRetainedSlice(scanned);
         if (!in.isReadable()) {
             in = release(in);
         }
