@@ -461,6 +461,15 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
         ctx.fireChannelWritabilityChanged();
     }
 
+    @Override
+    public void onWritabilityChanged(boolean writable) {
+        // Only a tunnel writes the client's bytes upstream as they arrive (a request is written whole):
+        // its client stops being read while the upstream connection is full, and is read again here.
+        if (tunnel != null && !closed) {
+            ctx.channel().config().setAutoRead(writable);
+        }
+    }
+
     /** The response has gone downstream whole. */
     private void responseEnded() {
         boolean keep = responseKeepAlive;

@@ -12,6 +12,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 import io.netty.channel.Channel;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterEach;
@@ -461,6 +464,51 @@ class AgentHttpFramingTest {
                 got += n;
             }
             assertThat(got).isEqualTo(size);
+        }
+    }
+
+    @Test
+    @DisplayName("A tunnel's client is read again when a slow upstream catches up: 64 MiB written into a 101 tunnel all arrive")
+    void tunnelBackpressureResumes() throws Exception {
+        int size = 64 << 20;
+        CountDownLatch readNow = new CountDownLatch(1);
+        start(c -> {
+            c.readRequest();
+            c.write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: bytes\r\n\r\n");
+            readNow.await();
+            long got = 0;
+            byte[] buf = new byte[1 << 16];
+            for (int n; got < size && (n = c.in.read(buf)) > 0; ) {
+                got += n;
+            }
+            c.write("got " + got + "\n");
+            c.in.read();
+        });
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try (Socket s = AgentFailoverTest.open(agent)) {
+            send(s, "GET /ws HTTP/1.1\r\nHost: reviews\r\nConnection: Upgrade\r\nUpgrade: bytes\r\n\r\n");
+            assertThat(response(s, false)).startsWith("HTTP/1.1 101 ");
+            Channel down = agent.route(0).downstreams.iterator().next();
+            Future<?> written = writer.submit(() -> {
+                byte[] block = new byte[1 << 16];
+                java.util.Arrays.fill(block, (byte) 'w');
+                for (int sent = 0; sent < size; sent += block.length) {
+                    s.getOutputStream().write(block);
+                }
+                s.getOutputStream().flush();
+                return null;
+            });
+            // one event-loop task at a time, until the agent stops reading the client: the upstream is full
+            boolean paused = false;
+            for (int turn = 0; turn < 1_000_000 && !paused; turn++) {
+                paused = !down.eventLoop().submit(() -> down.config().isAutoRead()).get(30, TimeUnit.SECONDS);
+            }
+            assertThat(paused).as("the client is not read while the upstream connection is full").isTrue();
+            readNow.countDown();
+            written.get(30, TimeUnit.SECONDS);
+            assertThat(line(s.getInputStream())).isEqualTo("got " + size + "\n");
+        } finally {
+            writer.shutdownNow();
         }
     }
 }
