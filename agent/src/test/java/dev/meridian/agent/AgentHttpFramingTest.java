@@ -34,6 +34,7 @@ class AgentHttpFramingTest {
 
     private ScriptedUpstream upstream;
     private Agent agent;
+    private final EjectionEvents events = new EjectionEvents();
 
     @AfterEach
     void stop() throws IOException {
@@ -53,7 +54,7 @@ class AgentHttpFramingTest {
     private void start(ScriptedUpstream.Script script, String extra) throws IOException {
         upstream = new ScriptedUpstream(script);
         agent = Agent.builder(AgentConfig.read(AgentFailoverTest.oneZone(dir, "HTTP", "http", upstream.port(), extra)))
-                .clock(new ManualClock()).log(line -> { }).start();
+                .clock(new ManualClock()).log(line -> { }).ejectionListener(events).start();
     }
 
     /** Answers each request on a connection with {@code 200} and its request line as the body, until the connection ends. */
@@ -360,7 +361,10 @@ class AgentHttpFramingTest {
         });
         try (Socket s = AgentFailoverTest.open(agent)) {
             RawHttp.send(s, "/bad");
-            assertThat(body(response(s, false)))
+            String bad = response(s, false);
+            // Envoy's router answers a protocol error with 502 (Filter::onUpstreamReset, since Envoy 1.18)
+            assertThat(bad).startsWith("HTTP/1.1 502 Bad Gateway\r\n");
+            assertThat(body(bad))
                     .isEqualTo("upstream connect error or disconnect/reset before headers. reset reason: protocol error");
             RawHttp.send(s, "/good");
             assertThat(body(response(s, false))).isEqualTo("ok");
@@ -465,6 +469,53 @@ class AgentHttpFramingTest {
             }
             assertThat(got).isEqualTo(size);
         }
+    }
+
+    @Test
+    @DisplayName("A response with Transfer-Encoding beside Content-Length, or a coding other than chunked, is Envoy's 502 protocol error, never passed on with both lengths (RFC 9112 section 6.3)")
+    void ambiguousResponseFramingRefused() throws Exception {
+        start(c -> {
+            for (String r; (r = c.readRequest()) != null; ) {
+                if (r.startsWith("GET /both")) {
+                    c.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 30\r\n\r\n0\r\n\r\n");
+                    return;
+                } else if (r.startsWith("GET /gzip")) {
+                    c.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nnot chunked");
+                    return;
+                }
+                c.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+            }
+        });
+        try (Socket s = AgentFailoverTest.open(agent)) {
+            for (String path : new String[] {"/both", "/gzip"}) {
+                RawHttp.send(s, path);
+                String r = response(s, false);
+                assertThat(r).as(path).startsWith("HTTP/1.1 502 Bad Gateway\r\n");
+                assertThat(body(r)).isEqualTo("upstream connect error or disconnect/reset before headers. reset reason: protocol error");
+            }
+            RawHttp.send(s, "/good");
+            assertThat(body(response(s, false))).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    @DisplayName("A response broken off after its head is a reset for outlier detection too, as Envoy's router records it: two 500s cut short are four 5xx")
+    void resetAfterHeadRecorded() throws Exception {
+        start(c -> {
+            c.readRequest();
+            c.write("HTTP/1.1 500 Internal Server Error\r\ncontent-length: 10\r\n\r\npart");
+            // the connection ends here, six bytes short
+        });
+        for (int i = 0; i < 2; i++) {
+            try (Socket s = AgentFailoverTest.open(agent)) {
+                RawHttp.send(s, "/broken");
+                assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+                        .isEqualTo("HTTP/1.1 500 Internal Server Error\r\ncontent-length: 10\r\n\r\npart");
+            }
+        }
+        // consecutive5xxErrors: 3 (AgentFailoverTest.OUTLIER): Envoy puts 500 at the head and
+        // LocalOriginConnectFailed (a 503) at the reset (router.cc Filter::onUpstreamReset)
+        assertThat(events.next()).isEqualTo("ejected r1/z1");
     }
 
     @Test
