@@ -499,6 +499,27 @@ class AgentHttpFramingTest {
     }
 
     @Test
+    @DisplayName("A head line holding a bare CR or a NUL, or a field name that is not a token, gets 400 and a close, and nothing reaches the upstream (RFC 9110 sections 5.1 and 5.5)")
+    void controlCharactersRefused() throws Exception {
+        start(AgentHttpFramingTest::echoRequestLines);
+        for (String head : new String[] {
+                // an upstream that ends lines at a bare CR reads a Content-Length the agent does not
+                "POST / HTTP/1.1\r\nHost: reviews\r\nX-A: 1\rContent-Length: 3\r\n\r\n",
+                "POST / HTTP/1.1\r\nHost: reviews\r\nContent-Length: 3\r\r\n\r\n",
+                "POST / HTTP/1.1\r\nHost: re\u0000views\r\n\r\n",
+                "POST / HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding\u000b: chunked\r\n\r\n",
+                "POST / HTTP/1.1\r\nHost: reviews\r\nContent[Length]: 3\r\n\r\n"}) {
+            try (Socket s = AgentFailoverTest.open(agent)) {
+                send(s, head + "abc");
+                String r = response(s, false);
+                assertThat(r).as(head).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("connection: close");
+                assertThat(RawHttp.ended(s)).as("closed after the 400").isTrue();
+            }
+        }
+        assertThat(upstream.accepted).hasValue(0);
+    }
+
+    @Test
     @DisplayName("A response broken off after its head is a reset for outlier detection too, as Envoy's router records it: two 500s cut short are four 5xx")
     void resetAfterHeadRecorded() throws Exception {
         start(c -> {
