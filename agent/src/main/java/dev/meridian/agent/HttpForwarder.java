@@ -23,9 +23,10 @@ import java.util.concurrent.TimeUnit;
  * connection, and its outcome is recorded as Envoy's router reports it
  * ({@code source/common/router/router.cc}, {@code upstream_request.cc}): a connection handed to the
  * request is {@code LocalOriginConnectSuccess}, a failed connect {@code LocalOriginConnectFailed} (or
- * {@code LocalOriginTimeout}), a response its status (when its head arrives), a reset before the
- * response {@code LocalOriginConnectFailed} (Meridian's {@link LocalOriginResult#RESET}) and no
- * response in time {@code LocalOriginTimeout}. The local replies use Envoy's texts.
+ * {@code LocalOriginTimeout}), a response its status (when its head arrives), a reset, before the
+ * response's head or after it, {@code LocalOriginConnectFailed} (Meridian's
+ * {@link LocalOriginResult#RESET}) and no response head in time {@code LocalOriginTimeout}. The local
+ * replies use Envoy's texts.
  *
  * <p>Messages are forwarded as the bytes that arrived, not decoded and encoded again: the agent reads
  * only each head's start line and framing headers ({@link MessageHead}) and follows the body's framing
@@ -401,6 +402,15 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
                 }
                 continue;
             }
+            if (responseHead.transferEncoding && (!responseHead.chunked || responseHead.contentLength != MessageHead.NONE)) {
+                // Envoy's codec refuses these in a response as in a request (http1 codec_impl.cc: both
+                // 'Content-Length' and 'Transfer-Encoding', unsupported transfer encoding), before the router
+                // sees a status; passed on, Content-Length beside chunked is what RFC 9112 section 6.3 has an
+                // intermediary remove, since a client that reads it would frame the body differently.
+                responseIn = release(responseIn);
+                protocolError();
+                return -1;
+            }
             responseStarted = true;
             responseStatus = status;
             route.record(host, status);
@@ -414,13 +424,7 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
             } else if (requestIsHead || status == 204 || status == 304) {
                 responseBody.length(0);
             } else if (responseHead.transferEncoding) {
-                // a response whose codings do not end in chunked is read until the connection closes (RFC 9112 section 6.3)
-                if (responseHead.chunked) {
-                    responseBody.chunked();
-                } else {
-                    responseBody.untilClose();
-                    untilClose = true;
-                }
+                responseBody.chunked();
             } else if (responseHead.contentLength != MessageHead.NONE) {
                 responseBody.length(responseHead.contentLength);
             } else {
@@ -462,6 +466,15 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
             u.config().setAutoRead(ctx.channel().isWritable());
         }
         ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void onWritabilityChanged(boolean writable) {
+        // Only a tunnel writes the client's bytes upstream as they arrive (a request is written whole):
+        // its client stops being read while the upstream connection is full, and is read again here.
+        if (tunnel != null && !closed) {
+            ctx.channel().config().setAutoRead(writable);
+        }
     }
 
     /** The response has gone downstream whole. */
@@ -516,21 +529,30 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
         }
     }
 
-    /** The upstream broke a response whose head has gone downstream: the client can only be told by a close. */
+    /**
+     * The upstream broke a response whose head has gone downstream: the client can only be told by a
+     * close. Envoy's router records the reset after the status it recorded at the head
+     * ({@code Filter::onUpstreamReset} puts {@code LocalOriginConnectFailed} whether or not the response
+     * has started).
+     */
     private void cut() {
         Channel u = upstream;
+        route.recordLocalOrigin(host, LocalOriginResult.RESET);
         endExchange(true, true);
         u.close();
         ctx.close();
     }
 
-    /** The upstream's response head is not HTTP/1.x. */
+    /**
+     * The upstream's response head is not HTTP/1.x or frames its body as Envoy's codec refuses: a 502,
+     * as Envoy's router answers a reset for a protocol error ({@code Filter::onUpstreamReset}).
+     */
     private void protocolError() {
         Channel u = upstream;
         route.recordLocalOrigin(host, LocalOriginResult.RESET);
         endExchange(true, true);
         u.close();
-        reply(503, "Service Unavailable",
+        reply(502, "Bad Gateway",
                 "upstream connect error or disconnect/reset before headers. reset reason: protocol error", requestKeepAlive);
     }
 

@@ -40,6 +40,9 @@ final class HttpUpstreamPool {
 
         /** The connection ended (closed by the upstream, reset, or closed by the agent). */
         void onClosed();
+
+        /** The connection's write buffer crossed a water mark: it can take more, or not. */
+        void onWritabilityChanged(boolean writable);
     }
 
     private final EventLoop loop;
@@ -139,6 +142,15 @@ final class HttpUpstreamPool {
             if (e != null) {
                 e.onClosed();
             }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            Exchange e = exchange;
+            if (e != null) {
+                e.onWritabilityChanged(ctx.channel().isWritable());
+            }
+            ctx.fireChannelWritabilityChanged();
         }
 
         @Override

@@ -13,8 +13,9 @@ import io.netty.util.ByteProcessor;
  * <p>A head is refused ({@link Malformed}) where RFC 9112 says a recipient must not guess: a start
  * line that is not {@code METHOD SP target SP HTTP/1.x} (or {@code HTTP/1.x SP 3DIGIT ...}),
  * whitespace before a header's colon (section 5.1), a folded line (section 5.2), a Content-Length
- * that is not digits or two that differ (section 6.3). Lines may end in CRLF or a bare LF
- * (section 2.2).
+ * that is not digits or two that differ (section 6.3), a field name that is not a token or a line
+ * holding a control character other than HTAB, a bare CR among them (RFC 9110 sections 5.1 and 5.5).
+ * Lines may end in CRLF or a bare LF (section 2.2).
  *
  * <p>Not thread-safe: one per connection and direction, filled again for each message.
  */
@@ -68,6 +69,12 @@ final class MessageHead {
     private static final byte[] HTTP_1_ = ascii("HTTP/1.");
     private static final byte[] CLOSE_LINE = ascii("connection: close\r\n");
     private static final byte[] KEEP_ALIVE_LINE = ascii("connection: keep-alive\r\n");
+
+    /** Continues over bytes allowed inside a head line: all but the controls other than HTAB, and DEL. */
+    private static final ByteProcessor NOT_CONTROL = b -> {
+        int c = b & 0xff;
+        return c >= 0x20 && c != 0x7f || c == '\t';
+    };
 
     private static byte[] ascii(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -124,6 +131,13 @@ final class MessageHead {
                 return -1;
             }
             int lineEnd = lf > pos && buf.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+            if (lineEnd > pos && buf.forEachByte(pos, lineEnd - pos, NOT_CONTROL) >= 0) {
+                // RFC 9110 section 5.5 and RFC 9112 section 2.2: a CR, LF or NUL inside a line must be
+                // refused or replaced before the message is passed on, and the agent passes the bytes on
+                // as they are; a bare CR that another parser takes for a line end would frame the
+                // message differently there.
+                throw new Malformed(400, "control character in a head line");
+            }
             if (first) {
                 if (request) {
                     requestLine(buf, pos, lineEnd);
@@ -146,6 +160,13 @@ final class MessageHead {
                 byte last = buf.getByte(colon - 1);
                 if (last == ' ' || last == '\t') {
                     throw new Malformed(400, "whitespace before a header's colon");
+                }
+                for (int i = pos; i < colon; i++) {
+                    // RFC 9110 section 5.1: a field name is a token; a parser that tidies a name up
+                    // before matching it would read framing headers the agent did not see
+                    if (!isTokenChar(buf.getByte(i))) {
+                        throw new Malformed(400, "invalid header name");
+                    }
                 }
                 int v = colon + 1;
                 int ve = lineEnd;
@@ -234,7 +255,15 @@ final class MessageHead {
 
     /** RFC 9110 section 5.6.2's tchar. */
     private static boolean isTokenChar(byte b) {
-        return b > 32 && b < 127 && "\"(),/:;<=>?@[\\]{}".indexOf(b) < 0;
+        return b > 32 && b < 127 && TOKEN[b];
+    }
+
+    private static final boolean[] TOKEN = new boolean[127];
+
+    static {
+        for (int c = 33; c < 127; c++) {
+            TOKEN[c] = "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
+        }
     }
 
     private static boolean named(ByteBuf buf, int from, int to, byte[] lowerName) {

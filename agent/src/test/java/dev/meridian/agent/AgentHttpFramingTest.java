@@ -12,6 +12,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 import io.netty.channel.Channel;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterEach;
@@ -31,6 +34,7 @@ class AgentHttpFramingTest {
 
     private ScriptedUpstream upstream;
     private Agent agent;
+    private final EjectionEvents events = new EjectionEvents();
 
     @AfterEach
     void stop() throws IOException {
@@ -50,7 +54,7 @@ class AgentHttpFramingTest {
     private void start(ScriptedUpstream.Script script, String extra) throws IOException {
         upstream = new ScriptedUpstream(script);
         agent = Agent.builder(AgentConfig.read(AgentFailoverTest.oneZone(dir, "HTTP", "http", upstream.port(), extra)))
-                .clock(new ManualClock()).log(line -> { }).start();
+                .clock(new ManualClock()).log(line -> { }).ejectionListener(events).start();
     }
 
     /** Answers each request on a connection with {@code 200} and its request line as the body, until the connection ends. */
@@ -357,7 +361,10 @@ class AgentHttpFramingTest {
         });
         try (Socket s = AgentFailoverTest.open(agent)) {
             RawHttp.send(s, "/bad");
-            assertThat(body(response(s, false)))
+            String bad = response(s, false);
+            // Envoy's router answers a protocol error with 502 (Filter::onUpstreamReset, since Envoy 1.18)
+            assertThat(bad).startsWith("HTTP/1.1 502 Bad Gateway\r\n");
+            assertThat(body(bad))
                     .isEqualTo("upstream connect error or disconnect/reset before headers. reset reason: protocol error");
             RawHttp.send(s, "/good");
             assertThat(body(response(s, false))).isEqualTo("ok");
@@ -461,6 +468,119 @@ class AgentHttpFramingTest {
                 got += n;
             }
             assertThat(got).isEqualTo(size);
+        }
+    }
+
+    @Test
+    @DisplayName("A response with Transfer-Encoding beside Content-Length, or a coding other than chunked, is Envoy's 502 protocol error, never passed on with both lengths (RFC 9112 section 6.3)")
+    void ambiguousResponseFramingRefused() throws Exception {
+        start(c -> {
+            for (String r; (r = c.readRequest()) != null; ) {
+                if (r.startsWith("GET /both")) {
+                    c.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 30\r\n\r\n0\r\n\r\n");
+                    return;
+                } else if (r.startsWith("GET /gzip")) {
+                    c.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nnot chunked");
+                    return;
+                }
+                c.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+            }
+        });
+        try (Socket s = AgentFailoverTest.open(agent)) {
+            for (String path : new String[] {"/both", "/gzip"}) {
+                RawHttp.send(s, path);
+                String r = response(s, false);
+                assertThat(r).as(path).startsWith("HTTP/1.1 502 Bad Gateway\r\n");
+                assertThat(body(r)).isEqualTo("upstream connect error or disconnect/reset before headers. reset reason: protocol error");
+            }
+            RawHttp.send(s, "/good");
+            assertThat(body(response(s, false))).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    @DisplayName("A head line holding a bare CR or a NUL, or a field name that is not a token, gets 400 and a close, and nothing reaches the upstream (RFC 9110 sections 5.1 and 5.5)")
+    void controlCharactersRefused() throws Exception {
+        start(AgentHttpFramingTest::echoRequestLines);
+        for (String head : new String[] {
+                // an upstream that ends lines at a bare CR reads a Content-Length the agent does not
+                "POST / HTTP/1.1\r\nHost: reviews\r\nX-A: 1\rContent-Length: 3\r\n\r\n",
+                "POST / HTTP/1.1\r\nHost: reviews\r\nContent-Length: 3\r\r\n\r\n",
+                "POST / HTTP/1.1\r\nHost: re\u0000views\r\n\r\n",
+                "POST / HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding\u000b: chunked\r\n\r\n",
+                "POST / HTTP/1.1\r\nHost: reviews\r\nContent[Length]: 3\r\n\r\n"}) {
+            try (Socket s = AgentFailoverTest.open(agent)) {
+                send(s, head + "abc");
+                String r = response(s, false);
+                assertThat(r).as(head).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("connection: close");
+                assertThat(RawHttp.ended(s)).as("closed after the 400").isTrue();
+            }
+        }
+        assertThat(upstream.accepted).hasValue(0);
+    }
+
+    @Test
+    @DisplayName("A response broken off after its head is a reset for outlier detection too, as Envoy's router records it: two 500s cut short are four 5xx")
+    void resetAfterHeadRecorded() throws Exception {
+        start(c -> {
+            c.readRequest();
+            c.write("HTTP/1.1 500 Internal Server Error\r\ncontent-length: 10\r\n\r\npart");
+            // the connection ends here, six bytes short
+        });
+        for (int i = 0; i < 2; i++) {
+            try (Socket s = AgentFailoverTest.open(agent)) {
+                RawHttp.send(s, "/broken");
+                assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+                        .isEqualTo("HTTP/1.1 500 Internal Server Error\r\ncontent-length: 10\r\n\r\npart");
+            }
+        }
+        // consecutive5xxErrors: 3 (AgentFailoverTest.OUTLIER): Envoy puts 500 at the head and
+        // LocalOriginConnectFailed (a 503) at the reset (router.cc Filter::onUpstreamReset)
+        assertThat(events.next()).isEqualTo("ejected r1/z1");
+    }
+
+    @Test
+    @DisplayName("A tunnel's client is read again when a slow upstream catches up: 64 MiB written into a 101 tunnel all arrive")
+    void tunnelBackpressureResumes() throws Exception {
+        int size = 64 << 20;
+        CountDownLatch readNow = new CountDownLatch(1);
+        start(c -> {
+            c.readRequest();
+            c.write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: bytes\r\n\r\n");
+            readNow.await();
+            long got = 0;
+            byte[] buf = new byte[1 << 16];
+            for (int n; got < size && (n = c.in.read(buf)) > 0; ) {
+                got += n;
+            }
+            c.write("got " + got + "\n");
+            c.in.read();
+        });
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try (Socket s = AgentFailoverTest.open(agent)) {
+            send(s, "GET /ws HTTP/1.1\r\nHost: reviews\r\nConnection: Upgrade\r\nUpgrade: bytes\r\n\r\n");
+            assertThat(response(s, false)).startsWith("HTTP/1.1 101 ");
+            Channel down = agent.route(0).downstreams.iterator().next();
+            Future<?> written = writer.submit(() -> {
+                byte[] block = new byte[1 << 16];
+                java.util.Arrays.fill(block, (byte) 'w');
+                for (int sent = 0; sent < size; sent += block.length) {
+                    s.getOutputStream().write(block);
+                }
+                s.getOutputStream().flush();
+                return null;
+            });
+            // one event-loop task at a time, until the agent stops reading the client: the upstream is full
+            boolean paused = false;
+            for (int turn = 0; turn < 1_000_000 && !paused; turn++) {
+                paused = !down.eventLoop().submit(() -> down.config().isAutoRead()).get(30, TimeUnit.SECONDS);
+            }
+            assertThat(paused).as("the client is not read while the upstream connection is full").isTrue();
+            readNow.countDown();
+            written.get(30, TimeUnit.SECONDS);
+            assertThat(line(s.getInputStream())).isEqualTo("got " + size + "\n");
+        } finally {
+            writer.shutdownNow();
         }
     }
 }

@@ -179,6 +179,22 @@ class MessageHeadTest {
         assertThat(requestRefusal("GET / HTTP/1.1\r\n" + field + "\r\n\r\n")).isEqualTo(400);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"X-A: 1\rContent-Length: 5", "Content-Length: 5\r", "X-A: a\u0000b", "X-A: \u007f",
+            "X-A: \u001b[0m", "Transfer-Encoding\u000b: chunked", "Content[Length]: 5", "X\"A: 1", "X-A@: 1"})
+    @DisplayName("RFC 9110 sections 5.1 and 5.5: a control character other than HTAB in a field line (a bare CR, a NUL) or a field name that is not a token is 400")
+    void controlCharactersAndBadNamesRefused(String field) {
+        assertThat(requestRefusal("GET / HTTP/1.1\r\n" + field + "\r\n\r\n")).isEqualTo(400);
+        assertThrows(MessageHead.Malformed.class, () -> response("HTTP/1.1 200 OK\r\n" + field + "\r\n\r\n"));
+    }
+
+    @Test
+    @DisplayName("RFC 9110 section 5.5: HTAB and obs-text inside a field value are accepted")
+    void tabsAndObsTextAccepted() throws Exception {
+        String text = "GET / HTTP/1.1\r\nX-A: a\tb\u00e9\u00ff\r\nContent-Length: 0\r\n\r\n";
+        assertThat(request(text)).isEqualTo(text.length());
+    }
+
     // ------------------------------------------------------------------------------------- persistence
 
     @ParameterizedTest(name = "{0} with {1}: persistent {2}")
