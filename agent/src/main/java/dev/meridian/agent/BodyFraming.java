@@ -23,12 +23,18 @@ final class BodyFraming {
     private static final int CHUNK_DATA_CR = 6;
     private static final int CHUNK_DATA_LF = 7;
     private static final int TRAILER = 8;
+    /** Strict only: a CR was read at the end of a chunk-size line or trailer line; the LF must follow. */
+    private static final int LINE_LF = 9;
 
     private int state = DONE;
     private long remaining;
     private int digits;
     private int line;
     private int trailerBytes;
+    /** Lines end in CRLF and extensions hold no control characters (a request's chunks). */
+    private boolean strict;
+    /** Strict only: the state {@link #LINE_LF} continues in once its LF arrives. */
+    private int afterLf;
 
     /** A body of {@code length} bytes (0 for none). */
     void length(long length) {
@@ -36,8 +42,20 @@ final class BodyFraming {
         state = length == 0 ? DONE : LENGTH;
     }
 
-    /** A chunked body. */
+    /** A chunked body, read leniently: bare LF line ends are taken (a response's chunks). */
     void chunked() {
+        chunked(false);
+    }
+
+    /**
+     * A chunked body; {@code strict} for a request, which the agent passes on as it came: chunk-size,
+     * chunk-data and trailer lines must end in CRLF and an extension may hold no control character
+     * but HTAB, so that no upstream can find a chunk boundary where the agent did not (RFC 9112
+     * sections 2.2 and 7.1; a bare LF or CR taken differently by two parsers is a known way to
+     * smuggle a request past a proxy).
+     */
+    void chunked(boolean strict) {
+        this.strict = strict;
         state = CHUNK_SIZE;
         remaining = 0;
         digits = 0;
@@ -105,9 +123,13 @@ final class BodyFraming {
                         state = CHUNK_EXTENSION;
                         line = digits + 1;
                     } else if (b == '\r') {
-                        state = CHUNK_EXTENSION;
-                        line = digits + 1;
-                    } else if (b == '\n') {
+                        if (strict) {
+                            awaitLf(CHUNK_SIZE);
+                        } else {
+                            state = CHUNK_EXTENSION;
+                            line = digits + 1;
+                        }
+                    } else if (b == '\n' && !strict) {
                         sizeRead();
                     } else {
                         throw bad("invalid chunk size");
@@ -116,10 +138,29 @@ final class BodyFraming {
                 }
                 case CHUNK_EXTENSION: {
                     byte b = buf.getByte(i++);
-                    if (b == '\n') {
+                    if (b == '\n' && !strict) {
                         sizeRead();
+                    } else if (strict && b == '\r') {
+                        awaitLf(CHUNK_SIZE);
+                    } else if (strict && (b < 32 && b != '\t' || b == 127)) {
+                        throw bad("control character in a chunk extension");
                     } else if (++line > MAX_LINE) {
                         throw bad("chunk extension too long");
+                    }
+                    break;
+                }
+                case LINE_LF: {
+                    if (buf.getByte(i++) != '\n') {
+                        throw bad("a CR not followed by LF in chunked framing");
+                    }
+                    if (afterLf == CHUNK_SIZE) {
+                        sizeRead();
+                    } else if (line == 0) {
+                        state = DONE;
+                        return i;
+                    } else {
+                        line = 0;
+                        state = TRAILER;
                     }
                     break;
                 }
@@ -127,7 +168,7 @@ final class BodyFraming {
                     byte b = buf.getByte(i++);
                     if (b == '\r') {
                         state = CHUNK_DATA_LF;
-                    } else if (b == '\n') {
+                    } else if (b == '\n' && !strict) {
                         nextChunk();
                     } else {
                         throw bad("chunk data longer than its size");
@@ -143,6 +184,13 @@ final class BodyFraming {
                 }
                 case TRAILER: {
                     byte b = buf.getByte(i++);
+                    if (strict && b == '\r') {
+                        awaitLf(TRAILER);
+                        break;
+                    }
+                    if (strict && (b == '\n' || b < 32 && b != '\t' || b == 127)) {
+                        throw bad("a trailer line with a bare LF or a control character");
+                    }
                     if (b == '\n') {
                         if (line == 0) {
                             state = DONE;
@@ -162,6 +210,11 @@ final class BodyFraming {
             }
         }
         return i;
+    }
+
+    private void awaitLf(int then) {
+        afterLf = then;
+        state = LINE_LF;
     }
 
     private void sizeRead() {

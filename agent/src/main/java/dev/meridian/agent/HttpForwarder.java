@@ -104,6 +104,20 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
     private int responseStatus;
     private boolean responseKeepAlive;
     private boolean upstreamReusable;
+    /** The request has been written to the upstream connection whole. */
+    private boolean requestWritten;
+    /**
+     * Marks the request written, or closes its connection (which ends the exchange as a reset). A
+     * response that ends before its request is written (an early answer) leaves the connection with
+     * request bytes still queued, so it is not used again.
+     */
+    private final ChannelFutureListener written = f -> {
+        if (!f.isSuccess()) {
+            f.channel().close();
+        } else if (f.channel() == upstream) {
+            requestWritten = true;
+        }
+    };
     /** After a 101: the upstream connection both directions' bytes go to, unread. */
     private Channel tunnel;
 
@@ -161,6 +175,12 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
             }
             return;
         }
+        if (in != null && in.refCnt() == 1) {
+            // the bytes already forwarded go, or a client whose reads always end mid-request would grow
+            // the buffer by everything it ever sent; a slice still being written holds a reference, and
+            // then the bytes stay (the cumulator copies instead)
+            in.discardSomeReadBytes();
+        }
         in = in == null ? bytes : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), in, bytes);
         if (busy) {
             // a pipelined request: it waits, and so does the socket, until the ones before it are answered
@@ -211,6 +231,12 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
                     refuse(400, "Bad Request");
                     return false;
                 }
+                if (requestHead.connectMethod || requestHead.upgrade && !requestHead.websocket) {
+                    // Istio's sidecars take WebSocket upgrades only (upgrade_configs websocket); Envoy's
+                    // connection manager answers any other upgrade, and CONNECT, with 403 and closes
+                    refuse(403, "Forbidden");
+                    return false;
+                }
                 if (requestHead.contentLength > HttpUpstreamPool.MAX_BODY) {
                     refuse(413, "Payload Too Large");
                     return false;
@@ -219,7 +245,7 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
                 continueSent = false;
                 scanned = n;
                 if (requestHead.chunked) {
-                    requestBody.chunked();
+                    requestBody.chunked(true);
                 } else {
                     requestBody.length(Math.max(0, requestHead.contentLength));
                 }
@@ -315,8 +341,9 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
         timer = c.eventLoop().schedule(timeout, config.responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
         ByteBuf r = request;
         request = null;
-        // a failed write closes the connection (its handler's exceptionCaught), which ends the exchange as a reset
-        c.writeAndFlush(r, c.voidPromise());
+        // a failed write closes the connection (the listener), which ends the exchange as a reset
+        requestWritten = false;
+        c.writeAndFlush(r).addListener(written);
     }
 
     @Override
@@ -502,7 +529,7 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
             if (dropUpstream) {
                 HttpUpstreamPool.begin(u, null);
             } else {
-                pool.release(host, u, upstreamReusable);
+                pool.release(host, u, upstreamReusable && requestWritten);
             }
         }
     }

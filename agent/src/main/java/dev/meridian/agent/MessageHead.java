@@ -52,6 +52,10 @@ final class MessageHead {
     boolean keepAlive;
     /** Connection: upgrade with an Upgrade header. */
     boolean upgrade;
+    /** The Upgrade header names websocket. */
+    boolean websocket;
+    /** A request's method is CONNECT. */
+    boolean connectMethod;
     private boolean upgradeHeader;
     /** Expect: 100-continue. */
     boolean expectContinue;
@@ -63,6 +67,8 @@ final class MessageHead {
     private static final byte[] KEEP_ALIVE = ascii("keep-alive");
     private static final byte[] EXPECT = ascii("expect");
     private static final byte[] UPGRADE = ascii("upgrade");
+    private static final byte[] WEBSOCKET = ascii("websocket");
+    private static final byte[] CONNECT_LOWER = ascii("connect");
     private static final byte[] CLOSE = ascii("close");
     private static final byte[] CHUNKED = ascii("chunked");
     private static final byte[] CONTINUE = ascii("100-continue");
@@ -112,14 +118,16 @@ final class MessageHead {
         keepAlive = false;
         upgrade = false;
         upgradeHeader = false;
+        websocket = false;
+        connectMethod = false;
         expectContinue = false;
         boolean connectionUpgrade = false;
         int start = buf.readerIndex();
         int end = Math.min(buf.writerIndex(), start + limit);
         int pos = start;
         // RFC 9112 section 2.2: a server should ignore at least one empty line before a request line.
-        while (request && pos < end && (buf.getByte(pos) == '\r' || buf.getByte(pos) == '\n')) {
-            pos++;
+        while (request && pos + 1 < end && buf.getByte(pos) == '\r' && buf.getByte(pos + 1) == '\n') {
+            pos += 2;
         }
         boolean first = true;
         while (true) {
@@ -131,6 +139,13 @@ final class MessageHead {
                 return -1;
             }
             int lineEnd = lf > pos && buf.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+            if (request && lineEnd == lf) {
+                // RFC 9112 section 2.2 lets a recipient take a bare LF for a line end, and so does the agent
+                // in responses; a request is passed on as it came, and an upstream that reads a bare LF as
+                // part of a field value would frame it differently (a Content-Length the agent saw and it
+                // did not), so requests end their lines in CRLF or are refused.
+                throw new Malformed(400, "a request line ending in a bare LF");
+            }
             if (lineEnd > pos && buf.forEachByte(pos, lineEnd - pos, NOT_CONTROL) >= 0) {
                 // RFC 9110 section 5.5 and RFC 9112 section 2.2: a CR, LF or NUL inside a line must be
                 // refused or replaced before the message is passed on, and the agent passes the bytes on
@@ -194,6 +209,7 @@ final class MessageHead {
                     expectContinue |= equalsIgnoreCase(buf, v, ve, CONTINUE);
                 } else if (named(buf, pos, colon, UPGRADE)) {
                     upgradeHeader = true;
+                    websocket |= hasToken(buf, v, ve, WEBSOCKET);
                 }
             }
             pos = lf + 1;
@@ -213,6 +229,7 @@ final class MessageHead {
         }
         headMethod = sp1 - from == 4 && buf.getByte(from) == 'H' && buf.getByte(from + 1) == 'E'
                 && buf.getByte(from + 2) == 'A' && buf.getByte(from + 3) == 'D';
+        connectMethod = sp1 - from == 7 && equalsIgnoreCase(buf, from, sp1, CONNECT_LOWER) && buf.getByte(from) == 'C';
     }
 
     private void statusLine(ByteBuf buf, int from, int to) throws Malformed {

@@ -331,7 +331,7 @@ class AgentHttpFramingTest {
     void upgradeTunnels() throws Exception {
         start(c -> {
             c.readRequest();
-            c.write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n");
+            c.write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
             byte[] buf = new byte[256];
             for (int n; (n = c.in.read(buf)) > 0; ) {
                 c.out.write(buf, 0, n);
@@ -339,8 +339,8 @@ class AgentHttpFramingTest {
             }
         });
         try (Socket s = AgentFailoverTest.open(agent)) {
-            send(s, "GET /ws HTTP/1.1\r\nHost: reviews\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n");
-            assertThat(response(s, false)).isEqualTo("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n");
+            send(s, "GET /ws HTTP/1.1\r\nHost: reviews\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+            assertThat(response(s, false)).isEqualTo("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
             send(s, "ping, not HTTP\n");
             assertThat(new String(s.getInputStream().readNBytes(15), StandardCharsets.ISO_8859_1)).isEqualTo("ping, not HTTP\n");
             s.shutdownOutput();
@@ -546,7 +546,7 @@ class AgentHttpFramingTest {
         CountDownLatch readNow = new CountDownLatch(1);
         start(c -> {
             c.readRequest();
-            c.write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: bytes\r\n\r\n");
+            c.write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
             readNow.await();
             long got = 0;
             byte[] buf = new byte[1 << 16];
@@ -558,7 +558,7 @@ class AgentHttpFramingTest {
         });
         ExecutorService writer = Executors.newSingleThreadExecutor();
         try (Socket s = AgentFailoverTest.open(agent)) {
-            send(s, "GET /ws HTTP/1.1\r\nHost: reviews\r\nConnection: Upgrade\r\nUpgrade: bytes\r\n\r\n");
+            send(s, "GET /ws HTTP/1.1\r\nHost: reviews\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
             assertThat(response(s, false)).startsWith("HTTP/1.1 101 ");
             Channel down = agent.route(0).downstreams.iterator().next();
             Future<?> written = writer.submit(() -> {
@@ -582,5 +582,37 @@ class AgentHttpFramingTest {
         } finally {
             writer.shutdownNow();
         }
+    }
+
+    @Test
+    @DisplayName("CONNECT and upgrades other than WebSocket get 403 and a close, and nothing reaches the upstream (Istio's sidecars configure only the websocket upgrade)")
+    void connectAndOtherUpgradesRefused() throws Exception {
+        start(AgentHttpFramingTest::echoRequestLines);
+        for (String head : new String[] {
+                "CONNECT reviews:443 HTTP/1.1\r\nHost: reviews:443\r\n\r\n",
+                "GET / HTTP/1.1\r\nHost: reviews\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n"}) {
+            try (Socket s = AgentFailoverTest.open(agent)) {
+                send(s, head);
+                assertThat(response(s, false)).as(head).startsWith("HTTP/1.1 403 Forbidden\r\n").contains("connection: close");
+                assertThat(RawHttp.ended(s)).isTrue();
+            }
+        }
+        assertThat(upstream.accepted).hasValue(0);
+    }
+
+    @Test
+    @DisplayName("A request whose chunk lines end in a bare LF gets 400: passed on as it came, an upstream reading only CRLF would find another request inside it")
+    void bareLineFeedChunksRefused() throws Exception {
+        start(AgentHttpFramingTest::echoRequestLines);
+        // read with bare LFs, this is one chunk of 2 bytes and the last chunk; read with CRLF only, "xx\r\n47"
+        // would be an extension line and the GET a second request smuggled in its body
+        String smuggling = "POST / HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "2;\nxx\r\n47\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: reviews\r\n\r\n";
+        try (Socket s = AgentFailoverTest.open(agent)) {
+            send(s, smuggling);
+            assertThat(response(s, false)).startsWith("HTTP/1.1 400 Bad Request\r\n");
+            assertThat(RawHttp.ended(s)).isTrue();
+        }
+        assertThat(upstream.accepted).hasValue(0);
     }
 }

@@ -56,6 +56,36 @@ class BodyFramingProperties {
         feedExpectingEnd(framing, stream, body.length, pieces(cuts, stream.length), oneBuffer);
     }
 
+    /**
+     * A request's chunks, read strictly: a body whose every line ends in CRLF ends where the lenient
+     * reading ends it, over the same cuts; one with a bare LF anywhere in its framing is refused, never
+     * taken for an end (RFC 9112 sections 2.2 and 7.1; the agent passes requests on as they came).
+     */
+    @Property
+    void strictChunkedTakesOnlyCrlf(@ForAll("chunks") List<Chunk> chunks, @ForAll("ends") End end,
+                                    @ForAll("next") byte[] next, @ForAll("cuts") List<Integer> cuts,
+                                    @ForAll boolean oneBuffer) throws MessageHead.Malformed {
+        byte[] body = chunked(chunks, end);
+        byte[] stream = concat(body, next);
+        BodyFraming framing = new BodyFraming();
+        framing.chunked(true);
+        boolean crlf = chunks.stream().allMatch(c -> c.crlfAfterSize() && c.crlfAfterData())
+                && end.crlfAfterSize() && end.crlfLast() && end.trailers().stream().allMatch(Field::crlf);
+        if (crlf) {
+            feedExpectingEnd(framing, stream, body.length, pieces(cuts, stream.length), oneBuffer);
+            return;
+        }
+        ByteBuf buf = Unpooled.wrappedBuffer(stream);
+        try {
+            org.junit.jupiter.api.Assertions.assertThrows(MessageHead.Malformed.class, () -> {
+                int end0 = framing.consume(buf, 0, stream.length);
+                throw new AssertionError("a bare-LF body taken, ending at " + end0 + " (done " + framing.done() + ")");
+            });
+        } finally {
+            buf.release();
+        }
+    }
+
     @Property
     void contentLengthEndsAfterExactlyItsBytes(@ForAll @Size(max = 2000) byte[] body, @ForAll("next") byte[] next,
                                                @ForAll("cuts") List<Integer> cuts, @ForAll boolean oneBuffer)

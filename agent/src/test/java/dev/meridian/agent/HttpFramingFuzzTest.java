@@ -40,7 +40,7 @@ class HttpFramingFuzzTest {
         }
         BodyFraming body = new BodyFraming();
         if (head.chunked) {
-            body.chunked();
+            body.chunked(request);
         } else if (head.contentLength != MessageHead.NONE) {
             body.length(head.contentLength);
         } else {

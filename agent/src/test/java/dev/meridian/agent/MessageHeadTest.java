@@ -68,13 +68,14 @@ class MessageHeadTest {
     }
 
     @Test
-    @DisplayName("RFC 9112 section 2.2: empty lines (CRLF or LF) before a request line are skipped and counted in the head")
+    @DisplayName("RFC 9112 section 2.2: empty lines (CRLF) before a request line are skipped and counted in the head; a bare LF there is refused")
     void emptyLinesBeforeRequestLine() throws Exception {
-        String text = "\r\n\n\r\nGET / HTTP/1.1\r\nContent-Length: 2\r\n\r\n";
+        String text = "\r\n\r\nGET / HTTP/1.1\r\nContent-Length: 2\r\n\r\n";
         assertThat(request(text + "ok")).isEqualTo(text.length());
         assertThat(head.contentLength).isEqualTo(2);
         // only empty lines so far: the request line has not arrived
         assertThat(request("\r\n\r\n")).isEqualTo(-1);
+        assertThat(requestRefusal("\r\n\nGET / HTTP/1.1\r\n\r\n")).isEqualTo(400);
     }
 
     @Test
@@ -86,18 +87,30 @@ class MessageHeadTest {
     // ------------------------------------------------------------------------------------- line ends
 
     @Test
-    @DisplayName("RFC 9112 section 2.2: a bare LF ends the start line and each field line, alone or mixed with CRLF")
+    @DisplayName("RFC 9112 section 2.2: a bare LF ends a response's start line and field lines, alone or mixed with CRLF; in a request, passed on as it came, it is refused")
     void bareLineFeeds() throws Exception {
-        String text = "POST /p HTTP/1.1\nHost: a\nContent-Length: 3\n\n";
-        assertThat(request(text + "abc")).isEqualTo(text.length());
-        assertThat(head.contentLength).isEqualTo(3);
-        String mixed = "POST /p HTTP/1.1\r\nHost: a\nTransfer-Encoding: chunked\r\nConnection: close\n\r\n";
-        assertThat(request(mixed + "0\r\n\r\n")).isEqualTo(mixed.length());
-        assertThat(head.chunked).isTrue();
-        assertThat(head.close).isTrue();
-        String status = "HTTP/1.1 404 Not Found\ncontent-length: 0\n\n";
+        String status = "HTTP/1.1 404 Not Found\ncontent-length: 0\r\nConnection: close\n\n";
         assertThat(response(status + "HTTP/1.1")).isEqualTo(status.length());
         assertThat(head.status).isEqualTo(404);
+        assertThat(head.close).isTrue();
+        // an upstream that reads the LF as part of X-A's value would not see this Content-Length
+        assertThat(requestRefusal("POST /p HTTP/1.1\r\nX-A: 1\nContent-Length: 3\r\n\r\nabc")).isEqualTo(400);
+        assertThat(requestRefusal("POST /p HTTP/1.1\nHost: a\r\n\r\n")).isEqualTo(400);
+        assertThat(requestRefusal("GET / HTTP/1.1\r\nHost: a\r\n\n")).isEqualTo(400);
+    }
+
+    @Test
+    @DisplayName("CONNECT and the Upgrade protocol are read: the agent refuses CONNECT and upgrades other than WebSocket, as Istio's sidecars do")
+    void connectAndWebSocket() throws Exception {
+        request("CONNECT reviews:443 HTTP/1.1\r\nHost: reviews:443\r\n\r\n");
+        assertThat(head.connectMethod).isTrue();
+        request("GET /ws HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: WebSocket\r\n\r\n");
+        assertThat(head.connectMethod).isFalse();
+        assertThat(head.upgrade).isTrue();
+        assertThat(head.websocket).isTrue();
+        request("GET / HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n\r\n");
+        assertThat(head.upgrade).isTrue();
+        assertThat(head.websocket).isFalse();
     }
 
     @Test
