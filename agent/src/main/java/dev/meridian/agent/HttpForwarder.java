@@ -258,8 +258,9 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
         if (!requestBody.done()) {
             if (scanned > Agent.MAX_HEADERS + HttpUpstreamPool.MAX_BODY) {
                 refuse(413, "Payload Too Large");
-            } else if (requestHead.expectContinue && !continueSent) {
-                // RFC 9110 section 10.1.1; Envoy answers 100-continue itself too (proxy_100_continue off)
+            } else if (requestHead.expectContinue && !continueSent && !requestHead.http10) {
+                // RFC 9110 section 10.1.1 (never to an HTTP/1.0 client, section 15.2); Envoy answers
+                // 100-continue itself too (proxy_100_continue off)
                 continueSent = true;
                 ctx.writeAndFlush(Unpooled.wrappedBuffer(CONTINUE));
             }

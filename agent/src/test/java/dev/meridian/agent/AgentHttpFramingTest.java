@@ -3,13 +3,11 @@ package dev.meridian.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.meridian.core.ManualClock;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Locale;
 import io.netty.channel.Channel;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -70,59 +68,25 @@ class AgentHttpFramingTest {
         s.getOutputStream().flush();
     }
 
-    /**
-     * Reads one response as it came, head and body, framed by its own headers: a Content-Length, chunked
-     * (through its last chunk and trailers) or, without either, to the end of the stream; none after HEAD
-     * or for 1xx, 204 and 304.
-     */
+    /** One response as it came, head and body ({@link WireMessage}); {@code head}: it answers HEAD. */
     static String response(Socket s, boolean head) throws IOException {
-        InputStream in = s.getInputStream();
-        StringBuilder all = new StringBuilder();
-        String status = line(in);
-        all.append(status);
-        long length = -1;
-        boolean chunked = false;
-        for (String l; !(l = line(in)).equals("\r\n"); ) {
-            all.append(l);
-            String lower = l.toLowerCase(Locale.ROOT);
-            if (lower.startsWith("content-length:")) {
-                length = Long.parseLong(lower.substring(15).strip());
-            } else if (lower.startsWith("transfer-encoding:") && lower.strip().endsWith("chunked")) {
-                chunked = true;
-            }
-        }
-        all.append("\r\n");
-        int code = Integer.parseInt(status.split(" ")[1]);
-        if (head || code < 200 || code == 204 || code == 304) {
-            return all.toString();
-        }
-        if (chunked) {
-            while (true) {
-                String size = line(in);
-                all.append(size);
-                int n = Integer.parseInt(size.strip().split(";")[0], 16);
-                if (n == 0) {
-                    for (String t; !(t = line(in)).equals("\r\n"); ) {
-                        all.append(t);
-                    }
-                    return all.append("\r\n").toString();
-                }
-                all.append(new String(in.readNBytes(n + 2), StandardCharsets.ISO_8859_1));
-            }
-        }
-        byte[] body = length >= 0 ? in.readNBytes((int) length) : in.readAllBytes();
-        return all.append(new String(body, StandardCharsets.ISO_8859_1)).toString();
+        return WireMessage.read(s.getInputStream(), false, head);
     }
 
     private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (int c; (c = in.read()) >= 0; ) {
-            b.write(c);
-            if (c == '\n') {
-                return b.toString(StandardCharsets.ISO_8859_1);
+        return WireMessage.line(in, false);
+    }
+
+    /** Each head (with "abc" after it) on its own connection gets {@code status} and a close, and no upstream connection is made. */
+    private void assertRefused(String statusLine, String... heads) throws Exception {
+        for (String head : heads) {
+            try (Socket s = AgentFailoverTest.open(agent)) {
+                send(s, head + "abc");
+                assertThat(response(s, false)).as(head).startsWith(statusLine + "\r\n").contains("connection: close");
+                assertThat(RawHttp.ended(s)).as("closed after the refusal").isTrue();
             }
         }
-        throw new IOException("the connection ended in a line: " + b.toString(StandardCharsets.ISO_8859_1));
+        assertThat(upstream.accepted).hasValue(0);
     }
 
     private static String body(String response) {
@@ -267,20 +231,12 @@ class AgentHttpFramingTest {
     @DisplayName("A request whose length is ambiguous gets 400 and a close, and nothing reaches the upstream (RFC 9112 section 6.3; Envoy refuses chunked with Content-Length)")
     void ambiguousLengthRefused() throws Exception {
         start(AgentHttpFramingTest::echoRequestLines);
-        for (String head : new String[] {
+        assertRefused("HTTP/1.1 400 Bad Request",
                 "POST / HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding: chunked\r\ncontent-length: 3\r\n\r\n",
                 "POST / HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding: gzip\r\n\r\n",
                 "POST / HTTP/1.1\r\nHost: reviews\r\ncontent-length: 3x\r\n\r\n",
                 "POST / HTTP/1.1\r\nHost: reviews\r\ncontent-length: 3\r\ncontent-length: 4\r\n\r\n",
-                "POST / HTTP/1.1\r\nHost : reviews\r\n\r\n"}) {
-            try (Socket s = AgentFailoverTest.open(agent)) {
-                send(s, head + "abc");
-                String r = response(s, false);
-                assertThat(r).as(head).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("connection: close");
-                assertThat(RawHttp.ended(s)).as("closed after the 400").isTrue();
-            }
-        }
-        assertThat(upstream.accepted).hasValue(0);
+                "POST / HTTP/1.1\r\nHost : reviews\r\n\r\n");
     }
 
     @Test
@@ -502,21 +458,13 @@ class AgentHttpFramingTest {
     @DisplayName("A head line holding a bare CR or a NUL, or a field name that is not a token, gets 400 and a close, and nothing reaches the upstream (RFC 9110 sections 5.1 and 5.5)")
     void controlCharactersRefused() throws Exception {
         start(AgentHttpFramingTest::echoRequestLines);
-        for (String head : new String[] {
+        assertRefused("HTTP/1.1 400 Bad Request",
                 // an upstream that ends lines at a bare CR reads a Content-Length the agent does not
                 "POST / HTTP/1.1\r\nHost: reviews\r\nX-A: 1\rContent-Length: 3\r\n\r\n",
                 "POST / HTTP/1.1\r\nHost: reviews\r\nContent-Length: 3\r\r\n\r\n",
                 "POST / HTTP/1.1\r\nHost: re\u0000views\r\n\r\n",
                 "POST / HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding\u000b: chunked\r\n\r\n",
-                "POST / HTTP/1.1\r\nHost: reviews\r\nContent[Length]: 3\r\n\r\n"}) {
-            try (Socket s = AgentFailoverTest.open(agent)) {
-                send(s, head + "abc");
-                String r = response(s, false);
-                assertThat(r).as(head).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("connection: close");
-                assertThat(RawHttp.ended(s)).as("closed after the 400").isTrue();
-            }
-        }
-        assertThat(upstream.accepted).hasValue(0);
+                "POST / HTTP/1.1\r\nHost: reviews\r\nContent[Length]: 3\r\n\r\n");
     }
 
     @Test
@@ -588,16 +536,9 @@ class AgentHttpFramingTest {
     @DisplayName("CONNECT and upgrades other than WebSocket get 403 and a close, and nothing reaches the upstream (Istio's sidecars configure only the websocket upgrade)")
     void connectAndOtherUpgradesRefused() throws Exception {
         start(AgentHttpFramingTest::echoRequestLines);
-        for (String head : new String[] {
+        assertRefused("HTTP/1.1 403 Forbidden",
                 "CONNECT reviews:443 HTTP/1.1\r\nHost: reviews:443\r\n\r\n",
-                "GET / HTTP/1.1\r\nHost: reviews\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n"}) {
-            try (Socket s = AgentFailoverTest.open(agent)) {
-                send(s, head);
-                assertThat(response(s, false)).as(head).startsWith("HTTP/1.1 403 Forbidden\r\n").contains("connection: close");
-                assertThat(RawHttp.ended(s)).isTrue();
-            }
-        }
-        assertThat(upstream.accepted).hasValue(0);
+                "GET / HTTP/1.1\r\nHost: reviews\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n");
     }
 
     @Test
@@ -608,11 +549,6 @@ class AgentHttpFramingTest {
         // would be an extension line and the GET a second request smuggled in its body
         String smuggling = "POST / HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "2;\nxx\r\n47\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: reviews\r\n\r\n";
-        try (Socket s = AgentFailoverTest.open(agent)) {
-            send(s, smuggling);
-            assertThat(response(s, false)).startsWith("HTTP/1.1 400 Bad Request\r\n");
-            assertThat(RawHttp.ended(s)).isTrue();
-        }
-        assertThat(upstream.accepted).hasValue(0);
+        assertRefused("HTTP/1.1 400 Bad Request", smuggling);
     }
 }

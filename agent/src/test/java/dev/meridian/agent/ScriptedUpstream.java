@@ -1,6 +1,5 @@
 package dev.meridian.agent;
 
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,7 +8,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,57 +45,11 @@ final class ScriptedUpstream implements Closeable {
          * trailers); null when the connection ends before a request.
          */
         String readRequest() throws IOException {
-            String head = line();
-            if (head == null) {
-                return null;
+            String r = WireMessage.read(in, true, false);
+            if (r != null) {
+                received.add(r);
             }
-            StringBuilder all = new StringBuilder(head);
-            long length = 0;
-            boolean chunked = false;
-            for (String l; !(l = line()).equals("\r\n"); ) {
-                all.append(l);
-                String lower = l.toLowerCase(Locale.ROOT);
-                if (lower.startsWith("content-length:")) {
-                    length = Long.parseLong(lower.substring(15).strip());
-                } else if (lower.startsWith("transfer-encoding:") && lower.strip().endsWith("chunked")) {
-                    chunked = true;
-                }
-            }
-            all.append("\r\n");
-            if (chunked) {
-                while (true) {
-                    String size = line();
-                    all.append(size);
-                    int n = Integer.parseInt(size.strip().split(";")[0], 16);
-                    if (n == 0) {
-                        for (String t; !(t = line()).equals("\r\n"); ) {
-                            all.append(t);
-                        }
-                        all.append("\r\n");
-                        break;
-                    }
-                    all.append(new String(in.readNBytes(n + 2), StandardCharsets.ISO_8859_1));
-                }
-            } else {
-                all.append(new String(in.readNBytes((int) length), StandardCharsets.ISO_8859_1));
-            }
-            received.add(all.toString());
-            return all.toString();
-        }
-
-        /** One line with its CRLF; null at the end of the stream before any byte. */
-        private String line() throws IOException {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            for (int c; (c = in.read()) >= 0; ) {
-                b.write(c);
-                if (c == '\n') {
-                    return b.toString(StandardCharsets.ISO_8859_1);
-                }
-            }
-            if (b.size() == 0) {
-                return null;
-            }
-            throw new IOException("connection ended in a line: " + b.toString(StandardCharsets.ISO_8859_1));
+            return r;
         }
 
         void write(String s) throws IOException {
