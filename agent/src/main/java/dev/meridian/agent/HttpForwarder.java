@@ -87,6 +87,7 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
     private ByteBuf request;
     private boolean requestKeepAlive;
     private boolean requestIsHead;
+    private boolean requestHttp10;
     private boolean requestUpgrade;
     private int attempt;
     private Host host;
@@ -276,6 +277,7 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
         request = whole;
         requestKeepAlive = requestHead.persistent();
         requestIsHead = requestHead.headMethod;
+        requestHttp10 = requestHead.http10;
         requestUpgrade = requestHead.upgrade;
         attempt = 1;
         forward();
@@ -466,9 +468,12 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
             responseKeepAlive = requestKeepAlive && !untilClose && !route.draining;
             int start = responseIn.readerIndex();
             responseIn.skipBytes(n);
-            if (!responseKeepAlive && !responseHead.close || responseKeepAlive && !upstreamPersistent) {
-                ctx.write(MessageHead.withConnection(responseIn.slice(start, n), !responseKeepAlive, ctx.alloc()),
-                        ctx.voidPromise());
+            // an HTTP/1.0 client keeps its connection only when the response says keep-alive (RFC 9112
+            // section 9.3), which an HTTP/1.1 upstream has no reason to say
+            boolean tellKeepAlive = responseKeepAlive && requestHttp10 && !responseHead.keepAlive;
+            if (!responseKeepAlive && !responseHead.close || responseKeepAlive && !upstreamPersistent || tellKeepAlive) {
+                ctx.write(MessageHead.withConnection(responseIn.slice(start, n), !responseKeepAlive, requestHttp10,
+                        ctx.alloc()), ctx.voidPromise());
                 return responseIn.readerIndex();
             }
             return start;

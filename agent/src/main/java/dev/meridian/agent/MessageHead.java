@@ -365,10 +365,19 @@ final class MessageHead {
      * (Connection is hop-by-hop, RFC 9110 section 7.6.1).
      */
     static ByteBuf withConnection(ByteBuf head, boolean close, ByteBufAllocator alloc) {
+        return withConnection(head, close, false, alloc);
+    }
+
+    /**
+     * As {@link #withConnection(ByteBuf, boolean, ByteBufAllocator)}; {@code http10Client}: the response
+     * goes to an HTTP/1.0 client, which also needs {@code Connection: keep-alive} to keep the connection.
+     */
+    static ByteBuf withConnection(ByteBuf head, boolean close, boolean http10Client, ByteBufAllocator alloc) {
         ByteBuf out = alloc.buffer(head.readableBytes() + KEEP_ALIVE_LINE.length);
         // RFC 9112 section 9.3: an HTTP/1.0 response persists only when it says keep-alive, so dropping the
-        // upstream's Connection would have the client close a connection the agent keeps.
-        boolean http10 = head.readableBytes() > 8 && head.getByte(head.readerIndex() + 7) == '0';
+        // upstream's Connection would have the client close a connection the agent keeps; an HTTP/1.0
+        // client reads any response that way.
+        boolean http10 = http10Client || head.readableBytes() > 8 && head.getByte(head.readerIndex() + 7) == '0';
         int pos = head.readerIndex();
         int end = head.writerIndex();
         boolean first = true;

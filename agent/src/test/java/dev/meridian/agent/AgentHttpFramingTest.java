@@ -551,4 +551,21 @@ class AgentHttpFramingTest {
                 + "2;\nxx\r\n47\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: reviews\r\n\r\n";
         assertRefused("HTTP/1.1 400 Bad Request", smuggling);
     }
+
+    @Test
+    @DisplayName("An HTTP/1.0 client that asks for keep-alive is told keep-alive, whatever the HTTP/1.1 upstream said, and its connection serves again (RFC 9112 section 9.3)")
+    void http10ClientKeptAlive() throws Exception {
+        start(AgentHttpFramingTest::echoRequestLines);
+        try (Socket s = AgentFailoverTest.open(agent)) {
+            for (String path : new String[] {"/one", "/two"}) {
+                send(s, "GET " + path + " HTTP/1.0\r\nHost: reviews\r\nConnection: Keep-Alive\r\n\r\n");
+                String line = "GET " + path + " HTTP/1.0";
+                assertThat(response(s, false)).isEqualTo("HTTP/1.1 200 OK\r\ncontent-length: " + line.length()
+                        + "\r\nconnection: keep-alive\r\n\r\n" + line);
+            }
+            send(s, "GET /last HTTP/1.0\r\nHost: reviews\r\n\r\n");
+            assertThat(response(s, false)).isEqualTo("HTTP/1.1 200 OK\r\ncontent-length: 18\r\nconnection: close\r\n\r\nGET /last HTTP/1.0");
+            assertThat(RawHttp.ended(s)).as("an HTTP/1.0 request without keep-alive closes").isTrue();
+        }
+    }
 }
