@@ -69,6 +69,10 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
     // The request being read.
     /** Downstream bytes not yet forwarded; null when none. */
     private ByteBuf in;
+    /**
+     * The head of the request being read and then of the one in flight: the next head is read only
+     * once the response has ended, so the exchange reads its request's framing and persistence here.
+     */
     private final MessageHead requestHead = new MessageHead();
     private final BodyFraming requestBody = new BodyFraming();
     /** The head of the request at {@link #in}'s reader index has been read. */
@@ -85,10 +89,6 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
     private boolean busy;
     /** The whole request, until it is written to an upstream connection. */
     private ByteBuf request;
-    private boolean requestKeepAlive;
-    private boolean requestIsHead;
-    private boolean requestHttp10;
-    private boolean requestUpgrade;
     private int attempt;
     private Host host;
     private Route.Counters counters;
@@ -275,10 +275,6 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
         busy = true;
         ctx.channel().attr(Route.IN_FLIGHT).set(Boolean.TRUE);
         request = whole;
-        requestKeepAlive = requestHead.persistent();
-        requestIsHead = requestHead.headMethod;
-        requestHttp10 = requestHead.http10;
-        requestUpgrade = requestHead.upgrade;
         attempt = 1;
         forward();
         return true;
@@ -288,7 +284,7 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
         Host h = route.cluster.pick();
         if (h == null) {
             request = release(request);
-            reply(503, "Service Unavailable", "no healthy upstream", requestKeepAlive);
+            reply(503, "Service Unavailable", "no healthy upstream", requestHead.persistent());
             return;
         }
         route.cluster.requestStarted(h);
@@ -321,9 +317,7 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
             forward();
         } else {
             request = release(request);
-            reply(503, "Service Unavailable",
-                    "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
-                    requestKeepAlive);
+            resetReply(503, "Service Unavailable", "connection failure");
         }
     }
 
@@ -423,7 +417,7 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
                 return -1;
             }
             int status = responseHead.status;
-            if (status < 200 && !(status == 101 && requestUpgrade)) {
+            if (status < 200 && !(status == 101 && requestHead.upgrade)) {
                 // Interim responses are not passed on: the agent answered 100-continue itself, as Envoy does.
                 responseIn.skipBytes(n);
                 if (!responseIn.isReadable()) {
@@ -451,7 +445,7 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
                 responseIn = null;
                 upgraded(head, rest);
                 return 0;
-            } else if (requestIsHead || status == 204 || status == 304) {
+            } else if (requestHead.headMethod || status == 204 || status == 304) {
                 responseBody.length(0);
             } else if (responseHead.transferEncoding) {
                 responseBody.chunked();
@@ -462,17 +456,17 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
                 untilClose = true;
             }
             boolean upstreamPersistent = responseHead.persistent() && !untilClose;
-            upstreamReusable = upstreamPersistent && requestKeepAlive;
+            upstreamReusable = upstreamPersistent && requestHead.persistent();
             // Envoy's connection manager closes an HTTP/1.1 connection after the response in flight when
             // draining (ConnectionManagerImpl::ActiveStream::encodeHeaders, drain_state_ Closing).
-            responseKeepAlive = requestKeepAlive && !untilClose && !route.draining;
+            responseKeepAlive = requestHead.persistent() && !untilClose && !route.draining;
             int start = responseIn.readerIndex();
             responseIn.skipBytes(n);
             // an HTTP/1.0 client keeps its connection only when the response says keep-alive (RFC 9112
             // section 9.3), which an HTTP/1.1 upstream has no reason to say
-            boolean tellKeepAlive = responseKeepAlive && requestHttp10 && !responseHead.keepAlive;
+            boolean tellKeepAlive = responseKeepAlive && requestHead.http10 && !responseHead.keepAlive;
             if (!responseKeepAlive && !responseHead.close || responseKeepAlive && !upstreamPersistent || tellKeepAlive) {
-                ctx.write(MessageHead.withConnection(responseIn.slice(start, n), !responseKeepAlive, requestHttp10,
+                ctx.write(MessageHead.withConnection(responseIn.slice(start, n), !responseKeepAlive, requestHead.http10,
                         ctx.alloc()), ctx.voidPromise());
                 return responseIn.readerIndex();
             }
@@ -556,9 +550,7 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
         } else {
             route.recordLocalOrigin(host, LocalOriginResult.RESET);
             endExchange(true, true);
-            reply(503, "Service Unavailable",
-                    "upstream connect error or disconnect/reset before headers. reset reason: connection termination",
-                    requestKeepAlive);
+            resetReply(503, "Service Unavailable", "connection termination");
         }
     }
 
@@ -585,8 +577,7 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
         route.recordLocalOrigin(host, LocalOriginResult.RESET);
         endExchange(true, true);
         u.close();
-        reply(502, "Bad Gateway",
-                "upstream connect error or disconnect/reset before headers. reset reason: protocol error", requestKeepAlive);
+        resetReply(502, "Bad Gateway", "protocol error");
     }
 
     private void timedOut() {
@@ -604,7 +595,7 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
         if (started) {
             ctx.close();
         } else {
-            reply(504, "Gateway Timeout", "upstream request timeout", requestKeepAlive);
+            reply(504, "Gateway Timeout", "upstream request timeout", requestHead.persistent());
         }
     }
 
@@ -633,6 +624,12 @@ final class HttpForwarder extends ChannelInboundHandlerAdapter implements HttpUp
         busy = true;
         ctx.channel().config().setAutoRead(false);
         reply(status, reason, reason, false);
+    }
+
+    /** Envoy's local reply when the upstream failed before a response head reached the client. */
+    private void resetReply(int status, String reason, String resetReason) {
+        reply(status, reason, "upstream connect error or disconnect/reset before headers. reset reason: " + resetReason,
+                requestHead.persistent());
     }
 
     private void reply(int status, String reason, String body, boolean keepAlive) {

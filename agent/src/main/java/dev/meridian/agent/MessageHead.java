@@ -360,17 +360,9 @@ final class MessageHead {
     /**
      * A copy of the head in {@code head} (a whole head, as {@link #parseResponse} measured it) with its
      * Connection, Keep-Alive and Proxy-Connection headers replaced by {@code Connection: close} when
-     * {@code close}, by {@code Connection: keep-alive} when not and the response is HTTP/1.0, or dropped:
-     * for a response whose connection the agent ends, or keeps, against what the upstream said
-     * (Connection is hop-by-hop, RFC 9110 section 7.6.1).
-     */
-    static ByteBuf withConnection(ByteBuf head, boolean close, ByteBufAllocator alloc) {
-        return withConnection(head, close, false, alloc);
-    }
-
-    /**
-     * As {@link #withConnection(ByteBuf, boolean, ByteBufAllocator)}; {@code http10Client}: the response
-     * goes to an HTTP/1.0 client, which also needs {@code Connection: keep-alive} to keep the connection.
+     * {@code close}, by {@code Connection: keep-alive} when not and the response is HTTP/1.0 or goes to
+     * an HTTP/1.0 client ({@code http10Client}), or dropped: for a response whose connection the agent
+     * ends, or keeps, against what the upstream said (Connection is hop-by-hop, RFC 9110 section 7.6.1).
      */
     static ByteBuf withConnection(ByteBuf head, boolean close, boolean http10Client, ByteBufAllocator alloc) {
         ByteBuf out = alloc.buffer(head.readableBytes() + KEEP_ALIVE_LINE.length);

@@ -72,7 +72,7 @@ class HttpFramingFuzzTest {
 
     private static void rewritten(ByteBuf original, MessageHead was) {
         for (boolean close : new boolean[] {true, false}) {
-            ByteBuf out = MessageHead.withConnection(original, close, ByteBufAllocator.DEFAULT);
+            ByteBuf out = MessageHead.withConnection(original, close, false, ByteBufAllocator.DEFAULT);
             try {
                 MessageHead again = new MessageHead();
                 int n;

@@ -480,7 +480,7 @@ class MessageHeadTest {
     /** withConnection applied to {@code text}, a whole head, as a slice of a buffer holding more. */
     private static String withConnection(String text, boolean close) {
         ByteBuf buf = buffer(text + "body");
-        ByteBuf out = MessageHead.withConnection(buf.slice(buf.readerIndex(), text.length()), close, ByteBufAllocator.DEFAULT);
+        ByteBuf out = MessageHead.withConnection(buf.slice(buf.readerIndex(), text.length()), close, false, ByteBufAllocator.DEFAULT);
         try {
             return out.toString(StandardCharsets.ISO_8859_1);
         } finally {
