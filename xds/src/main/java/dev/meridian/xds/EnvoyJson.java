@@ -36,6 +36,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.internal_upstream.v3.Int
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Envoy resources from proto JSON, as Envoy's admin endpoint and {@code envoy --config-path}
@@ -49,6 +50,7 @@ import java.util.Map;
  * <p>Thread-safe: stateless.
  */
 final class EnvoyJson {
+    private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z_@][A-Za-z0-9_@]*");
 
     /**
      * The types an {@code Any} may hold: the config dump's sections (whose files bring in the
@@ -116,10 +118,28 @@ final class EnvoyJson {
         return object;
     }
 
+    /**
+     * {@code path.key} when the key is a plain name, as every proto field's is, else
+     * {@code path["key"]} with the key as a JSON string: a key the text made up may hold ": ", dots
+     * or brackets, and a message must still show where its path ends.
+     */
+    static String member(String path, String key) {
+        return PLAIN_NAME.matcher(key).matches() ? path + "." + key : path + "[" + jsonString(key) + "]";
+    }
+
+    /** {@code s} as a JSON string literal, quotes and escapes included. */
+    static String jsonString(String s) {
+        try {
+            return JsonFormat.printer().print(Value.newBuilder().setStringValue(s).build());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("protobuf could not print a string value", e);
+        }
+    }
+
     /** The path of the first number the JSON parser read as infinite or NaN, or null. */
     private static String nonFinite(Struct object, String path) {
         for (Map.Entry<String, Value> e : object.getFieldsMap().entrySet()) {
-            String found = nonFinite(e.getValue(), path + "." + e.getKey());
+            String found = nonFinite(e.getValue(), member(path, e.getKey()));
             if (found != null) {
                 return found;
             }
@@ -195,7 +215,7 @@ final class EnvoyJson {
                 continue;
             }
             FieldDescriptor field = field(type, e.getKey());
-            String fpath = path + "." + (field == null ? e.getKey() : field.getName());
+            String fpath = field == null ? member(path, e.getKey()) : path + "." + field.getName();
             if (field == null || field.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
                 return new String[] {fpath, withValue(error, e.getValue())};
             }
@@ -285,7 +305,7 @@ final class EnvoyJson {
             FieldDescriptor field = field(type, key);
             if (field == null) {
                 if (!quiet) {
-                    warnings.add(path + "." + key, "a field " + type.getFullName() + " does not have in Meridian's"
+                    warnings.add(member(path, key), "a field " + type.getFullName() + " does not have in Meridian's"
                             + " Envoy API (a newer Envoy?): ignored");
                 }
                 continue;
@@ -302,7 +322,7 @@ final class EnvoyJson {
                 } else {
                     Struct.Builder m = Struct.newBuilder();
                     for (Map.Entry<String, Value> entry : v.getStructValue().getFieldsMap().entrySet()) {
-                        Value c = value(entry.getValue(), valueField, fpath + "[\"" + entry.getKey() + "\"]",
+                        Value c = value(entry.getValue(), valueField, fpath + "[" + jsonString(entry.getKey()) + "]",
                                 fieldQuiet, warnings);
                         if (c != null) {
                             m.putFields(entry.getKey(), c);

@@ -401,4 +401,18 @@ class BadInputTest {
                 .hasMessage("config_dump.configs[0].a: must be a number within a double's range, got a number that"
                         + " overflows it");
     }
+
+    @Test
+    void aKeyThatIsNotANameIsShownAsAJsonStringSoThePathStillEndsAtTheColon() {
+        // EnvoyJsonFuzzTestInputs/resources/key-with-colon.json, found by EnvoyJsonFuzzTest: a made-up
+        // key holding ":" was written after a dot, and the path seemed to end inside it.
+        String cluster = "{\"name\": \"c\", \"circuit_breakers\": {\"thresholds\": [{\"a: b\\\"[0]\": 1e999}]}}";
+        assertThatThrownBy(() -> ConfigDumps.parseCluster(cluster)).isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cluster.circuit_breakers.thresholds[0][\"a: b\\\"[0]\"]: must be a number within a"
+                        + " double's range, got a number that overflows it");
+        assertThat(EnvoyJson.member("cluster", "lb_policy")).isEqualTo("cluster.lb_policy");
+        assertThat(EnvoyJson.member("cluster", "@type")).isEqualTo("cluster.@type");
+        assertThat(EnvoyJson.member("cluster", "envoy.lb")).isEqualTo("cluster[\"envoy.lb\"]");
+        assertThat(EnvoyJson.member("cluster", "")).isEqualTo("cluster[\"\"]");
+    }
 }

@@ -15,10 +15,13 @@ import java.util.regex.Pattern;
  * <p>Stateless and thread-safe.
  */
 final class DocumentedErrors {
-    /** A field path from one of the roots the API's messages use, then ": ". */
+    /**
+     * A field path from one of the roots the API's messages use (names after dots, list indices,
+     * map keys and made-up keys as JSON strings in brackets), then ": ".
+     */
     private static final Pattern FIELD = Pattern.compile(
             "^(cluster|cluster_load_assignment|config_dump|bootstrap|envoyMinor|clusterSettings|loadAssignment"
-                    + "|zoneAware)([.\\[][^:]*)?: .*", Pattern.DOTALL);
+                    + "|zoneAware)(\\.[A-Za-z0-9_@]+|\\[[0-9]+]|\\[\"([^\"\\\\]|\\\\.)*\"])*: .*", Pattern.DOTALL);
 
     private DocumentedErrors() {
     }
