@@ -29,7 +29,7 @@ class AgentConfigFuzzTest {
         Files.createDirectories(base.resolve("mesh"));
     }
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "5m", maxExecutions = 100_000)
     void agentConfig(byte[] data) {
         try {
             AgentConfig.parse(SOURCE, new String(data, StandardCharsets.UTF_8), base);

@@ -18,7 +18,7 @@ import io.netty.buffer.Unpooled;
 class HttpFramingFuzzTest {
     private static final int LIMIT = 4096;
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "5m", maxExecutions = 500_000)
     void messages(byte[] data) {
         if (data.length < 2) {
             return;

@@ -31,7 +31,7 @@ class IstioYamlFuzzTest {
             endpoint("10.0.0.3", "us-west1/us-west1-a/rack-7", "v3"));
     private static final Caller CALLER = new Caller(Locality.parse("us-east1/us-east1-b"), Map.of("app", "productpage"));
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "5m", maxExecutions = 5_000)
     void readers(byte[] data) {
         String yaml = new String(data, StandardCharsets.UTF_8);
         yamlNode(yaml);

@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
 class ScenarioFuzzTest {
     private static final String SOURCE = "fuzz.yaml";
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "5m", maxExecutions = 15_000)
     void scenario(byte[] data) {
         Scenario scenario;
         try {

@@ -18,7 +18,7 @@ import java.nio.charset.StandardCharsets;
  */
 class EnvoyJsonFuzzTest {
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "5m", maxExecutions = 8_000)
     void resources(byte[] data) {
         String json = new String(data, StandardCharsets.UTF_8);
         try {

@@ -33,7 +33,7 @@ class EnvoyProtoFuzzTest {
             new Endpoint("10.1.0.2", 9080, Locality.parse("us-east1/us-east1-c"), Map.of(), 1, HealthStatus.HEALTHY,
                     Endpoint.NO_PRIORITY)));
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "5m", maxExecutions = 100_000)
     void resources(byte[] data) {
         // Every release Meridian models gets inputs; which one follows from the input, so a finding replays.
         int minor = LbConfig.OLDEST_ENVOY_MINOR + data.length % MINORS;
