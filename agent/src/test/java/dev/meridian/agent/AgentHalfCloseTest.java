@@ -5,17 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.meridian.core.ManualClock;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -54,31 +50,9 @@ class AgentHalfCloseTest {
 
     /** An upstream that reads until its client's FIN, then answers with the byte count and closes. */
     private int countingUpstream() throws IOException {
-        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        ExecutorService threads = Executors.newCachedThreadPool();
-        upstreams.add(() -> {
-            server.close();
-            threads.shutdownNow();
-        });
-        threads.execute(() -> {
-            while (!server.isClosed()) {
-                Socket s;
-                try {
-                    s = server.accept();
-                } catch (IOException closed) {
-                    return;
-                }
-                threads.execute(() -> {
-                    try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-                        int n = in.readAllBytes().length;
-                        out.write(("read " + n + " bytes\n").getBytes(StandardCharsets.US_ASCII));
-                    } catch (IOException ignored) {
-                        // the agent went away: nothing to answer
-                    }
-                });
-            }
-        });
-        return server.getLocalPort();
+        ScriptedUpstream upstream = new ScriptedUpstream(c -> c.write("read " + c.in.readAllBytes().length + " bytes\n"));
+        upstreams.add(upstream);
+        return upstream.port();
     }
 
     @Test

@@ -15,7 +15,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An HTTP/1.1 upstream on loopback that answers with exactly the bytes a test writes, for what a server
+ * An upstream on loopback that answers with exactly the bytes a test writes: for HTTP/1.1, what a server
  * library would not send: chunks flushed one by one, a body that ends with the connection, an interim
  * response, a 101, a head that is not HTTP. Each accepted connection runs the script on its own thread;
  * what each request looked like on the wire (head and body as received) is queued for the test.

@@ -249,7 +249,14 @@ public final class Snapshot {
         if (endpoints.length == 0) {
             return NO_HOST;
         }
-        int c = soleChoice >= 0 ? soleChoice : choice[random.nextInt(100)];
+        return followSpilling(soleChoice >= 0 ? soleChoice : choice[random.nextInt(100)], random, clock, spill);
+    }
+
+    /**
+     * Follows the route of {@code c}, except that a choice in priority 0 goes, with probability
+     * {@code spill}, to the spill target's route first, and stays when that finds no host.
+     */
+    private int followSpilling(int c, RandomSource random, NanoClock clock, double spill) {
         if (c >>> 1 == 0 && random.nextDouble() < spill) {
             int host = follow(routes[spillChoice], random, clock);
             if (host != NO_HOST) {
@@ -382,13 +389,7 @@ public final class Snapshot {
             int choice = c < priorities ? c << 1 : (c - priorities) << 1 | 1;
             cumulative += adjustedLoad(excluded, total, choice);
             if (draw < cumulative) {
-                if (spilling && choice >>> 1 == 0 && random.nextDouble() < spill) {
-                    int host = follow(routes[spillChoice], random, clock);
-                    if (host != NO_HOST) {
-                        return host;
-                    }
-                }
-                return follow(routes[choice], random, clock);
+                return spilling ? followSpilling(choice, random, clock, spill) : follow(routes[choice], random, clock);
             }
         }
         // The adjusted loads always sum to 100; kept for the compiler, as Envoy keeps its fallback.
